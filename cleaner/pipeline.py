@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 
 from cleaner.document import Document, Drop, Pair, Removal
 
@@ -127,36 +127,45 @@ def process_document(doc: Document, steps: list[DocumentStep],
     return doc
 
 
-def _process_batch(batch: list[Document], steps: list[DocumentStep]
+def _process_batch(batch: list[Document | Removal], steps: list[DocumentStep]
                    ) -> tuple[list[Document | Removal], dict[str, StepStats]]:
     stats: dict[str, StepStats] = {}
-    return [process_document(doc, steps, stats) for doc in batch], stats
+    return [item if isinstance(item, Removal) else process_document(item, steps, stats)
+            for item in batch], stats
 
 
-def _batches(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
+def _batches(items: Iterable[Document | Removal], size: int
+             ) -> Iterator[list[Document | Removal]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
 
 
-def map_documents(docs: Iterable[Document], steps: list[DocumentStep], state: RunState,
-                  workers: int = 1, batch_size: int = 64) -> Iterator[Document | Removal]:
+def map_documents(docs: Iterable[Document | Removal], steps: list[DocumentStep],
+                  state: RunState, workers: int = 1, batch_size: int = 16
+                  ) -> Iterator[Document | Removal]:
     """Run the per-document ``steps`` over ``docs``, in input order, on ``workers`` processes.
+
+    Removals (documents an earlier stage could not read) pass through in their place.
 
     At most ``2 * workers`` batches are in flight, so memory is bounded by the batch size,
     not by the corpus. Results and their order do not depend on ``workers``.
     """
     for step in steps:
         state.stats_for(step.name)
-    if workers <= 1:
-        for batch in _batches(docs, batch_size):
+    batches = _batches(docs, batch_size)
+    first = next(batches, [])
+    second = next(batches, None)
+    if workers <= 1 or second is None:
+        # One batch is not worth starting worker processes for.
+        for batch in chain([first], [second] if second else [], batches):
             results, stats = _process_batch(batch, steps)
             _merge(state, stats)
             yield from results
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: list[Future] = []
-        for batch in _batches(docs, batch_size):
+        for batch in chain([first, second], batches):
             pending.append(pool.submit(_process_batch, batch, steps))
             if len(pending) >= 2 * workers:
                 yield from _collect(pending.pop(0), state)
@@ -186,3 +195,44 @@ def run_corpus_steps(docs: list[Document], steps: list[CorpusStep], state: RunSt
         step_stats.seconds += time.perf_counter() - started
         step_stats.docs_out += len(docs)
     return docs
+
+
+Step = DocumentStep | CorpusStep
+
+
+def _segments(steps: list[Step]) -> Iterator[list[Step]]:
+    """Group consecutive document steps, so each group runs as one pass over the corpus."""
+    group: list[Step] = []
+    for step in steps:
+        if group and isinstance(step, CorpusStep) != isinstance(group[-1], CorpusStep):
+            yield group
+            group = []
+        group.append(step)
+    if group:
+        yield group
+
+
+def _record_removals(items: Iterable[Document | Removal], state: RunState) -> Iterator[Document]:
+    for item in items:
+        if isinstance(item, Removal):
+            state.removals.append(item)
+        else:
+            yield item
+
+
+def run_pipeline(items: Iterable[Document | Removal], steps: list[Step], state: RunState,
+                 workers: int = 1) -> list[Document]:
+    """Run ``steps`` in order over ``items`` and return the kept documents.
+
+    ``items`` may hold :class:`Removal` rows from the reader (files it could not read); they
+    go straight to the audit. Runs of document steps stream through ``workers`` processes;
+    a corpus step waits for the whole corpus.
+    """
+    stream: Iterable[Document | Removal] = items
+    for group in _segments(steps):
+        if isinstance(group[0], CorpusStep):
+            docs = list(_record_removals(stream, state))
+            stream = run_corpus_steps(docs, group, state)  # type: ignore[arg-type]
+        else:
+            stream = map_documents(stream, group, state, workers)  # type: ignore[arg-type]
+    return list(_record_removals(stream, state))
