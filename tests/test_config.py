@@ -1,0 +1,59 @@
+from pathlib import Path
+
+import pytest
+
+from cleaner.config import Config, ConfigError, config_from_dict, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_project_config_loads():
+    config = load_config(ROOT / "dataset.toml")
+    assert config.dataset.name == "green-finance-news"
+    assert config.dataset.inputs == ["seeds"]
+    assert config.base_dir == ROOT
+
+
+def test_unknown_key_names_it_and_suggests_the_closest():
+    expected = r"unknown key 'versoin' in \[dataset\]; did you mean 'version'"
+    with pytest.raises(ConfigError, match=expected):
+        config_from_dict({"dataset": {"versoin": "1.0.0"}})
+
+
+def test_unknown_section_is_an_error():
+    with pytest.raises(ConfigError, match=r"unknown section \[langauge\]; did you mean 'language'"):
+        config_from_dict({"langauge": {}})
+
+
+def test_wrong_type_is_an_error():
+    with pytest.raises(ConfigError, match="is not of type"):
+        config_from_dict({"dataset": {"inputs": "seeds"}})
+
+
+@pytest.mark.parametrize("version", ["1.0", "v1.0.0", "01.0.0", "1.0.0-"])
+def test_bad_version(version):
+    with pytest.raises(ConfigError, match="not a semantic version"):
+        config_from_dict({"dataset": {"version": version}})
+
+
+@pytest.mark.parametrize("name", ["a/b", "..", "../x", "", "-x"])
+def test_unsafe_dataset_name(name):
+    with pytest.raises(ConfigError, match="not allowed"):
+        config_from_dict({"dataset": {"name": name}})
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_invalid_toml(tmp_path):
+    bad = tmp_path / "dataset.toml"
+    bad.write_text("[dataset\nname=1")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
+
+
+def test_to_dict_has_every_section():
+    assert set(Config().to_dict()) == {"dataset", "ingest", "extract", "boilerplate", "language",
+                                       "dedup", "splits", "package"}
