@@ -1,0 +1,364 @@
+"""Boilerplate removal: site chrome out of ``doc.text``, credits into ``doc.meta``.
+
+Two steps live here:
+
+* :class:`BoilerplateStep` (per document) applies *phrase rules* kept as data in
+  ``cleaner/rules/*.txt`` (one file per language, format described at the top of
+  ``rules/common.txt``). A rule removes a line only when the whole line is chrome ("Leave a
+  Comment", "分享到：微信"), or cuts chrome glued to the end of a line ("… other matters.
+  (Editor: Yan Yuan) Sharing let more people see."). Credits ("责任编辑：…", "(Reporter …)",
+  "Source: …", "原标题：…") become ``doc.meta`` values instead of text. It works the same on
+  text extracted from HTML and on plain-text pages.
+* :class:`RepeatedBlocksStep` (corpus) removes lines that recur across many different
+  documents of one site (the cc_net paragraph-dedup idea): chrome in any language, without a
+  rule for it.
+
+The headline: a page's first line that repeats its title is removed from the text (it is in
+``doc.title``). When the document has no title and its first line looks like a headline (short,
+no sentence-final full stop, more text after it), it becomes the title, so ``text`` holds the
+article body only, as the extraction of an HTML page does.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from cleaner.document import Document, Drop
+from cleaner.pipeline import CorpusStep, DocumentStep, RunState, StepStats
+
+RULES_DIR = Path(__file__).parent / "rules"
+RULE_KINDS = ("line", "tail", "credit", "tailcredit")
+
+
+@dataclass
+class BoilerplateConfig:
+    """``[boilerplate]``: phrase rules and corpus-level repetition thresholds."""
+
+    # Rule files shipped in cleaner/rules/, by name (common.txt, en.txt, zh.txt, ...).
+    rules: list[str] = field(default_factory=lambda: ["common", "en", "zh"])
+    # More rule files in the same format (paths; relative ones from the working folder).
+    extra_rule_files: list[str] = field(default_factory=list)
+    # A first line that looks like a headline becomes doc.title when the document has none.
+    headline_to_title: bool = True
+    # Corpus-level repetition (RepeatedBlocksStep).
+    repeated_blocks: bool = True
+    # A line is chrome when it appears in at least this many different documents of a site...
+    repeated_min_docs: int = 3
+    # ...and in at least this share of that site's documents.
+    repeated_min_share: float = 0.05
+    # Lines shorter than this (in characters, after normalisation) are never counted: a
+    # lone "Yes." or "1." repeats by chance.
+    repeated_min_chars: int = 10
+
+    def check(self) -> None:
+        available = sorted(p.stem for p in RULES_DIR.glob("*.txt"))
+        for name in self.rules:
+            if name not in available:
+                raise ValueError(f"rules: no rule file {name!r}; available: {', '.join(available)}")
+        for path in self.extra_rule_files:
+            if not Path(path).is_file():
+                raise ValueError(f"extra_rule_files: {path!r} is not a file")
+        if self.repeated_min_docs < 2:
+            raise ValueError("repeated_min_docs: must be at least 2 (a line seen once stays)")
+        if not 0.0 <= self.repeated_min_share <= 1.0:
+            raise ValueError(f"repeated_min_share: {self.repeated_min_share} is not in [0, 1]")
+        if self.repeated_min_chars < 0:
+            raise ValueError("repeated_min_chars: must not be negative")
+
+
+# --- Rules -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    """One phrase rule: ``kind`` (line, tail, credit, tailcredit), ``name`` and its pattern."""
+
+    kind: str
+    name: str
+    pattern: re.Pattern[str]
+    origin: str = ""
+
+    @property
+    def counter(self) -> str:
+        """The stats key: ``rule:<name>``, or ``rule:credit:<meta key>`` for credits."""
+        return f"rule:credit:{self.name}" if self.kind.endswith("credit") else f"rule:{self.name}"
+
+
+def parse_rules(text: str, origin: str = "") -> list[Rule]:
+    """Parse a rule file: ``KIND NAME REGEX`` per line, ``#`` comment lines, blank lines.
+
+    Line and credit rules must match a whole line; tail rules match at a line's end, so they
+    are compiled with ``$`` appended. Every rule ignores case.
+
+    >>> [(r.kind, r.name) for r in parse_rules("# c\\nline akismet this site uses akismet.*")]
+    [('line', 'akismet')]
+    """
+    rules = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split(None, 2)
+        if len(parts) != 3 or parts[0] not in RULE_KINDS:
+            raise ValueError(f"{origin}:{number}: expected 'KIND NAME REGEX' with KIND one of "
+                             f"{', '.join(RULE_KINDS)}: {line[:80]!r}")
+        kind, name, regex = parts
+        if kind.startswith("tail"):
+            regex = f"(?:{regex})$"
+        try:
+            pattern = re.compile(regex, re.IGNORECASE)
+        except re.error as error:
+            raise ValueError(f"{origin}:{number}: bad regular expression: {error}") from None
+        if kind.endswith("credit") and "value" not in pattern.groupindex:
+            raise ValueError(f"{origin}:{number}: a credit rule needs a (?P<value>...) group")
+        rules.append(Rule(kind, name, pattern, f"{origin}:{number}"))
+    return rules
+
+
+def load_rules(names: list[str], extra_files: list[str] = ()) -> list[Rule]:
+    """The rules of the shipped files ``names`` (e.g. ``["common", "en"]``) and ``extra_files``."""
+    paths = [RULES_DIR / f"{name}.txt" for name in names] + [Path(p) for p in extra_files]
+    rules: list[Rule] = []
+    for path in paths:
+        rules.extend(parse_rules(path.read_text(encoding="utf-8"), path.name))
+    return rules
+
+
+# --- Line-level cleaning -----------------------------------------------------------------------
+
+# A credit value is a list of names, never a sentence.
+SENTENCE_INSIDE = re.compile(r"[.!?。！？]\s|[!?。！？]$")
+
+
+def _credit_value(match: re.Match[str]) -> str | None:
+    value = " ".join((match.group("value") or "").split()).strip(" ,;，；")
+    if not value or len(value) > 120 or SENTENCE_INSIDE.search(value):
+        return None
+    return value
+
+
+def _add_meta(meta: dict, key: str, value: str) -> None:
+    """Store a credit; a second, different value for the same key is appended with '; '."""
+    current = meta.get(key)
+    if not current:
+        meta[key] = value
+    elif isinstance(current, str) and value not in current.split("; "):
+        meta[key] = f"{current}; {value}"
+
+
+@dataclass
+class LineResult:
+    """What the rules made of one line: the kept part and what was taken out."""
+
+    kept: str
+    removed: list[tuple[Rule, str]] = field(default_factory=list)
+    credits: list[tuple[str, str]] = field(default_factory=list)
+
+
+def clean_line(line: str, rules: list[Rule]) -> LineResult:
+    """Apply ``rules`` to one line: drop it if it is all chrome, else cut chrome off its end.
+
+    Tail rules are applied again and again, so a run of glued credits and prompts is peeled
+    off one by one; what stays is never cut inside.
+
+    >>> rules = parse_rules("tail share \\\\s*Share this\\\\.?\\n"
+    ...                     "tailcredit editor \\\\s*\\\\(Editor: (?P<value>[^()]+)\\\\)")
+    >>> clean_line("It rained. (Editor: Li) Share this.", rules).kept
+    'It rained.'
+    """
+    result = LineResult(line)
+    while result.kept.strip():
+        stripped = result.kept.strip()
+        for rule in rules:
+            if rule.kind in ("line", "credit"):
+                match = rule.pattern.fullmatch(stripped)
+            else:
+                match = rule.pattern.search(stripped)
+            if not match:
+                continue
+            if rule.kind.endswith("credit"):
+                value = _credit_value(match)
+                if value is None:
+                    continue
+                result.credits.append((rule.name, value))
+            result.removed.append((rule, match.group(0).strip()))
+            result.kept = "" if rule.kind in ("line", "credit") else stripped[:match.start()]
+            break
+        else:
+            break
+    if not result.kept.strip():
+        result.kept = ""
+    return result
+
+
+def looks_like_headline(line: str) -> bool:
+    """Whether ``line`` reads like a headline: short and not ended by a full stop.
+
+    >>> looks_like_headline("Accelerate the building of international green financial hub")
+    True
+    >>> looks_like_headline("The meeting also studied other matters.")
+    False
+    """
+    line = line.strip()
+    return 0 < len(line) <= 300 and not line.endswith((".", "。", ",", "，", ":", "：", ";"))
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Equal after case, width and whitespace folding (for headline vs title)."""
+    def fold(s: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", s).casefold().split())
+    return fold(a) == fold(b)
+
+
+class BoilerplateStep(DocumentStep):
+    """Line-level phrase rules (data in ``cleaner/rules``), credits to metadata, headline."""
+
+    name = "boilerplate"
+
+    def __init__(self, config: BoilerplateConfig | None = None) -> None:
+        self.config = config or BoilerplateConfig()
+        self._rules: list[Rule] | None = None
+
+    @property
+    def rules(self) -> list[Rule]:
+        if self._rules is None:
+            self._rules = load_rules(self.config.rules, self.config.extra_rule_files)
+        return self._rules
+
+    def __getstate__(self) -> dict:
+        # Compiled rules are rebuilt in each worker from the (small, plain) config.
+        return {"config": self.config, "_rules": None}
+
+    def process(self, doc: Document, stats: StepStats) -> Document | Drop:
+        kept: list[str] = []
+        for line in doc.text.splitlines():
+            if not line.strip():
+                kept.append("")
+                continue
+            result = clean_line(line, self.rules)
+            for rule, removed in result.removed:
+                stats.counters[rule.counter] += 1
+                stats.sample(rule.counter, removed)
+            for key, value in result.credits:
+                _add_meta(doc.meta, key, value)
+            if result.kept:
+                # Keep the line's own indentation when nothing was cut (normalize decides).
+                kept.append(line if not result.removed else result.kept)
+        kept = self._headline(doc, kept, stats)
+        doc.text = "\n".join(kept).strip("\n")
+        return doc
+
+    def _headline(self, doc: Document, lines: list[str], stats: StepStats) -> list[str]:
+        """Remove a first line that repeats the title, or make it the title when there is none."""
+        first = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if first is None:
+            return lines
+        headline = lines[first].strip()
+        rest = any(line.strip() for line in lines[first + 1:])
+        if doc.title and _same_text(headline, doc.title) and rest:
+            stats.counters["headline:repeated_title"] += 1
+            return lines[first + 1:]
+        if doc.title is None and self.config.headline_to_title and rest \
+                and looks_like_headline(headline):
+            doc.title = headline
+            stats.counters["headline:to_title"] += 1
+            return self._headline(doc, lines[first + 1:], stats)
+        return lines
+
+
+# --- Corpus-level repetition -------------------------------------------------------------------
+
+def normalize_block(line: str) -> str:
+    """The form in which lines are compared across documents: NFKC, case- and space-folded.
+
+    >>> normalize_block("  Follow   US on X ")
+    'follow us on x'
+    """
+    return " ".join(unicodedata.normalize("NFKC", line).casefold().split())
+
+
+def site_of(doc: Document) -> str:
+    """The group a document's chrome is shared in: its URL host, else its source folder.
+
+    >>> site_of(Document(source="a/b.txt", url="https://www.example.com/x"))
+    'example.com'
+    >>> site_of(Document(source="feeds/sina/1.txt"))
+    'folder:feeds/sina'
+    """
+    if doc.url:
+        host = (urlsplit(doc.url).hostname or "").lower()
+        if host:
+            return host.removeprefix("www.")
+    return f"folder:{PurePosixPath(doc.source.split('#', 1)[0]).parent}"
+
+
+def article_key(blocks: list[str]) -> str:
+    """What tells two documents apart: their longest block.
+
+    Copies of one article (exact or near duplicates, handled later by dedup) share their
+    longest paragraph, so their lines are counted once and never mistaken for chrome.
+    """
+    return max(blocks, key=lambda b: (len(b), b), default="")
+
+
+class RepeatedBlocksStep(CorpusStep):
+    """Remove lines that recur across many different documents of the same site."""
+
+    name = "repeated-blocks"
+
+    def __init__(self, config: BoilerplateConfig | None = None) -> None:
+        self.config = config or BoilerplateConfig()
+
+    def repeated(self, docs: list[Document]) -> dict[str, set[str]]:
+        """Per site, the normalised lines that count as chrome under the config's thresholds."""
+        config = self.config
+        # site -> line -> distinct article keys it occurs in; site -> distinct article keys
+        seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        articles: dict[str, set[str]] = defaultdict(set)
+        for doc in docs:
+            blocks = [normalize_block(line) for line in doc.text.splitlines()]
+            blocks = [b for b in blocks if len(b) >= config.repeated_min_chars]
+            if not blocks:
+                continue
+            site, key = site_of(doc), article_key(blocks)
+            articles[site].add(key)
+            for block in set(blocks):
+                seen[site][block].add(key)
+        chrome: dict[str, set[str]] = {}
+        for site, lines in seen.items():
+            need = max(config.repeated_min_docs, config.repeated_min_share * len(articles[site]))
+            chrome[site] = {line for line, keys in lines.items() if len(keys) >= need}
+        return chrome
+
+    def run(self, docs: list[Document], state: RunState) -> Iterator[Document]:
+        stats = state.stats_for(self.name)
+        chrome = self.repeated(docs) if self.config.repeated_blocks else {}
+        for doc in docs:
+            site_chrome = chrome.get(site_of(doc))
+            if not site_chrome:
+                yield doc
+                continue
+            kept, removed = [], 0
+            for line in doc.text.splitlines():
+                if normalize_block(line) in site_chrome:
+                    removed += 1
+                    stats.sample("repeated-line", line.strip())
+                else:
+                    kept.append(line)
+            if removed:
+                stats.counters["repeated-line"] += removed
+                stats.changed += 1
+                doc.text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+            if not doc.text.strip():
+                self.drop(state, doc, "empty", detail="only repeated site chrome")
+                continue
+            yield doc
+
+
+__all__ = ["BoilerplateConfig", "BoilerplateStep", "RepeatedBlocksStep", "Rule", "clean_line",
+           "load_rules", "parse_rules", "site_of"]

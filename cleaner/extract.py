@@ -1,0 +1,251 @@
+"""Main-text extraction: HTML in, article text and metadata out.
+
+trafilatura is the base extractor. It was built for whole pages, so on the tiny fragments that
+blog exports carry (``<div><p>…</p>…</div>``) it may keep too little. The step therefore also
+reads the *paragraph text* of the markup itself (every block element's text, with script,
+style and other non-content elements dropped) and falls back to it when trafilatura keeps
+clearly less than the page has. Chrome that the fallback lets through (QR promos, editor
+credits) is removed by the boilerplate rules, which run next.
+
+After extraction the text goes through :func:`cleaner.decode.repair_text` (entities, mojibake),
+so a page that escaped its entities twice (``&amp;#123;``) still reads cleanly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as htmllib
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import lxml.html
+from lxml import etree
+
+from cleaner.document import Document, Drop
+from cleaner.pipeline import DocumentStep, StepStats
+
+try:  # the decode stage owns the repair; a tiny stand-in keeps this step usable without it
+    from cleaner.decode import repair_text
+except ImportError:  # pragma: no cover - only while decode.py is not there yet
+    import ftfy
+
+    def repair_text(text: str) -> tuple[str, list[str]]:
+        """Unescape HTML entities (twice, for double-escaped pages) and run ftfy."""
+        repairs: list[str] = []
+        for _ in range(2):
+            unescaped = htmllib.unescape(text)
+            if unescaped == text:
+                break
+            repairs.append("html_entities")
+            text = unescaped
+        # Width folding and quote uncurling would rewrite correct CJK punctuation and quotes.
+        fixed = ftfy.fix_text(text, fix_character_width=False, uncurl_quotes=False)
+        if fixed != text:
+            repairs.append("ftfy")
+        return fixed, repairs
+
+
+@dataclass
+class ExtractConfig:
+    """``[extract]``: how main text is taken out of HTML pages."""
+
+    # trafilatura's precision mode: drops more doubtful blocks (measured best, see benchmarks/).
+    favor_precision: bool = True
+    # trafilatura's recall mode: keeps more doubtful blocks. Not together with favor_precision.
+    favor_recall: bool = False
+    include_tables: bool = True
+    # Reader comments under an article are not the article.
+    include_comments: bool = False
+    # Let trafilatura try its readability/jusText fallbacks when its own pass looks weak.
+    fallbacks: bool = True
+    # Fall back to the markup's paragraph text when trafilatura keeps less than this share of
+    # it (only for fragments and short pages, where trafilatura's heuristics are least sure).
+    min_coverage: float = 0.6
+    # A page with at most this many characters of paragraph text counts as "short".
+    short_page_chars: int = 3000
+    # Take title/date/author/site name/URL from the page when the document lacks them.
+    metadata: bool = True
+
+    def check(self) -> None:
+        if self.favor_precision and self.favor_recall:
+            raise ValueError("favor_precision and favor_recall cannot both be true")
+        if not 0.0 <= self.min_coverage <= 1.0:
+            raise ValueError(f"min_coverage: {self.min_coverage} is not between 0 and 1")
+        if self.short_page_chars < 0:
+            raise ValueError(f"short_page_chars: {self.short_page_chars} is negative")
+
+
+# Elements whose text is never article text.
+NON_CONTENT_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "math",
+                    "button", "select", "option", "textarea", "form", "head", "title")
+# Elements that start a new line of text.
+BLOCK_TAGS = frozenset({
+    "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "li", "ul",
+    "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
+    "tr", "td", "th", "caption", "figure", "figcaption", "br", "hr", "address", "body",
+})
+WHOLE_PAGE = re.compile(r"<\s*(html|body|head)\b", re.IGNORECASE)
+
+
+def is_fragment(markup: str) -> bool:
+    """Whether ``markup`` is a bare fragment (no ``<html>``, ``<head>`` or ``<body>``).
+
+    >>> is_fragment("<div><p>Hi</p></div>")
+    True
+    >>> is_fragment("<html><body><p>Hi</p></body></html>")
+    False
+    """
+    return WHOLE_PAGE.search(markup) is None
+
+
+def paragraph_text(markup: str) -> str:
+    """The visible text of ``markup``, one line per block element, script/style dropped.
+
+    This is what a reader sees with no layout: nothing is judged, nothing is left out except
+    non-content elements and comments.
+
+    >>> paragraph_text("<div><p>One <b>two</b></p><style>.a{}</style><p>three</p></div>")
+    'One two\\nthree'
+    """
+    try:
+        root = lxml.html.fromstring(markup)
+    except (etree.ParserError, ValueError):
+        return ""
+    for bad in root.xpath("//" + " | //".join(NON_CONTENT_TAGS)):
+        bad.drop_tree()
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        line = " ".join("".join(current).split())
+        if line:
+            lines.append(line)
+        current.clear()
+
+    def walk(element: etree._Element) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        block = tag.lower() in BLOCK_TAGS
+        if block:
+            flush()
+        if tag and element.text:
+            current.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                current.append(child.tail)
+        if block:
+            flush()
+
+    walk(root)
+    flush()
+    return "\n".join(lines)
+
+
+def _token_count(text: str) -> int:
+    """Words for space-separated scripts, characters for Chinese/Japanese (roughly)."""
+    return len(re.findall(r"[^\W\d_]+|\d+", text)) + len(re.findall(r"[\u3040-\u9fff]", text))
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """A ``datetime.date`` from trafilatura's ISO date string, or None.
+
+    >>> parse_date("2021-09-13")
+    datetime.date(2021, 9, 13)
+    >>> parse_date("soon") is None
+    True
+    """
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _clean_meta(value: str | None) -> str | None:
+    value = " ".join(value.split()) if value else ""
+    return value or None
+
+
+class ExtractStep(DocumentStep):
+    """HTML → main text (trafilatura, with a paragraph-text fallback) and page metadata."""
+
+    name = "extract"
+
+    def __init__(self, config: ExtractConfig | None = None) -> None:
+        self.config = config or ExtractConfig()
+
+    def _trafilatura(self, markup: str, url: str | None, **overrides: bool):
+        import trafilatura  # heavy import: only where extraction runs
+
+        config = self.config
+        options = dict(
+            url=url,
+            favor_precision=config.favor_precision,
+            favor_recall=config.favor_recall,
+            include_comments=config.include_comments,
+            include_tables=config.include_tables,
+            no_fallback=not config.fallbacks,
+            with_metadata=config.metadata,
+            deduplicate=False,
+            # Dates only from the page's own metadata and markup, not guessed from any URL in it
+            # (a fragment's image URL is not its publication date).
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+        options.update(overrides)
+        try:
+            return trafilatura.bare_extraction(markup, **options)
+        except Exception:  # noqa: BLE001 - a page trafilatura chokes on falls back below
+            return None
+
+    def extract(self, markup: str, url: str | None, stats: StepStats) -> tuple[str, object]:
+        """The main text of ``markup`` and trafilatura's result (for metadata, may be None)."""
+        result = self._trafilatura(markup, url)
+        text = (result.text or "") if result is not None else ""
+        plain = paragraph_text(markup)
+        plain_tokens = _token_count(plain)
+        if is_fragment(markup) or plain_tokens == 0 or len(plain) <= self.config.short_page_chars:
+            coverage = _token_count(text) / plain_tokens if plain_tokens else 1.0
+            if coverage < self.config.min_coverage and not self.config.favor_recall:
+                recall = self._trafilatura(markup, url, favor_precision=False, favor_recall=True)
+                recall_text = (recall.text or "") if recall is not None else ""
+                if _token_count(recall_text) > _token_count(text):
+                    stats.counters["recall_pass"] += 1
+                    text = recall_text
+                    result = result if result is not None else recall
+                    coverage = _token_count(text) / plain_tokens
+            if coverage < self.config.min_coverage:
+                stats.counters["paragraph_fallback"] += 1
+                text = plain
+        return text, result
+
+    def process(self, doc: Document, stats: StepStats) -> Document | Drop:
+        if doc.html is None:
+            return doc
+        text, result = self.extract(doc.html, doc.url, stats)
+        text, repairs = repair_text(text)
+        doc.text = text
+        for repair in repairs:
+            if repair not in doc.repairs:
+                doc.repairs.append(repair)
+        if result is not None and self.config.metadata:
+            self._metadata(doc, result, is_fragment(doc.html))
+        doc.html = None
+        return doc
+
+    @staticmethod
+    def _metadata(doc: Document, result: object, fragment: bool) -> None:
+        """Fill what the document does not have yet from what trafilatura found."""
+        if doc.title is None:
+            doc.title = _clean_meta(getattr(result, "title", None))
+        if doc.author is None:
+            doc.author = _clean_meta(getattr(result, "author", None))
+        if doc.published is None and not fragment:
+            doc.published = parse_date(getattr(result, "date", None))
+        url = _clean_meta(getattr(result, "url", None))
+        if doc.url is None and url and urlsplit(url).scheme in ("http", "https"):
+            doc.url = url
+        site = _clean_meta(getattr(result, "sitename", None))
+        if site and not doc.meta.get("site_name"):
+            doc.meta["site_name"] = site

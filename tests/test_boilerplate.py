@@ -1,0 +1,210 @@
+"""Tests for cleaner.boilerplate: phrase rules, credits to metadata, repeated blocks, seeds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cleaner.boilerplate import (
+    BoilerplateConfig,
+    BoilerplateStep,
+    RepeatedBlocksStep,
+    clean_line,
+    load_rules,
+    parse_rules,
+    site_of,
+)
+from cleaner.document import Document
+from cleaner.extract import ExtractConfig, ExtractStep
+from cleaner.normalize import NormalizeStep
+from cleaner.pipeline import RunState, StepStats
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+FORBIDDEN = ["Leave a Comment", "Akismet", "Home »", "Sharing let more people see",
+             "all right reserved", "&#123;", "<p", "appendQr", "海量资讯", "责任编辑", "\u3000"]
+
+
+def clean(text: str, title: str | None = None) -> tuple[Document, StepStats]:
+    stats = StepStats("boilerplate")
+    doc = BoilerplateStep(BoilerplateConfig()).process(
+        Document(source="x.txt", text=text, title=title), stats)
+    return doc, stats
+
+
+def test_glued_credits_become_metadata_and_share_prompt_goes():
+    doc, stats = clean("Headline here\n\nFirst sentence of the story.\n\n"
+                       "The meeting also studied other matters. (Reporter Meng Shunshu) "
+                       "(Editor: Yan Yuan, Han Qing) Sharing let more people see.")
+    assert doc.text.endswith("The meeting also studied other matters.")
+    assert doc.meta["reporter"] == "Meng Shunshu"
+    assert doc.meta["editor"] == "Yan Yuan, Han Qing"
+    assert stats.counters["rule:share-prompt"] == 1
+    assert stats.samples["rule:share-prompt"] == ["Sharing let more people see."]
+
+
+def test_chinese_credits_and_promo():
+    doc, stats = clean("原标题：绿色金融\n来源：上观新闻\n会议指出，要坚定不移推进绿色发展。\n"
+                       "海量资讯、精准解读，尽在新浪财经APP\n责任编辑：李墨轩 ", title="绿色金融")
+    assert doc.text == "会议指出，要坚定不移推进绿色发展。"
+    assert doc.meta == {"original_title": "绿色金融", "credit_source": "上观新闻",
+                        "editor": "李墨轩"}
+    assert stats.counters["rule:app-promo"] == 1
+
+
+def test_comment_form_breadcrumb_and_copyright():
+    text = ("Home » today » News » Town floods\n\nTown floods\n\nThe river rose overnight.\n\n"
+            "Leave a Comment\n\nThis site uses Akismet to reduce spam. Learn how your comment "
+            "data is processed.\n\nCharity In China reported , all right reserved")
+    doc, stats = clean(text)
+    assert doc.title == "Town floods"
+    assert doc.text == "The river rose overnight."
+    assert stats.counters["rule:breadcrumb"] == 1
+    assert stats.counters["rule:akismet"] == 1
+
+
+@pytest.mark.parametrize("sentence", [
+    "Share prices fell sharply on Monday after the report.",
+    "Reporter: Why did you decide to stand for election?",
+    "记者：你为什么决定参加这次选举？",
+    "Growth > 5% and inflation > 3% were the targets for the year.",
+    "分享经济在中国发展迅速。",
+    "He said the source of the problem was clear: money.",
+    "评论员认为，这一政策将带来深远影响。",
+    "We use cookies in the recipe, said the baker, and everyone laughed.",
+])
+def test_article_sentences_are_never_removed(sentence):
+    doc, stats = clean(f"Some headline\n\n{sentence}\n\nMore text follows here.")
+    assert sentence in doc.text, stats.counters
+
+
+def test_rule_file_format_errors_are_clear():
+    with pytest.raises(ValueError, match="KIND NAME REGEX"):
+        parse_rules("remove foo bar", "x.txt")
+    with pytest.raises(ValueError, match="bad regular expression"):
+        parse_rules("line foo (", "x.txt")
+    with pytest.raises(ValueError, match="value"):
+        parse_rules("credit editor Editor: .*", "x.txt")
+
+
+def test_every_shipped_rule_file_parses():
+    rules = load_rules(sorted(p.stem for p in Path("cleaner/rules").glob("*.txt"))
+                       if Path("cleaner/rules").is_dir() else ["common", "en", "zh"])
+    assert {r.kind for r in rules} >= {"line", "tail", "credit", "tailcredit"}
+
+
+def test_extra_rule_file(tmp_path):
+    extra = tmp_path / "site.txt"
+    extra.write_text("# my site\nline house-ad  Buy our magazine!\n", encoding="utf-8")
+    config = BoilerplateConfig(extra_rule_files=[str(extra)])
+    config.check()
+    stats = StepStats("boilerplate")
+    doc = BoilerplateStep(config).process(
+        Document(source="x", text="Body text here.\nBuy our magazine!", title="T"), stats)
+    assert doc.text == "Body text here." and stats.counters["rule:house-ad"] == 1
+
+
+def test_config_check():
+    BoilerplateConfig().check()
+    with pytest.raises(ValueError, match="rules"):
+        BoilerplateConfig(rules=["klingon"]).check()
+    with pytest.raises(ValueError, match="repeated_min_docs"):
+        BoilerplateConfig(repeated_min_docs=1).check()
+
+
+def test_clean_line_keeps_sentence_before_tail():
+    rules = load_rules(["common", "en", "zh"])
+    assert clean_line("It rained. (Editor: Li Wei)", rules).kept == "It rained."
+    assert clean_line("会议还研究了其他事项。（记者 王五）", rules).kept == "会议还研究了其他事项。"
+
+
+def _corpus(n: int, host: str = "https://example.com/") -> list[Document]:
+    return [Document(source=f"{i}.html", url=f"{host}{i}",
+                     text=f"Story {i} begins with its own unique opening paragraph number {i}.\n"
+                          "Follow our newsroom on the platform of your choice\n"
+                          f"Story {i} ends here with words found nowhere else {i * 7}.")
+            for i in range(n)]
+
+
+def test_repeated_blocks_removed_across_a_site_only():
+    docs = _corpus(4) + _corpus(1, "https://other.org/")
+    state = RunState()
+    kept = list(RepeatedBlocksStep(BoilerplateConfig()).run(docs, state))
+    assert len(kept) == 5
+    for doc in kept[:4]:
+        assert "Follow our newsroom" not in doc.text and "unique opening" in doc.text
+    assert "Follow our newsroom" in kept[4].text  # another site: seen once, stays
+    assert state.stats["repeated-blocks"].counters["repeated-line"] == 4
+
+
+def test_repeated_blocks_ignore_copies_of_one_article():
+    docs = [Document(source=f"{i}.txt", text="The same article body, copied three times.\n"
+                     "And its second paragraph, copied too.") for i in range(3)]
+    kept = list(RepeatedBlocksStep(BoilerplateConfig()).run(docs, RunState()))
+    assert [d.text for d in kept] == [d.text for d in docs]
+
+
+def test_repeated_blocks_drop_documents_left_empty():
+    docs = _corpus(3)
+    docs.append(Document(source="9.html", url="https://example.com/9",
+                         text="Follow our newsroom on the platform of your choice"))
+    state = RunState()
+    kept = list(RepeatedBlocksStep(BoilerplateConfig()).run(docs, state))
+    assert len(kept) == 3
+    assert state.removals[0].reason == "empty"
+
+
+def test_site_of():
+    assert site_of(Document(source="a", url="http://WWW.Example.com/x")) == "example.com"
+    assert site_of(Document(source="x/y/z.txt")) == "folder:x/y"
+    assert site_of(Document(source="z.jsonl#3")) == "folder:."
+
+
+def _read_seed(path: Path) -> Document:
+    """A stand-in for the decode step: split YAML front matter from the HTML fragment."""
+    raw = path.read_text(encoding="utf-8")
+    doc = Document(source=path.name)
+    match = re.match(r"\s*---\n(.*?)\n---\n(.*)", raw, re.S)
+    if match:
+        doc.title = yaml.safe_load(match.group(1)).get("title")
+        doc.html = match.group(2)
+    else:
+        doc.text = raw
+    return doc
+
+
+def _squash(text: str) -> str:
+    """Word characters only, lower-cased: compares text across punctuation/space fixes."""
+    return "".join(re.findall(r"\w+", text)).lower()
+
+
+CHROME = ("原标题", "来源", "责任编辑", "Home »", "Akismet", "Leave a Comment",
+          "all right reserved")
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])
+def test_seeds_clean_path(path):
+    steps = [ExtractStep(ExtractConfig()), BoilerplateStep(BoilerplateConfig()), NormalizeStep()]
+    doc = _read_seed(path)
+    for step in steps:
+        doc = step.process(doc, StepStats(step.name))
+    for junk in FORBIDDEN:
+        assert junk not in doc.text, junk
+    assert doc.title
+    # No article sentence is lost: every sentence of every article paragraph is in the output
+    # (the headline may have moved to the title, glued credits to the metadata).
+    raw = path.read_text(encoding="utf-8")
+    paragraphs = re.findall(r"<p[^>]*>(.*?)</p>", raw) or raw.split("\n\n")
+    output = _squash(f"{doc.title} {doc.text}")
+    checked = 0
+    for paragraph in paragraphs:
+        plain = re.sub(r"<[^>]+>", "", paragraph).split(" (Reporter")[0]
+        if any(marker in plain for marker in CHROME):
+            continue
+        for sentence in re.split(r"(?<=[。.!?])", plain):
+            if _squash(sentence):
+                assert _squash(sentence) in output, sentence
+                checked += 1
+    assert checked >= 5

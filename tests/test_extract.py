@@ -1,0 +1,110 @@
+"""Tests for cleaner.extract: trafilatura extraction, fragment fallback, metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from cleaner.document import Document
+from cleaner.extract import ExtractConfig, ExtractStep, is_fragment, paragraph_text, parse_date
+from cleaner.pipeline import StepStats
+
+# Shaped like the blog-export seeds: a tiny fragment, full-width indents, a QR promo with
+# double-escaped CSS braces, and an editor credit.
+FRAGMENT = """<div>
+<p class="ori_titlesource">\u3000\u3000原标题：绿色金融中心建设提速</p>
+<p>\u3000\u3000市政府今天召开常务会议，强调加快打造国际绿色金融枢纽。</p>
+<p>\u3000\u3000会议指出，要坚定不移推进绿色发展，守牢生态底线。</p>
+<p>\u3000\u3000会议还研究了其他事项。</p><!-- comment -->
+<style>.appendQr_wrap&#123;border:1px solid #E6E6E6;&#125;</style>
+<script>var appendQr = 1;</script>
+<div class="appendQr_wrap">
+<div class="appendQr_normal_txt">海量资讯、精准解读，尽在新浪财经APP</div></div>
+<p class="article-editor">责任编辑：张三 </p>
+</div>"""
+
+PAGE = """<html><head><title>Big River Floods Town | Example News</title>
+<meta property="og:site_name" content="Example News">
+<meta name="author" content="Jane Doe">
+<meta property="article:published_time" content="2023-04-05T10:00:00Z">
+<link rel="canonical" href="https://news.example.com/2023/04/floods">
+<style>body{color:red}</style><script>var tracking = "SECRET_SCRIPT_TEXT";</script>
+</head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h1>Big River Floods Town</h1>
+<p>The big river burst its banks on Tuesday night, flooding hundreds of homes in the town.</p>
+<p>Residents were evacuated to the school gym, where volunteers handed out blankets and food.</p>
+<p>"We have never seen water this high," said the mayor, who asked for federal help.</p>
+<p>Forecasters expect the water to recede slowly over the coming week as rain eases.</p>
+</article>
+<footer>Copyright 2023 Example News. All rights reserved.</footer>
+</body></html>"""
+
+
+def run(doc: Document, config: ExtractConfig | None = None) -> Document:
+    return ExtractStep(config or ExtractConfig()).process(doc, StepStats("extract"))
+
+
+def test_fragment_keeps_every_paragraph_and_no_css_or_script():
+    doc = run(Document(source="a.txt", html=FRAGMENT))
+    assert doc.html is None
+    for sentence in ("市政府今天召开常务会议", "守牢生态底线", "会议还研究了其他事项"):
+        assert sentence in doc.text
+    for junk in ("appendQr", "&#123;", "{", "var ", "<p", "border:"):
+        assert junk not in doc.text
+
+
+def test_page_text_and_metadata():
+    doc = run(Document(source="b.html", html=PAGE))
+    assert "burst its banks" in doc.text
+    assert "recede slowly" in doc.text
+    assert "SECRET_SCRIPT_TEXT" not in doc.text
+    assert "color:red" not in doc.text
+    assert doc.title and "Big River Floods Town" in doc.title
+    assert doc.published == dt.date(2023, 4, 5)
+    assert doc.author == "Jane Doe"
+    assert doc.meta["site_name"] == "Example News"
+    assert doc.url == "https://news.example.com/2023/04/floods"
+
+
+def test_existing_metadata_is_not_overwritten():
+    doc = Document(source="b.html", html=PAGE, title="Given", url="https://x.org/1",
+                   published=dt.date(2020, 1, 1), author="Someone")
+    doc = run(doc)
+    assert (doc.title, doc.url, doc.published, doc.author) == (
+        "Given", "https://x.org/1", dt.date(2020, 1, 1), "Someone")
+
+
+def test_text_documents_pass_unchanged():
+    doc = Document(source="c.txt", text="Plain text.")
+    assert run(doc) is doc and doc.text == "Plain text."
+
+
+def test_double_escaped_entities_are_repaired():
+    doc = run(Document(source="d.txt", html="<div><p>Price &amp;lt; 5 &amp;amp; rising, "
+                       "said the fund manager on Monday in a note.</p></div>"))
+    assert "Price < 5 & rising" in doc.text
+    assert doc.repairs
+
+
+def test_broken_markup_does_not_crash():
+    doc = run(Document(source="e.html", html="<<<>>>\x00</p></div>"))
+    assert doc.html is None
+    assert isinstance(doc.text, str)
+
+
+def test_paragraph_text_and_fragment_detection():
+    assert paragraph_text("<div><p>a <i>b</i></p><script>x()</script><p>c</p></div>") == "a b\nc"
+    assert paragraph_text("") == ""
+    assert is_fragment("<div>x</div>") and not is_fragment("<HTML><body>x</body></HTML>")
+    assert parse_date("2021-09-13T08:46:47") == dt.date(2021, 9, 13)
+    assert parse_date(None) is None
+
+
+def test_config_check():
+    ExtractConfig().check()
+    with pytest.raises(ValueError):
+        ExtractConfig(favor_precision=True, favor_recall=True).check()
+    with pytest.raises(ValueError):
+        ExtractConfig(min_coverage=2.0).check()
