@@ -1,0 +1,759 @@
+"""Decode: raw bytes -> text or markup, front matter -> metadata, broken text -> repaired text.
+
+:class:`DecodeStep` turns ``doc.data`` into ``doc.html`` (markup) or ``doc.text`` (plain text):
+
+1. **Binary?** Known file signatures (PNG, PDF, ZIP...) and NUL/control bytes are rejected
+   (``Drop("binary")``), whatever the file is called.
+2. **Which encoding?** In this order of evidence: byte-order mark, HTTP/WARC header
+   (``doc.charset_hint``), ``<meta charset>`` / ``http-equiv``, XML declaration, then statistical
+   detection (charset-normalizer). A declared charset is only trusted if the bytes decode
+   cleanly with it (pages lie: "UTF-8" that is GBK), and valid UTF-8 wins over a declared
+   legacy charset. Labels are read the way browsers read them (GB2312 and GBK as GB18030,
+   Shift_JIS as cp932, latin-1 as cp1252...).
+3. **Front matter** (YAML ``---`` or TOML ``+++``, after optional blank lines) is parsed safely
+   into ``title``, ``published``, ``author``, ``url`` and ``meta`` (categories, tags...).
+4. **HTML or text?** Decided from the content; the file name is only a hint.
+5. **Repairs** with ftfy (mojibake, C1 controls, NFC...), plus HTML entities in plain text
+   (also escaped twice, ``&amp;#123;``). Every repair applied is named in ``doc.repairs``.
+
+:func:`repair_text` is the pure repair function; the extraction stage calls it on the text it
+takes out of HTML (inside markup, entities are left to the HTML parser: unescaping ``&lt;p&gt;``
+before parsing would turn text into tags).
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import html
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import ftfy
+import ftfy.fixes
+import yaml
+
+from cleaner.document import Document, Drop
+from cleaner.ingest import IngestConfig, parse_date
+from cleaner.pipeline import DocumentStep, StepStats
+
+# --- binary content -------------------------------------------------------------------------
+
+# File signatures of common non-text formats that end up in scraped folders under any name.
+SIGNATURES: list[tuple[bytes, str]] = [
+    (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF87a", "GIF image"), (b"GIF89a", "GIF image"), (b"%PDF-", "PDF document"),
+    (b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip data"), (b"BZh", "bzip2 data"),
+    (b"\xfd7zXZ\x00", "xz data"), (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
+    (b"Rar!\x1a\x07", "RAR archive"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "OLE document"),
+    (b"\x7fELF", "ELF executable"), (b"wOFF", "WOFF font"), (b"wOF2", "WOFF2 font"),
+    (b"OggS", "Ogg media"), (b"ID3", "MP3 audio"), (b"fLaC", "FLAC audio"),
+    (b"SQLite format 3\x00", "SQLite database"), (b"\x00asm", "WebAssembly"),
+    (b"\x00\x00\x01\x00", "ICO image"), (b"II*\x00", "TIFF image"), (b"MM\x00*", "TIFF image"),
+]
+# Control characters that have no place in text (tab, newlines and form feed excluded).
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def binary_signature(data: bytes) -> str | None:
+    """Name the binary format ``data`` starts with, or None.
+
+    >>> binary_signature(b"\\x89PNG\\r\\n\\x1a\\n...."), binary_signature(b"<html>")
+    ('PNG image', None)
+    """
+    for magic, name in SIGNATURES:
+        if data.startswith(magic):
+            return name
+    if data[:4] == b"RIFF" and data[8:12] in (b"WEBP", b"WAVE", b"AVI "):
+        return f"RIFF {data[8:12].decode('ascii').strip()} media"
+    if data[4:8] == b"ftyp":
+        return "MP4/ISO media"
+    return None
+
+
+def control_ratio(text: str) -> float:
+    """Share of characters that are control characters (binary data decoded as text).
+
+    >>> control_ratio("ab\\x00\\x01")
+    0.5
+    """
+    if not text:
+        return 0.0
+    return len(CONTROL_RE.findall(text)) / len(text)
+
+
+# --- encodings ------------------------------------------------------------------------------
+
+BOMS: list[tuple[bytes, str]] = [
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+]
+
+# Labels read the way browsers read them (WHATWG Encoding Standard): the superset wins.
+LABELS: dict[str, str] = {}
+for _codec, _labels in {
+    "gb18030": "gb2312 gbk x-gbk gb_2312 gb_2312-80 gb-2312 chinese csgb2312 iso-ir-58 euc-cn "
+               "cp936 ms936 windows-936 gb18030 hz-gb-2312",
+    "big5hkscs": "big5 big5-hkscs cn-big5 csbig5 x-x-big5 cp950 x-big5",
+    "cp932": "shift_jis shift-jis sjis x-sjis ms_kanji csshiftjis windows-31j ms932 cp932 "
+             "x-ms-cp932",
+    "euc_jp": "euc-jp x-euc-jp cseucpkdfmtjapanese eucjp",
+    "iso2022_jp": "iso-2022-jp csiso2022jp",
+    "cp949": "euc-kr ks_c_5601-1987 ks_c_5601-1989 ksc5601 ksc_5601 korean windows-949 "
+             "cp949 iso-ir-149 csksc56011987 csEUCKR".lower(),
+    "cp1252": "iso-8859-1 iso8859-1 iso_8859-1 latin1 latin-1 l1 us-ascii ascii ansi_x3.4-1968 "
+              "windows-1252 cp1252 x-cp1252 cp819 ibm819 iso-ir-100 csisolatin1",
+    "cp1254": "iso-8859-9 iso8859-9 latin5 l5 windows-1254 cp1254",
+    "cp874": "tis-620 iso-8859-11 windows-874 cp874 dos-874",
+    "cp1251": "windows-1251 cp1251 x-cp1251",
+    "koi8_r": "koi8-r koi8r koi8 cskoi8r",
+    "koi8_u": "koi8-u koi8-ru",
+    "mac_cyrillic": "x-mac-cyrillic x-mac-ukrainian",
+    "mac_roman": "macintosh mac x-mac-roman csmacintosh",
+    "utf-8": "utf-8 utf8 unicode-1-1-utf-8 unicode11utf8 unicode20utf8 x-unicode20utf8",
+    "utf-16-le": "utf-16 utf-16le ucs-2 unicode csunicode iso-10646-ucs-2",
+    "utf-16-be": "utf-16be",
+}.items():
+    for _label in _labels.split():
+        LABELS[_label] = _codec
+
+SINGLE_BYTE = {"cp1252", "cp1254", "cp874", "cp1251", "koi8_r", "koi8_u", "mac_cyrillic",
+               "mac_roman", "latin-1", "iso8859-2", "cp1250", "cp1253", "cp1255", "cp1256",
+               "cp1257", "cp1258"}
+META_CHARSET_RE = re.compile(
+    rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9_.:+-]{2,40})""", re.IGNORECASE)
+UTF8_SEQUENCE_RE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+HIGH_BYTES = bytes(range(0x80, 0x100))
+XML_DECLARATION_RE = re.compile(
+    rb"""\A\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9_.:+-]{2,40})["']""")
+
+
+def _latin1_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes a code page leaves undefined stay as their latin-1 chars.
+
+    Browsers decode 0x81, 0x8D, 0x8F, 0x90 and 0x9D in "windows-1252" this way.
+    """
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return "".join(chr(b) for b in error.object[error.start:error.end]), error.end
+
+
+codecs.register_error("cleaner-latin1", _latin1_fallback)
+
+
+def codec_for_label(label: str | None) -> str | None:
+    """The Python codec for a charset label as browsers read it, or None if unknown.
+
+    >>> codec_for_label("GB2312"), codec_for_label(" Shift_JIS "), codec_for_label("nope")
+    ('gb18030', 'cp932', None)
+    """
+    if not label:
+        return None
+    name = label.strip().strip("'\"").lower()
+    if name in LABELS:
+        return LABELS[name]
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
+        return None
+    if not getattr(info, "_is_text_encoding", True):  # base64, zlib... are not charsets
+        return None
+    return LABELS.get(info.name, info.name)
+
+
+def decode_strict(data: bytes, codec: str) -> str | None:
+    """``data`` decoded with ``codec``, or None if any byte sequence is invalid in it.
+
+    cp1252 keeps its five undefined bytes as latin-1 characters, as browsers do.
+
+    >>> decode_strict("上海".encode("gbk"), "gb18030"), decode_strict(b"\\xff", "utf-8")
+    ('上海', None)
+    """
+    errors = "cleaner-latin1" if codec == "cp1252" else "strict"
+    try:
+        return data.decode(codec, errors=errors)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def utf8_evidence(data: bytes) -> tuple[int, int]:
+    """(valid sequences, invalid bytes): how much of the non-ASCII in ``data`` is UTF-8.
+
+    Legacy encodings almost never form valid multi-byte UTF-8 sequences by chance, so many
+    valid ones and few invalid bytes mean UTF-8 whatever a page declares.
+
+    >>> utf8_evidence("café".encode("utf-8")), utf8_evidence("café".encode("cp1252"))
+    ((1, 0), (0, 1))
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        sequences = UTF8_SEQUENCE_RE.findall(data)
+        high = len(data) - len(data.translate(None, HIGH_BYTES))
+        return len(sequences), high - sum(len(s) for s in sequences)
+    return sum(1 for char in text if char > "\x7f"), 0
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" when NUL bytes sit at every other position (mostly-ASCII text).
+
+    >>> utf16_without_bom("hello world".encode("utf-16-le"))
+    'utf-16-le'
+    """
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
+    if odd_nul > 0.3 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.3 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+
+@dataclass
+class Decoded:
+    """Text decoded from bytes, the codec used, and what the choice rested on."""
+
+    text: str
+    codec: str
+    evidence: str  # bom, header, meta, xml, utf8, detected, fallback
+    repairs: list[str] = field(default_factory=list)
+
+
+def declared_charsets(data: bytes) -> list[tuple[str, str]]:
+    """Charsets a document declares in its own bytes: (evidence, label), strongest first.
+
+    >>> declared_charsets(b'<meta http-equiv="Content-Type" content="text/html; charset=gbk">')
+    [('meta', 'gbk')]
+    """
+    head = data[:16384]
+    found = []
+    match = META_CHARSET_RE.search(head)
+    if match:
+        found.append(("meta", match[1].decode("ascii").lower()))
+    match = XML_DECLARATION_RE.match(head)
+    if match:
+        found.append(("xml", match[1].decode("ascii").lower()))
+    return found
+
+
+def decode_bytes(data: bytes, charset_hint: str | None = None) -> Decoded:
+    """Decode ``data`` by the strongest evidence that holds up.
+
+    BOM, then the header charset (``charset_hint``), then ``<meta charset>``/``http-equiv``,
+    then the XML declaration, each used only if the bytes decode cleanly with it; then UTF-8
+    if valid; then statistical detection (charset-normalizer); last, UTF-8 with U+FFFD.
+
+    >>> page = '<meta charset="utf-8"><p>上海市政府常务会议今天召开，研究部署绿色低碳发展。</p>'
+    >>> decode_bytes(page.encode("gbk")).codec  # the declaration lies
+    'gb18030'
+    """
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            text = data[len(bom):].decode(codec, errors="replace")
+            repairs = ["replaced_invalid_bytes"] if "\ufffd" in text else []
+            return Decoded(text, codec, "bom", repairs)
+    codec = utf16_without_bom(data)
+    if codec and (text := decode_strict(data, codec)) is not None:
+        return Decoded(text, codec, "utf16-pattern")
+
+    repairs: list[str] = []
+    valid, invalid = utf8_evidence(data)
+    candidates = []
+    if charset_hint:
+        candidates.append(("header", charset_hint))
+    candidates += declared_charsets(data)
+    for evidence, label in candidates:
+        codec = codec_for_label(label)
+        if codec is None:
+            repairs.append(f"unknown_charset:{label}")
+            continue
+        if codec.startswith("utf-16") and evidence != "header":
+            continue  # a UTF-16 declaration in ASCII-compatible bytes is wrong (WHATWG)
+        if codec != "utf-8" and invalid == 0 and valid >= _utf8_override_threshold(codec):
+            repairs.append(f"declared_charset_wrong:{label}")
+            return Decoded(data.decode("utf-8"), "utf-8", "utf8", repairs)
+        text = decode_strict(data, codec)
+        if text is not None:
+            return Decoded(text, codec, evidence, repairs)
+        repairs.append(f"declared_charset_wrong:{label}")
+
+    if invalid == 0:
+        return Decoded(data.decode("utf-8"), "utf-8", "utf8", repairs)
+    if valid >= 20 and invalid <= valid * 0.02:
+        # UTF-8 with a few broken sequences (a cut-off character): keep it UTF-8.
+        text = data.decode("utf-8", errors="replace")
+        return Decoded(text, "utf-8", "utf8", repairs + ["replaced_invalid_bytes"])
+    detected = detect_charset(data)
+    if detected is not None:
+        codec, text = detected
+        return Decoded(text, codec, "detected", repairs)
+    text = data.decode("utf-8", errors="replace")
+    return Decoded(text, "utf-8", "fallback", repairs + ["replaced_invalid_bytes"])
+
+
+def _utf8_override_threshold(codec: str) -> int:
+    """How many valid UTF-8 sequences outweigh a declared legacy charset.
+
+    Text in a single-byte code page almost never contains one; short double-byte (CJK) text
+    sometimes does by chance, so it takes more.
+    """
+    return 1 if codec in SINGLE_BYTE else 8
+
+
+def detect_charset(data: bytes) -> tuple[str, str] | None:
+    """Guess the charset of undeclared bytes with charset-normalizer: (codec, text) or None.
+
+    >>> detect_charset("Съешь же ещё этих мягких французских булок".encode("cp1251"))[0]
+    'cp1251'
+    """
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        return None
+    codec = codec_for_label(best.encoding) or best.encoding
+    text = decode_strict(data, codec)
+    if text is None:
+        text = str(best)
+    return codec, text
+
+
+# --- front matter ---------------------------------------------------------------------------
+
+FRONT_MATTER_RE = re.compile(
+    r"\A(?:[ \t]*\r?\n)*(?P<fence>---|\+\+\+)[ \t]*\r?\n(?P<body>.*?)\r?\n"
+    r"(?P<close>---|\+\+\+|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+YAML_KEY_RE = re.compile(r"\A\s*(?:#.*\n\s*)*[\"']?[\w-]+[\"']?\s*:")
+TOML_KEY_RE = re.compile(r"\A\s*(?:#.*\n\s*)*(?:[\w.\"'-]+\s*=|\[)")
+MAX_YAML_ALIASES = 20
+
+TITLE_KEYS = ("title", "headline", "name")
+DATE_KEYS = ("date", "published", "pubdate", "publish_date", "published_at", "date_published",
+             "publishdate", "created", "created_at", "time", "datetime")
+AUTHOR_KEYS = ("author", "authors", "byline", "creator", "writer")
+URL_KEYS = ("url", "link", "canonical", "canonical_url", "canonicalurl", "permalink",
+            "source_url", "original_url", "origin_url", "originalurl", "source", "href")
+META_KEYS: dict[str, tuple[str, ...]] = {
+    "categories": ("categories", "category"),
+    "tags": ("tags", "tag", "keywords"),
+    "description": ("description", "summary", "excerpt", "abstract"),
+    "site_name": ("site_name", "sitename", "site", "publisher"),
+    "image": ("image", "headimg", "thumbnail", "cover", "featured_image", "og_image"),
+    "language": ("lang", "language", "locale"),
+    "original_title": ("original_title",),
+    "subtitle": ("subtitle",),
+    "editor": ("editor",),
+    "reporter": ("reporter",),
+    "updated": ("updated", "lastmod", "modified", "last_modified", "date_modified"),
+}
+LIST_META = {"categories", "tags"}
+
+
+class _BoundedSafeLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses documents with many aliases (``billion laughs`` bombs).
+
+    SafeLoader already constructs only plain types and rejects ``!!python/...`` tags.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_YAML_ALIASES:
+                raise yaml.YAMLError(f"more than {MAX_YAML_ALIASES} aliases (alias bomb?)")
+        return super().compose_node(parent, index)
+
+
+@dataclass
+class FrontMatter:
+    """The outcome of splitting front matter off a text."""
+
+    body: str
+    data: dict[str, Any] | None = None
+    error: str | None = None
+    kind: str | None = None  # "yaml" or "toml"
+
+
+def split_front_matter(text: str, max_bytes: int = 64 * 1024) -> FrontMatter:
+    """Split YAML (``---``) or TOML (``+++``) front matter off ``text`` and parse it safely.
+
+    Leading blank lines are allowed. A block whose first line is not ``key: ...`` (YAML) or
+    ``key = ...`` (TOML) is not front matter (a Markdown rule, say) and is left in the text.
+    A broken block is removed, the body kept, and the problem returned in ``error``.
+
+    >>> split_front_matter("\\n---\\ntitle: 'A'\\n---\\nBody").data
+    {'title': 'A'}
+    >>> split_front_matter("---\\ntitle: [oops\\n---\\nBody").body
+    'Body'
+    """
+    match = FRONT_MATTER_RE.match(text)
+    if not match:
+        return FrontMatter(text)
+    fence, block = match["fence"], match["body"]
+    kind = "yaml" if fence == "---" else "toml"
+    if (match["close"] != fence and not (kind == "yaml" and match["close"] == "...")):
+        return FrontMatter(text)
+    if not (YAML_KEY_RE if kind == "yaml" else TOML_KEY_RE).match(block):
+        return FrontMatter(text)
+    body = text[match.end():]
+    if len(block.encode("utf-8")) > max_bytes:
+        return FrontMatter(body, error=f"front matter larger than {max_bytes} bytes", kind=kind)
+    try:
+        data = _parse_yaml(block) if kind == "yaml" else tomllib.loads(block)
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError, RecursionError) as error:
+        message = " ".join(str(error).split())
+        return FrontMatter(body, error=f"{kind}: {message}"[:300], kind=kind)
+    if data is None:
+        return FrontMatter(body, {}, kind=kind)
+    if not isinstance(data, dict):
+        return FrontMatter(body, error=f"{kind}: front matter is a {type(data).__name__}, "
+                           "not a mapping", kind=kind)
+    return FrontMatter(body, data, kind=kind)
+
+
+def _parse_yaml(block: str) -> Any:
+    loader = _BoundedSafeLoader(block)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _scalar_text(value: Any) -> str | None:
+    """A front-matter value as a short string (numbers and dates too); None for the rest."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (str, int, float)):
+        text = str(value).strip()
+        return text or None
+    if isinstance(value, dict):
+        return _scalar_text(value.get("name"))
+    return None
+
+
+def _text_list(value: Any) -> list[str]:
+    """A front-matter value as a list of strings: ``"a, b"`` and ``[a, b]`` both work.
+
+    >>> _text_list("金融, 财经"), _text_list([" 金融", 2020, None])
+    (['金融', '财经'], ['金融', '2020'])
+    """
+    if isinstance(value, str):
+        items: list[Any] = re.split(r"[,，;；]", value)
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        items = [value]
+    out = []
+    for item in items:
+        text = _scalar_text(item)
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
+def _looks_like_url(value: str) -> bool:
+    return bool(re.match(r"(?i)https?://[^\s/]+\.[^\s]*$", value.strip()))
+
+
+def apply_front_matter(doc: Document, data: dict[str, Any]) -> None:
+    """Copy front-matter fields into typed document fields and ``doc.meta``.
+
+    Fields the container already filled are kept, except ``published``: a container date
+    (a WARC capture time) is weaker than the page's own date.
+    """
+    fields = {str(key).strip().lower().replace("-", "_"): value for key, value in data.items()}
+
+    def first(keys: tuple[str, ...]) -> Any:
+        for key in keys:
+            if fields.get(key) not in (None, "", [], {}):
+                return fields[key]
+        return None
+
+    title = _scalar_text(first(TITLE_KEYS))
+    if title and not doc.title:
+        doc.title = title
+    published = parse_date(first(DATE_KEYS))
+    if published:
+        doc.published = published
+    author = first(AUTHOR_KEYS)
+    author_text = ", ".join(_text_list(author)) if isinstance(author, list) else (
+        _scalar_text(author))
+    if author_text and not doc.author:
+        doc.author = author_text
+    for key in URL_KEYS:
+        value = _scalar_text(fields.get(key))
+        if value and _looks_like_url(value):
+            doc.url = doc.url or value.strip()
+            break
+    source = _scalar_text(fields.get("source"))
+    if source and not _looks_like_url(source):
+        doc.meta.setdefault("credit_source", source)
+    for meta_key, keys in META_KEYS.items():
+        value = first(keys)
+        if value is None:
+            continue
+        if meta_key in LIST_META:
+            items = _text_list(value)
+            if items:
+                doc.meta[meta_key] = items
+        elif meta_key == "updated":
+            date = parse_date(value)
+            if date:
+                doc.meta[meta_key] = date.isoformat()
+        elif (text := _scalar_text(value)) is not None:
+            doc.meta[meta_key] = text
+
+
+# --- HTML or text ---------------------------------------------------------------------------
+
+HTML_START_RE = re.compile(r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+                           r"<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
+TAG_RE = re.compile(
+    r"</?(?:html|head|body|div|p|span|a|br|hr|img|table|tr|td|th|tbody|thead|ul|ol|li|dl|dt|dd|"
+    r"h[1-6]|article|section|header|footer|nav|main|aside|script|style|meta|link|title|font|b|"
+    r"i|u|em|strong|blockquote|pre|code|figure|figcaption|iframe|form|input|button|center|"
+    r"small|sup|sub|noscript|time|label|select|option|picture|source|video|svg)\b[^<>]{0,2000}>",
+    re.IGNORECASE)
+
+
+def looks_like_html(text: str, hint: str = "") -> bool:
+    """Whether ``text`` is markup; the name-based ``hint`` ("html"/"text"/"") only tips it.
+
+    A document that starts with a tag or doctype is HTML, whatever its name (the seeds are
+    ``.txt`` files holding an HTML fragment); an ``.html`` file with no tag at all is text.
+
+    >>> looks_like_html("<div><p>Hi</p></div>"), looks_like_html("a < b and c > d", "html")
+    (True, False)
+    """
+    if HTML_START_RE.match(text):
+        return True
+    head = text[:200_000]
+    tags = TAG_RE.findall(head)
+    if not tags:
+        return False
+    if hint == "html" or head.lstrip().startswith("<"):
+        return True
+    return len(tags) >= 5 and any(tag.startswith("</") for tag in tags)
+
+
+def visible_text(markup: str) -> str:
+    """Markup with scripts, styles, comments and tags removed (only to tell if it is empty).
+
+    >>> visible_text("<style>p{}</style><p> Hi </p>").strip()
+    'Hi'
+    """
+    markup = re.sub(r"(?is)<(script|style|noscript|template)\b.*?</\1\s*>", " ", markup)
+    markup = re.sub(r"(?s)<!--.*?-->", " ", markup)
+    return re.sub(r"<[^>]*>", " ", markup)
+
+
+# --- repairs --------------------------------------------------------------------------------
+
+ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+CJK_RE = re.compile(r"[\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+                    r"\uf900-\ufaff\U00020000-\U0003134f]")
+# ftfy's fixes, minus the ones repair_text applies itself (entities; quotes and width,
+# which are only artefacts outside CJK text, where full-width punctuation and curly
+# quotation marks are the norm).
+FTFY_CONFIG = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False,
+                                   fix_character_width=False, explain=True)
+# ftfy explanation steps -> repair names.
+FTFY_STEP_NAMES = {"encode": "fix_encoding", "decode": "fix_encoding",
+                   "transcode": "fix_encoding"}
+
+
+def unescape_entities(text: str, rounds: int = 3) -> tuple[str, int]:
+    """Replace HTML entities (with their ``;``) by characters, also entities escaped twice.
+
+    Returns the text and how many rounds changed it (2 means double-escaped entities).
+    A bare ``&`` and entity-like words without ``;`` (``AT&T``, ``&copy 2020``) stay.
+
+    >>> unescape_entities("Tom &amp;amp; Jerry &amp;#123; &#x4e0a;&#28023;")
+    ('Tom & Jerry { 上海', 2)
+    """
+    changed = 0
+    for _ in range(rounds):
+        new = ENTITY_RE.sub(lambda m: _unescape_one(m[0]), text)
+        if new == text:
+            break
+        text, changed = new, changed + 1
+    return text, changed
+
+
+def _unescape_one(entity: str) -> str:
+    char = html.unescape(entity)
+    # Entities of NUL, surrogates or controls would smuggle in what repairs remove.
+    if char == entity or any(unicodedata.category(c) in ("Cs", "Cc") and c not in "\t\n"
+                             for c in char):
+        return entity
+    return char
+
+
+def _ftfy_names(explanation: list[tuple[str, str]]) -> set[str]:
+    """Name the repairs in an ftfy explanation.
+
+    >>> sorted(_ftfy_names([("encode", "sloppy-windows-1252"), ("decode", "utf-8")]))
+    ['fix_encoding']
+    >>> sorted(_ftfy_names([("encode", "latin-1"), ("decode", "windows-1252")]))
+    ['fix_c1_controls']
+    """
+    steps = list(explanation)
+    if steps[:2] == [("encode", "latin-1"), ("decode", "windows-1252")]:
+        steps = steps[2:] + [("apply", "fix_c1_controls")]  # C1 controls read as cp1252
+    names = set()
+    for step, detail in steps:
+        if step == "apply":
+            names.add(detail)
+        elif step == "normalize":
+            names.add(detail.lower())
+        else:
+            names.add(FTFY_STEP_NAMES.get(step, step))
+    return names
+
+
+def _ftfy_lines(text: str) -> tuple[str, set[str]]:
+    """ftfy line by line (bounded cost on long texts), with the names of the fixes applied."""
+    out, names = [], set()
+    for line in text.splitlines(keepends=True):
+        if line.isascii() and not CONTROL_RE.search(line) and "\r" not in line:
+            out.append(line)  # nothing ftfy could change: save the time
+            continue
+        fixed, explanation = ftfy.fix_and_explain(line, FTFY_CONFIG)
+        names |= _ftfy_names(explanation or [])
+        if fixed != line and not explanation:
+            names.add("ftfy")
+        out.append(fixed)
+    return "".join(out), names
+
+
+def _latin_only_fixes(text: str, uncurl_quotes: bool, fix_width: bool) -> tuple[str, set[str]]:
+    """Straighten curly quotes and narrow full-width forms on lines without CJK characters."""
+    out, names = [], set()
+    for line in text.splitlines(keepends=True):
+        if not line.isascii() and not CJK_RE.search(line):
+            if uncurl_quotes and (new := ftfy.fixes.uncurl_quotes(line)) != line:
+                line = new
+                names.add("uncurl_quotes")
+            if fix_width and (new := ftfy.fixes.fix_character_width(line)) != line:
+                line = new
+                names.add("fix_character_width")
+        out.append(line)
+    return "".join(out), names
+
+
+def repair_text(text: str, *, unescape: bool = True, uncurl_quotes: bool = True,
+                fix_width: bool = True) -> tuple[str, list[str]]:
+    """Repair broken text; return it with the sorted names of the repairs applied.
+
+    Fixes mojibake (UTF-8 read as cp1252/latin-1/..., also twice), HTML entities (also
+    escaped twice, ``&amp;#123;``), C1 controls, stray control characters, ligatures, line
+    breaks, and normalises to NFC. Outside CJK text it also straightens curly quotes and
+    narrows full-width forms (ftfy's defaults). Pass ``unescape=False`` for markup, where
+    entities belong to the HTML parser.
+
+    >>> repair_text("CafÃ© &amp;amp; â€œbarâ€\\x9d")
+    ('Café & "bar"', ['fix_encoding', 'uncurl_quotes', 'unescape_html', 'unescape_html_twice'])
+    """
+    names: set[str] = set()
+    if unescape and "&" in text:
+        text, rounds = unescape_entities(text)
+        if rounds:
+            names.add("unescape_html")
+        if rounds > 1:
+            names.add("unescape_html_twice")
+    text, fixed = _ftfy_lines(text)
+    names |= fixed
+    if uncurl_quotes or fix_width:
+        text, fixed = _latin_only_fixes(text, uncurl_quotes, fix_width)
+        names |= fixed
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+        names.add("nfc")
+    return text, sorted(names)
+
+
+# --- the step -------------------------------------------------------------------------------
+
+
+class DecodeStep(DocumentStep):
+    """Bytes -> ``doc.html`` or ``doc.text``, with front matter, repairs and an audit trail."""
+
+    name = "decode"
+
+    def __init__(self, config: IngestConfig) -> None:
+        self.config = config
+
+    def process(self, doc: Document, stats: StepStats) -> Document | Drop:
+        if doc.data:
+            signature = binary_signature(doc.data)
+            if signature:
+                return Drop("binary", detail=signature)
+            decoded = decode_bytes(doc.data, doc.charset_hint)
+            text = decoded.text
+            doc.repairs.extend(decoded.repairs)
+            doc.meta["charset"] = decoded.codec
+            stats.counters[f"charset:{decoded.codec}"] += 1
+            stats.counters[f"charset_from:{decoded.evidence}"] += 1
+        elif doc.html is not None or doc.text:
+            text = doc.html if doc.html is not None else doc.text
+        else:
+            return Drop("empty", detail="no bytes")
+        doc.data = b""
+
+        text = text.removeprefix("\ufeff")
+        ratio = control_ratio(text[:100_000])
+        if ratio > 0.01:
+            return Drop("binary", detail=f"{ratio:.0%} control characters")
+        if "\x00" in text:
+            text = text.replace("\x00", "")
+            doc.repairs.append("removed_nul_bytes")
+        if "\ufffd" in text and text.count("\ufffd") > max(10, len(text) // 10):
+            return Drop("undecodable", detail=f"{text.count(chr(0xFFFD))} undecodable sequences "
+                        f"of {len(text)} characters as {doc.meta.get('charset')}")
+
+        front = split_front_matter(text, self.config.max_front_matter_bytes)
+        text = front.body
+        if front.data:
+            apply_front_matter(doc, front.data)
+            stats.counters[f"front_matter:{front.kind}"] += 1
+        if front.error:
+            doc.meta["front_matter_error"] = front.error
+            stats.counters["front_matter_error"] += 1
+            stats.sample("front_matter_error", f"{doc.source}: {front.error}")
+
+        is_html = looks_like_html(text, doc.content_type)
+        text, repairs = repair_text(text, unescape=not is_html,
+                                    uncurl_quotes=self.config.uncurl_quotes,
+                                    fix_width=self.config.fix_character_width)
+        doc.repairs.extend(repairs)
+        for name in repairs:
+            stats.counters[f"repair:{name}"] += 1
+        for attribute in ("title", "author"):
+            value = getattr(doc, attribute)
+            if value:
+                setattr(doc, attribute, repair_text(value)[0].strip() or None)
+
+        if is_html:
+            if not visible_text(text).strip():
+                return Drop("empty", detail="markup without text")
+            doc.content_type, doc.html, doc.text = "html", text, ""
+        else:
+            if not text.strip():
+                return Drop("empty", detail="no text after decoding")
+            doc.content_type, doc.html, doc.text = "text", None, text
+        return doc

@@ -1,0 +1,617 @@
+"""Ingest: find the input documents and read their raw bytes.
+
+The :class:`Reader` walks files and folders in a sorted, deterministic order and yields one
+:class:`~cleaner.document.Document` per input document, with its raw ``data`` left for the
+decode step (:mod:`cleaner.decode`) to turn into text. Containers are opened here:
+
+* ``.gz`` of anything (sniffed by its magic bytes, whatever the name);
+* WARC files (``.warc``, ``.warc.gz``): one document per ``response``/``resource`` record,
+  with the URL and date of the record and the charset of its HTTP header;
+* JSON / JSONL records: the fields that hold text or HTML, id, URL, date, title and author
+  are configurable (:class:`IngestConfig`);
+* anything else is one document (HTML, text, Markdown with front matter...), its kind
+  decided from content by the decode step.
+
+Whatever cannot even be read becomes a :class:`~cleaner.document.Removal` with a reason
+(``too_large``, ``outside_input``, ``corrupt_archive``, ``malformed_record``, ``unreadable``,
+``unsupported_type``, ``http_status``...), so nothing is lost silently and the build goes on.
+
+Source names follow CONTRACT.md: the path relative to the folder it was found under (POSIX
+separators), a file given directly by its path as given, ``path#N`` for the N-th line of a
+JSONL file (the N-th item of a JSON array) and ``path#<record id>`` for a WARC record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import io
+import json
+import os
+import re
+import stat
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from cleaner.document import Document, Removal, document_id
+
+GZIP_MAGIC = b"\x1f\x8b"
+WARC_MAGIC = b"WARC/"
+CHUNK = 1 << 20
+
+
+@dataclass
+class IngestConfig:
+    """``[ingest]``: which files are read, how large they may be, and JSON field names."""
+
+    # A single document (a file, a decompressed .gz, a WARC record, a JSON record) larger than
+    # this is not read (reason ``too_large``). Streamed containers (WARC, JSONL) may be larger.
+    max_file_bytes: int = 64 * 1024 * 1024
+    # Follow symlinks that stay inside the input folder. Links leaving it are never followed
+    # (reason ``outside_input``).
+    follow_symlinks: bool = True
+    # Skip files and folders whose name starts with "." inside input folders (.git, .DS_Store).
+    skip_hidden: bool = True
+    # File name endings read from folders (case-insensitive). Empty: every file is read and its
+    # kind is decided from content. Files given directly are always read.
+    extensions: list[str] = field(default_factory=list)
+    # JSON / JSONL record fields, tried in order; the first one present and non-empty wins.
+    json_html_fields: list[str] = field(
+        default_factory=lambda: ["html", "raw_html", "content_html", "body_html"])
+    json_text_fields: list[str] = field(
+        default_factory=lambda: ["text", "content", "body", "article", "maintext", "raw_content"])
+    json_id_fields: list[str] = field(default_factory=lambda: ["id", "doc_id", "_id", "uuid"])
+    json_url_fields: list[str] = field(
+        default_factory=lambda: ["url", "link", "source_url", "canonical_url", "uri"])
+    json_date_fields: list[str] = field(default_factory=lambda: [
+        "published", "date", "date_published", "published_at", "publish_date", "pubdate",
+        "datePublished", "created_at", "timestamp"])
+    json_title_fields: list[str] = field(default_factory=lambda: ["title", "headline"])
+    json_author_fields: list[str] = field(
+        default_factory=lambda: ["author", "authors", "byline", "creator"])
+    # WARC record types read as documents (others, e.g. request/metadata, are not documents).
+    warc_record_types: list[str] = field(default_factory=lambda: ["response", "resource"])
+    # Repairs applied by the decode step (see cleaner.decode.repair_text). Both act only on
+    # lines without CJK characters, where curly quotes and full-width forms are artefacts.
+    uncurl_quotes: bool = True
+    fix_character_width: bool = True
+    # Front matter larger than this is not parsed (recorded in meta["front_matter_error"]).
+    max_front_matter_bytes: int = 64 * 1024
+
+    def check(self) -> None:
+        """Raise ValueError("key: what is wrong") for a bad value."""
+        if self.max_file_bytes <= 0:
+            raise ValueError("max_file_bytes: must be a positive number of bytes")
+        if self.max_front_matter_bytes <= 0:
+            raise ValueError("max_front_matter_bytes: must be a positive number of bytes")
+        for name in ("json_html_fields", "json_text_fields"):
+            if any(not value for value in getattr(self, name)):
+                raise ValueError(f"{name}: field names must not be empty")
+        if not (self.json_html_fields or self.json_text_fields):
+            raise ValueError("json_text_fields: at least one text or HTML field is needed")
+        for ending in self.extensions:
+            if not ending.startswith("."):
+                raise ValueError(f"extensions: {ending!r} should start with '.', e.g. '.html'")
+
+
+# --- small pure helpers ---------------------------------------------------------------------
+
+
+def content_type_from_name(name: str) -> str:
+    """Guess "html" or "text" from a file name; "" when the name says nothing.
+
+    The decode step checks the guess against the content.
+
+    >>> content_type_from_name("a/page.HTM.gz"), content_type_from_name("notes.md")
+    ('html', 'text')
+    """
+    lower = name.lower()
+    for suffix in (".gz", ".gzip"):
+        if lower.endswith(suffix):
+            lower = lower[: -len(suffix)]
+    if lower.endswith((".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx", ".jsp")):
+        return "html"
+    if lower.endswith((".txt", ".text", ".md", ".markdown", ".mdown", ".rst")):
+        return "text"
+    return ""
+
+
+def charset_from_content_type(value: str | None) -> str | None:
+    """The ``charset`` parameter of an HTTP Content-Type header, lower-cased.
+
+    >>> charset_from_content_type('text/html; charset="GBK"')
+    'gbk'
+    """
+    if not value:
+        return None
+    message = Message()
+    message["content-type"] = value
+    charset = message.get_param("charset")
+    if isinstance(charset, tuple):  # RFC 2231 form: (charset, language, value)
+        charset = charset[2]
+    if not isinstance(charset, str):
+        return None
+    charset = charset.strip().strip("'\"").lower()
+    return charset or None
+
+
+def mime_type(value: str | None) -> str:
+    """The bare, lower-cased media type of a Content-Type header.
+
+    >>> mime_type("Text/HTML; charset=utf-8")
+    'text/html'
+    """
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+def content_type_from_mime(mime: str) -> str | None:
+    """Map a media type to "html", "text" or "" (unknown); None when it is not a document.
+
+    >>> content_type_from_mime("application/xhtml+xml"), content_type_from_mime("image/png")
+    ('html', None)
+    """
+    if not mime:
+        return ""
+    if mime in ("text/html", "application/xhtml+xml", "application/xml", "text/xml"):
+        return "html"
+    if mime in ("text/plain", "text/markdown", "text/x-markdown"):
+        return "text"
+    if mime.startswith(("image/", "audio/", "video/", "font/")) or mime in (
+            "text/css", "text/javascript", "application/javascript", "application/json",
+            "application/pdf", "application/zip", "application/octet-stream"):
+        return None
+    if mime.startswith("text/"):
+        return ""
+    return None
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """Turn a date as found in metadata into a :class:`datetime.date`, or None.
+
+    Understands dates and datetimes, ISO 8601, RFC 2822 (``Mon, 13 Sep 2021 08:46:47 GMT``),
+    ``2021/09/13``, ``13.09.2021``, ``2021年9月13日`` and Unix timestamps. Ambiguous
+    day/month orders such as ``03/04/2021`` are not guessed.
+
+    >>> parse_date("Mon, 13 Sep 2021 08:46:47 GMT"), parse_date("2021年9月13日")
+    (datetime.date(2021, 9, 13), datetime.date(2021, 9, 13))
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return _from_timestamp(float(value))
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > 100:
+        return None
+    if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
+        return _from_timestamp(float(text))
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    try:
+        from email.utils import parsedate_to_datetime
+
+        return parsedate_to_datetime(text).date()
+    except (TypeError, ValueError, IndexError):
+        pass
+    match = (re.match(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", text)
+             or re.match(r"(\d{4})(\d{2})(\d{2})(?:\D|$)", text))
+    if match:
+        return _safe_date(int(match[1]), int(match[2]), int(match[3]))
+    match = re.match(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})\b", text)
+    if match:
+        first, second, year = int(match[1]), int(match[2]), int(match[3])
+        if first > 12 >= second or "." in text[:6]:  # 13.09.2021 (dotted: day first)
+            return _safe_date(year, second, first)
+        if second > 12 >= first:  # 09/13/2021
+            return _safe_date(year, first, second)
+        return None
+    return _parse_with_dateutil(text)
+
+
+def _parse_with_dateutil(text: str) -> dt.date | None:
+    """Last resort for named months ("13 September 2021", "Sep 13, 2021")."""
+    if not re.search(r"[A-Za-z]{3}", text) or not re.search(r"\d{4}", text):
+        return None
+    try:
+        from dateutil import parser as date_parser
+    except ImportError:  # pragma: no cover - dateutil ships with pandas/datasets
+        return None
+    try:
+        parsed = date_parser.parse(text, default=dt.datetime(1, 1, 1), fuzzy=False)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return parsed.date() if parsed.year > 1 else None
+
+
+def _from_timestamp(seconds: float) -> dt.date | None:
+    if seconds > 1e11:  # milliseconds
+        seconds /= 1000
+    try:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).date()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _first_field(record: dict[str, Any], names: list[str]) -> Any:
+    """The first of ``names`` present in ``record`` with a non-empty value."""
+    for name in names:
+        value = record.get(name)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def _as_text(value: Any) -> str | None:
+    """A record value as one string: lists of strings are joined, other types ignored."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    if isinstance(value, dict):
+        return _as_text(value.get("name"))
+    return None
+
+
+def _posix(path: Path) -> str:
+    return path.as_posix()
+
+
+# --- the reader -----------------------------------------------------------------------------
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class Reader:
+    """Read input files and folders into documents (or removals), in sorted order.
+
+    >>> reader = Reader(IngestConfig())
+    >>> items = list(reader.read([Path("seeds")]))  # doctest: +SKIP
+    """
+
+    def __init__(self, config: IngestConfig) -> None:
+        self.config = config
+        # Source name of every input file read -> sha256 of its bytes (for the manifest).
+        self.file_digests: dict[str, str] = {}
+        # Hidden files skipped (not documents: .git, .DS_Store...), for the build summary.
+        self.skipped: list[str] = []
+        self._seen_sources: set[str] = set()
+
+    # Walking ------------------------------------------------------------------------------
+
+    def read(self, paths: list[Path]) -> Iterator[Document | Removal]:
+        """Yield every document found under ``paths``; folders are read recursively.
+
+        A missing path raises FileNotFoundError before anything is read.
+        """
+        paths = [Path(p) for p in paths]
+        for path in paths:
+            if not path.exists() and not path.is_symlink():
+                raise FileNotFoundError(f"input not found: {path}")
+        for path in sorted(paths, key=_posix):
+            if path.is_dir():
+                yield from self._read_folder(path)
+            else:
+                yield from self._read_file(path, _posix(path))
+
+    def _read_folder(self, root: Path) -> Iterator[Document | Removal]:
+        real_root = Path(os.path.realpath(root))
+        visited = {real_root}
+        yield from self._walk(root, real_root, "", visited)
+
+    def _walk(self, folder: Path, real_root: Path, prefix: str,
+              visited: set[Path]) -> Iterator[Document | Removal]:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as error:
+            yield self._removal(prefix.rstrip("/") or _posix(folder), "unreadable", str(error))
+            return
+        for entry in entries:
+            source = prefix + entry.name
+            if self.config.skip_hidden and entry.name.startswith("."):
+                self.skipped.append(source)
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink():
+                real = Path(os.path.realpath(path))
+                if not real.exists():
+                    yield self._removal(source, "unreadable", "broken symlink")
+                    continue
+                if real != real_root and real_root not in real.parents:
+                    yield self._removal(source, "outside_input",
+                                        "symlink leaves the input folder; not followed")
+                    continue
+                if not self.config.follow_symlinks:
+                    yield self._removal(source, "symlink", "symlinks are not followed "
+                                        "(ingest.follow_symlinks = false)")
+                    continue
+                if real.is_dir():
+                    if real in visited:  # a loop: the folder is read once already
+                        continue
+                    visited.add(real)
+                    yield from self._walk(path, real_root, source + "/", visited)
+                    continue
+            elif entry.is_dir(follow_symlinks=False):
+                yield from self._walk(path, real_root, source + "/", visited)
+                continue
+            if self.config.extensions and not entry.name.lower().endswith(
+                    tuple(e.lower() for e in self.config.extensions)):
+                self.skipped.append(source)
+                continue
+            yield from self._read_file(path, source)
+
+    # One file -----------------------------------------------------------------------------
+
+    def _read_file(self, path: Path, source: str) -> Iterator[Document | Removal]:
+        try:
+            info = path.stat()
+        except OSError as error:
+            yield self._removal(source, "unreadable", str(error))
+            return
+        if not stat.S_ISREG(info.st_mode):
+            yield self._removal(source, "unreadable", "not a regular file")
+            return
+        try:
+            digest, head = _digest_and_head(path)
+        except OSError as error:
+            yield self._removal(source, "unreadable", str(error))
+            return
+        self.file_digests[source] = digest
+        try:
+            if _is_warc(path, head):
+                yield from self._read_warc(path, source)
+            elif head.startswith(GZIP_MAGIC):
+                yield from self._read_gzip(path, source, info.st_size)
+            elif _looks_like_json(path.name, head):
+                if info.st_size > self.config.max_file_bytes and not _is_jsonl_name(path.name):
+                    # A JSON array must be loaded whole; JSONL is streamed line by line.
+                    yield self._too_large(source, info.st_size)
+                    return
+                with path.open("rb") as stream:
+                    yield from self._read_json(stream, source, path.name)
+            elif info.st_size > self.config.max_file_bytes:
+                yield self._too_large(source, info.st_size)
+            else:
+                yield self._document(source, path.read_bytes(), content_type_from_name(path.name))
+        except OSError as error:
+            yield self._removal(source, "unreadable", f"{type(error).__name__}: {error}")
+
+    def _read_gzip(self, path: Path, source: str, size: int) -> Iterator[Document | Removal]:
+        """A gzip file holding one document or a JSON(L) file (WARC is read by warcio)."""
+        inner_name = re.sub(r"\.(gz|gzip)$", "", path.name, flags=re.IGNORECASE)
+        try:
+            with gzip.open(path, "rb") as stream:
+                head = stream.peek(64)[:64]
+                if _looks_like_json(inner_name, head) and _is_jsonl_name(inner_name):
+                    yield from self._read_json(stream, source, inner_name)
+                    return
+                data = _read_bounded(stream, self.config.max_file_bytes)
+        except _TooLarge:
+            yield self._too_large(source, None, "after decompression")
+            return
+        except (OSError, EOFError, zlib.error) as error:
+            yield self._removal(source, "corrupt_archive", f"gzip: {type(error).__name__}: "
+                                f"{error}")
+            return
+        if _looks_like_json(inner_name, data[:64]):
+            yield from self._read_json(io.BytesIO(data), source, inner_name)
+        else:
+            yield self._document(source, data, content_type_from_name(path.name))
+
+    # JSON / JSONL -------------------------------------------------------------------------
+
+    def _read_json(self, stream: BinaryIO, source: str, name: str) -> Iterator[Document | Removal]:
+        """Records of a JSON array/object or a JSONL stream (one document per record).
+
+        A bad line is rejected on its own (``malformed_record``); the good ones are kept.
+        """
+        limit = self.config.max_file_bytes
+        if not _is_jsonl_name(name):
+            try:
+                data = _read_bounded(stream, limit)
+            except _TooLarge:
+                yield self._too_large(source, None)
+                return
+            try:
+                parsed = json.loads(data.decode("utf-8-sig"))
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+                parsed = None  # perhaps JSONL with a .json name: read it line by line
+            else:
+                if isinstance(parsed, list):
+                    for number, record in enumerate(parsed, start=1):
+                        yield self._record(record, f"{source}#{number}")
+                    return
+                yield self._record(parsed, source)
+                return
+            stream = io.BytesIO(data)
+        number = 0
+        while True:
+            try:
+                line = stream.readline(limit + 1)
+            except (OSError, EOFError, zlib.error) as error:
+                yield self._removal(source, "corrupt_archive",
+                                    f"after line {number}: {type(error).__name__}: {error}")
+                return
+            if not line:
+                return
+            number += 1
+            record_source = f"{source}#{number}"
+            if len(line) > limit:
+                yield self._too_large(record_source, None)
+                _skip_line(stream)
+                continue
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line.decode("utf-8-sig"))
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+                yield self._removal(record_source, "malformed_record",
+                                    f"line {number}: not valid JSON: {error}"[:300])
+                continue
+            yield self._record(record, record_source)
+
+    def _record(self, record: Any, source: str) -> Document | Removal:
+        """One JSON record as a document; its text or HTML field is the document's data."""
+        if not isinstance(record, dict):
+            return self._removal(source, "malformed_record",
+                                 f"a record is a JSON object, not {type(record).__name__}")
+        config = self.config
+        html = _first_field(record, config.json_html_fields)
+        text = _first_field(record, config.json_text_fields)
+        if isinstance(html, str) and html.strip():
+            body, content_type = html, "html"
+        elif isinstance(text, str):
+            body, content_type = text, ""  # a "text" field often holds markup: sniff it
+        else:
+            fields = ", ".join(config.json_html_fields + config.json_text_fields)
+            return self._removal(source, "malformed_record", f"no text field ({fields})")
+        data = body.encode("utf-8", errors="replace")  # lone surrogates from \ud800 escapes
+        if len(data) > config.max_file_bytes:
+            return self._too_large(source, len(data))
+        doc = self._document(source, data, content_type, charset="utf-8")
+        doc.url = _as_text(_first_field(record, config.json_url_fields))
+        doc.published = parse_date(_first_field(record, config.json_date_fields))
+        doc.title = _as_text(_first_field(record, config.json_title_fields))
+        doc.author = _as_text(_first_field(record, config.json_author_fields))
+        record_id = _first_field(record, config.json_id_fields)
+        if isinstance(record_id, (str, int)) and not isinstance(record_id, bool):
+            doc.meta["record_id"] = str(record_id)
+        return doc
+
+    # WARC ---------------------------------------------------------------------------------
+
+    def _read_warc(self, path: Path, source: str) -> Iterator[Document | Removal]:
+        """One document per response/resource record, with URL, date and HTTP charset."""
+        from warcio.archiveiterator import ArchiveIterator
+        from warcio.exceptions import ArchiveLoadFailed
+
+        number = 0
+        try:
+            with path.open("rb") as stream:
+                for record in ArchiveIterator(stream):
+                    number += 1
+                    if record.rec_type not in self.config.warc_record_types:
+                        continue
+                    yield self._warc_record(record, source, number)
+        except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as error:
+            yield self._removal(f"{source}#{number + 1}" if number else source,
+                                "corrupt_archive", f"WARC after {number} records: "
+                                f"{type(error).__name__}: {error}"[:300])
+
+    def _warc_record(self, record: Any, source: str, number: int) -> Document | Removal:
+        headers = record.rec_headers
+        record_id = (headers.get_header("WARC-Record-ID") or "").strip("<> ")
+        record_source = f"{source}#{record_id or number}"
+        url = headers.get_header("WARC-Target-URI")
+        http = record.http_headers
+        if http is not None:
+            status = http.get_statuscode()
+            if status and not status.startswith("2"):
+                return self._removal(record_source, "http_status", f"HTTP {status} for {url}")
+            header = http.get_header("Content-Type")
+        else:
+            header = headers.get_header("Content-Type")
+        content_type = content_type_from_mime(mime_type(header))
+        if content_type is None:
+            return self._removal(record_source, "unsupported_type",
+                                 f"{mime_type(header)} at {url}")
+        try:
+            data = _read_bounded(record.content_stream(), self.config.max_file_bytes)
+        except _TooLarge:
+            return self._too_large(record_source, None)
+        except (OSError, EOFError, zlib.error, ValueError) as error:
+            return self._removal(record_source, "corrupt_archive",
+                                 f"{type(error).__name__}: {error}"[:300])
+        doc = self._document(record_source, data, content_type or content_type_from_name(url or ""),
+                             charset=charset_from_content_type(header))
+        doc.url = url
+        doc.published = parse_date(headers.get_header("WARC-Date"))
+        return doc
+
+    # Results ------------------------------------------------------------------------------
+
+    def _document(self, source: str, data: bytes, content_type: str,
+                  charset: str | None = None) -> Document:
+        return Document(source=source, data=data, content_type=content_type,
+                        charset_hint=charset)
+
+    def _removal(self, source: str, reason: str, detail: str = "") -> Removal:
+        return Removal(id=document_id(source), source=source, reason=reason, step="ingest",
+                       detail=detail)
+
+    def _too_large(self, source: str, size: int | None, where: str = "") -> Removal:
+        limit = self.config.max_file_bytes
+        what = f"{size} bytes" if size is not None else "more bytes"
+        detail = f"{what} {where} > ingest.max_file_bytes = {limit}".replace("  ", " ")
+        return self._removal(source, "too_large", detail)
+
+
+def _digest_and_head(path: Path) -> tuple[str, bytes]:
+    """sha256 of a file (streamed) and its first bytes, for sniffing."""
+    digest = hashlib.sha256()
+    head = b""
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            if not head:
+                head = chunk[:64]
+            digest.update(chunk)
+    return digest.hexdigest(), head
+
+
+def _read_bounded(stream: Any, limit: int) -> bytes:
+    """Read a stream to its end, or raise _TooLarge past ``limit`` bytes (a gzip bomb)."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise _TooLarge
+    return data
+
+
+def _skip_line(stream: BinaryIO) -> None:
+    while (chunk := stream.readline(CHUNK)) and not chunk.endswith(b"\n"):
+        pass
+
+
+def _is_jsonl_name(name: str) -> bool:
+    return name.lower().endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"))
+
+
+def _looks_like_json(name: str, head: bytes) -> bool:
+    """JSON by name (.json, .jsonl, .ndjson), or by content when the name says nothing."""
+    lower = name.lower()
+    if lower.endswith((".json", ".jsonl", ".ndjson")):
+        return True
+    if content_type_from_name(name):
+        return False
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:2] in (b'{"', b"[{")
+
+
+def _is_warc(path: Path, head: bytes) -> bool:
+    if head.startswith(WARC_MAGIC):
+        return True
+    if head.startswith(GZIP_MAGIC):
+        try:
+            with gzip.open(path, "rb") as stream:
+                return stream.read(len(WARC_MAGIC)) == WARC_MAGIC
+        except (OSError, EOFError, zlib.error):
+            return False
+    return False

@@ -1,0 +1,203 @@
+"""Tests for cleaner.ingest: finding input documents and reading their bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from cleaner.document import Document, Removal, document_id
+from cleaner.ingest import IngestConfig, Reader, parse_date
+
+
+def read_all(paths: list[Path], **config: object) -> list[Document | Removal]:
+    return list(Reader(IngestConfig(**config)).read(paths))
+
+
+def by_source(items: list[Document | Removal]) -> dict[str, Document | Removal]:
+    return {item.source: item for item in items}
+
+
+def test_folder_is_read_recursively_in_sorted_order_with_relative_posix_sources(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.html").write_bytes(b"<p>z</p>")
+    (tmp_path / "a.txt").write_bytes(b"a")
+    (tmp_path / "b" / "c.txt").write_bytes(b"c")
+    items = read_all([tmp_path])
+    assert [item.source for item in items] == ["a.txt", "b/c.txt", "b/z.html"]
+    assert all(isinstance(item, Document) for item in items)
+    assert items[0].data == b"a"
+    assert items[0].id == document_id("a.txt")
+    assert items[2].content_type == "html" and items[1].content_type == "text"
+
+
+def test_file_given_directly_is_named_by_its_path_as_given(tmp_path, monkeypatch):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "page.htm").write_bytes(b"<p>x</p>")
+    monkeypatch.chdir(tmp_path)
+    (item,) = read_all([Path("sub/page.htm")])
+    assert item.source == "sub/page.htm"
+
+
+def test_file_digests_are_sha256_of_input_files(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"hello")
+    reader = Reader(IngestConfig())
+    list(reader.read([tmp_path]))
+    assert reader.file_digests == {"a.txt": hashlib.sha256(b"hello").hexdigest()}
+
+
+def test_missing_input_raises_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope"):
+        read_all([tmp_path / "nope"])
+
+
+def test_too_large_file_is_recorded_not_read(tmp_path):
+    (tmp_path / "big.txt").write_bytes(b"x" * 1000)
+    (tmp_path / "small.txt").write_bytes(b"x")
+    items = by_source(read_all([tmp_path], max_file_bytes=100))
+    removal = items["big.txt"]
+    assert isinstance(removal, Removal)
+    assert (removal.reason, removal.step) == ("too_large", "ingest")
+    assert removal.id == document_id("big.txt")
+    assert isinstance(items["small.txt"], Document)
+
+
+def test_gzip_bomb_is_too_large(tmp_path):
+    (tmp_path / "bomb.html.gz").write_bytes(gzip.compress(b"a" * 10_000))
+    (item,) = read_all([tmp_path], max_file_bytes=1000)
+    assert isinstance(item, Removal) and item.reason == "too_large"
+
+
+def test_gzip_of_html_is_decompressed_and_truncated_gzip_is_recorded(tmp_path):
+    packed = gzip.compress(b"<html><body><p>hello</p></body></html>" * 50)
+    (tmp_path / "good.html.gz").write_bytes(packed)
+    (tmp_path / "cut.html.gz").write_bytes(packed[: len(packed) // 2])
+    items = by_source(read_all([tmp_path]))
+    assert items["good.html.gz"].data.startswith(b"<html>")
+    assert items["good.html.gz"].content_type == "html"
+    assert isinstance(items["cut.html.gz"], Removal)
+    assert items["cut.html.gz"].reason == "corrupt_archive"
+
+
+def test_jsonl_records_bad_lines_rejected_good_ones_kept(tmp_path):
+    lines = [
+        json.dumps({"id": "r1", "text": "first", "url": "https://a.example/1",
+                    "date": "2021-09-13", "title": "T1"}),
+        "{not json",
+        "",
+        json.dumps({"html": "<p>third</p>", "published": "Mon, 13 Sep 2021 08:46:47 GMT"}),
+        json.dumps(["not", "an", "object"]),
+        json.dumps({"nothing": "here"}),
+    ]
+    (tmp_path / "recs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    items = by_source(read_all([tmp_path]))
+    first = items["recs.jsonl#1"]
+    assert isinstance(first, Document)
+    assert first.data == b"first" and first.url == "https://a.example/1"
+    assert first.published == dt.date(2021, 9, 13) and first.title == "T1"
+    assert first.meta["record_id"] == "r1" and first.charset_hint == "utf-8"
+    assert items["recs.jsonl#2"].reason == "malformed_record"
+    assert "recs.jsonl#3" not in items  # blank line: no record
+    assert items["recs.jsonl#4"].content_type == "html"
+    assert items["recs.jsonl#4"].published == dt.date(2021, 9, 13)
+    assert items["recs.jsonl#5"].reason == "malformed_record"
+    assert items["recs.jsonl#6"].reason == "malformed_record"
+
+
+def test_json_field_names_are_configurable(tmp_path):
+    (tmp_path / "a.jsonl").write_text(json.dumps({"story": "x", "where": "https://e.x/"}) + "\n")
+    (item,) = read_all([tmp_path], json_text_fields=["story"], json_url_fields=["where"])
+    assert item.data == b"x" and item.url == "https://e.x/"
+
+
+def test_json_array_file_and_gzipped_jsonl(tmp_path):
+    (tmp_path / "arr.json").write_text(json.dumps([{"text": "a"}, {"text": "b"}]))
+    (tmp_path / "lines.jsonl.gz").write_bytes(gzip.compress(b'{"text": "c"}\n{"text": "d"}\n'))
+    items = by_source(read_all([tmp_path]))
+    assert items["arr.json#2"].data == b"b"
+    assert items["lines.jsonl.gz#2"].data == b"d"
+
+
+def test_symlink_leaving_the_input_folder_is_not_followed(tmp_path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret")
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "ok.txt").write_text("ok")
+    os.symlink(outside, root / "link.txt")
+    os.symlink(root / "ok.txt", root / "inside.txt")
+    items = by_source(read_all([root]))
+    assert items["link.txt"].reason == "outside_input"
+    assert isinstance(items["inside.txt"], Document)
+    assert "secret" not in [getattr(i, "data", b"").decode() for i in items.values()]
+
+
+def test_symlink_loop_does_not_hang(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text("x")
+    os.symlink(tmp_path / "a", tmp_path / "a" / "loop")
+    items = read_all([tmp_path])
+    assert "a/x.txt" in [i.source for i in items]
+
+
+def _warc_bytes() -> bytes:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    pages = [("https://a.example/ok", "200 OK", "text/html; charset=GBK",
+              "<p>上海</p>".encode("gbk")),
+             ("https://a.example/missing", "404 Not Found", "text/html", b"nope"),
+             ("https://a.example/logo.png", "200 OK", "image/png", b"\x89PNG")]
+    for url, status, ctype, body in pages:
+        headers = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
+        record = writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                           http_headers=headers,
+                                           warc_headers_dict={"WARC-Date": "2022-07-28T11:50:54Z"})
+        writer.write_record(record)
+    return buffer.getvalue()
+
+
+def test_warc_response_records_with_url_date_and_http_charset(tmp_path):
+    (tmp_path / "crawl.warc.gz").write_bytes(_warc_bytes())
+    items = read_all([tmp_path])
+    docs = [i for i in items if isinstance(i, Document)]
+    assert len(docs) == 1
+    (doc,) = docs
+    assert doc.source.startswith("crawl.warc.gz#urn:uuid:")
+    assert doc.url == "https://a.example/ok" and doc.charset_hint == "gbk"
+    assert doc.published == dt.date(2022, 7, 28) and doc.content_type == "html"
+    assert doc.data == "<p>上海</p>".encode("gbk")
+    reasons = sorted(i.reason for i in items if isinstance(i, Removal))
+    assert reasons == ["http_status", "unsupported_type"]
+
+
+def test_truncated_warc_keeps_earlier_records(tmp_path):
+    data = _warc_bytes()
+    (tmp_path / "cut.warc.gz").write_bytes(data[: len(data) - 40])
+    items = read_all([tmp_path])
+    assert any(isinstance(i, Document) for i in items)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2021-09-13", dt.date(2021, 9, 13)),
+    ("2021-09-13T08:46:47Z", dt.date(2021, 9, 13)),
+    ("Mon, 13 Sep 2021 08:46:47 GMT", dt.date(2021, 9, 13)),
+    ("2021年9月13日", dt.date(2021, 9, 13)),
+    ("13.09.2021", dt.date(2021, 9, 13)),
+    ("2021/9/13 10:00", dt.date(2021, 9, 13)),
+    ("September 13, 2021", dt.date(2021, 9, 13)),
+    (dt.datetime(2021, 9, 13, 8), dt.date(2021, 9, 13)),
+    ("03/04/2021", None),
+    ("not a date", None),
+    (True, None),
+])
+def test_parse_date(value, expected):
+    assert parse_date(value) == expected
