@@ -1,0 +1,233 @@
+"""The dataset card (``README.md``): what a person reads first, and what the Hub parses.
+
+The YAML header follows the Hugging Face dataset card metadata (``configs`` with ``documents``
+as the default and ``pairs``, ``dataset_info`` with features and per-split sizes, ``license``,
+``language``, ``task_categories``, ``size_categories``, ``pretty_name``) plus ``version``.
+The prose says what is in the data and how it was made. Everything is derived from the data and
+the config, never from the clock, so a rebuild gives the same card byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from cleaner import schema
+
+if TYPE_CHECKING:
+    from cleaner.config import Config
+    from cleaner.package import SplitFiles
+    from cleaner.pipeline import StepStats
+    from cleaner.versions import Changelog
+
+LOAD_EXAMPLE = '''```python
+from datasets import load_dataset
+
+documents = load_dataset("{path}")            # the default config: train/validation/test
+pairs = load_dataset("{path}", "pairs")       # translation pairs
+```'''
+
+
+@dataclass
+class CardData:
+    """Everything the card shows, gathered by the packager."""
+
+    config: Config
+    version: str
+    documents: SplitFiles
+    pairs: SplitFiles
+    # split → language → documents
+    languages: dict[str, Counter]
+    removals: Counter
+    stats: list[StepStats]
+    counts: dict[str, int]
+    previous: str | None = None
+    changelog: Changelog | None = None
+
+
+def size_category(rows: int) -> str:
+    """The Hub's size bucket for a number of rows.
+
+    >>> size_category(5), size_category(12_000)
+    ('n<1K', '10K<n<100K')
+    """
+    buckets = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+               (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"),
+               (1_000_000_000, "100M<n<1B")]
+    for limit, name in buckets:
+        if rows < limit:
+            return name
+    return "n>1B"
+
+
+def data_languages(languages: dict[str, Counter]) -> list[str]:
+    """The card's ``language`` list: every language with a kept document (not ``und``)."""
+    return sorted({lang for counts in languages.values() for lang in counts if lang != "und"})
+
+
+def _config_entries(name: str, files: SplitFiles, default: bool) -> tuple[dict, dict]:
+    """One ``configs`` entry and one ``dataset_info`` entry; only splits with rows appear."""
+    config: dict[str, Any] = {"config_name": name}
+    if default:
+        config["default"] = True
+    config["data_files"] = [{"split": split, "path": paths} for split, paths in files.files.items()]
+    info = {
+        "config_name": name,
+        "features": schema.card_features(name),
+        "splits": [{"name": split, "num_bytes": files.nbytes[split],
+                    "num_examples": files.rows[split]} for split in files.files],
+        "dataset_size": sum(files.nbytes.values()),
+    }
+    return config, info
+
+
+def card_metadata(data: CardData) -> dict[str, Any]:
+    """The YAML header, as plain data."""
+    dataset = data.config.dataset
+    configs, infos = [], []
+    for name, files in (("documents", data.documents), ("pairs", data.pairs)):
+        if files.files:  # a config without rows is not declared (datasets cannot load it)
+            entry, info = _config_entries(name, files, default=name == "documents")
+            configs.append(entry)
+            infos.append(info)
+    meta: dict[str, Any] = {
+        "pretty_name": dataset.pretty_name or dataset.name,
+        "version": data.version,
+        "license": dataset.license,
+        "language": data_languages(data.languages),
+        "task_categories": list(dataset.task_categories),
+        "size_categories": [size_category(data.counts["documents"])],
+        "configs": configs,
+        "dataset_info": infos,
+    }
+    if not meta["language"]:
+        del meta["language"]
+    return meta
+
+
+def _stats_table(stats: list[StepStats]) -> str:
+    rows = ["| step | in | out | changed | dropped |", "| --- | ---: | ---: | ---: | --- |"]
+    for step in stats:
+        dropped = ", ".join(f"{reason} {n}" for reason, n in sorted(step.dropped.items()))
+        rows.append(f"| {step.name} | {step.docs_in} | {step.docs_out} | {step.changed} | "
+                    f"{dropped or '-'} |")
+    return "\n".join(rows)
+
+
+def _language_table(languages: dict[str, Counter]) -> str:
+    splits = [s for s in schema.SPLITS if s in languages]
+    header = "| language | " + " | ".join(splits) + " | total |"
+    rows = [header, "| --- |" + " ---: |" * (len(splits) + 1)]
+    every = sorted({lang for counts in languages.values() for lang in counts})
+    for lang in every:
+        cells = [languages[s].get(lang, 0) for s in splits]
+        rows.append(f"| {lang} | " + " | ".join(map(str, cells)) + f" | {sum(cells)} |")
+    totals = [sum(languages[s].values()) for s in splits]
+    rows.append("| **all** | " + " | ".join(map(str, totals)) + f" | {sum(totals)} |")
+    return "\n".join(rows)
+
+
+def _parameters(config: Config) -> str:
+    """The pipeline's settings, one TOML-like line each, grouped by section."""
+    lines = ["```toml"]
+    for section, values in config.to_dict().items():
+        if section == "dataset":
+            continue
+        lines.append(f"[{section}]")
+        for key, value in values.items():
+            lines.append(f"{key} = {json.dumps(value, ensure_ascii=False, default=str)}")
+        lines.append("")
+    lines[-1] = "```"
+    return "\n".join(lines)
+
+
+def _citation(data: CardData) -> str:
+    dataset = data.config.dataset
+    if dataset.citation:
+        return dataset.citation.strip()
+    key = dataset.name.replace("-", "_").replace(".", "_")
+    title = dataset.pretty_name or dataset.name
+    url = f",\n  url = {{{dataset.homepage}}}" if dataset.homepage else ""
+    return (f"@misc{{{key}_{data.version.replace('.', '_')},\n  title = {{{title}}},\n"
+            f"  note = {{Version {data.version}}}{url}\n}}")
+
+
+def render_card(data: CardData) -> str:
+    """The whole ``README.md``."""
+    dataset = data.config.dataset
+    header = yaml.safe_dump(card_metadata(data), sort_keys=False, allow_unicode=True, width=100)
+    title = dataset.pretty_name or dataset.name
+    counts = data.counts
+    pair_splits = ", ".join(f"{split} {n}" for split, n in data.pairs.rows.items()) or "none"
+    removals = "\n".join(f"| {reason} | {n} |" for reason, n in sorted(data.removals.items()))
+    if data.changelog is not None:
+        changelog = (f"Compared with the previous version, {data.previous}:\n\n"
+                     + data.changelog.render())
+    else:
+        changelog = "This is the first published version of the dataset."
+    homepage = f"\nHomepage: {dataset.homepage}\n" if dataset.homepage else ""
+    sections = [
+        f"---\n{header}---",
+        f"# {title}",
+        f"Version **{data.version}** of `{dataset.name}`.",
+        dataset.description.strip() or "(no description given in `[dataset] description`)",
+        homepage.strip(),
+        f"- **{counts['documents']}** documents kept out of {counts['inputs']} input documents "
+        f"({counts['removed']} removed, each listed with its reason in "
+        f"`audit/removed.parquet`)\n- **{counts['pairs']}** translation pairs ({pair_splits})\n"
+        f"- License: `{dataset.license}`",
+        "## Sources",
+        "Scraped news pages read from: " + ", ".join(f"`{p}`" for p in dataset.inputs)
+        + ". Each input file's sha256 is listed in `manifest.json` (`inputs`); each document's "
+        "`source` column names the file it came from.",
+        "## Pipeline",
+        "Every document went through these steps, in this order (counts of documents):",
+        _stats_table(data.stats),
+        "Parameters of this build:",
+        _parameters(data.config),
+        "Splits are a pure function of the dedup cluster and the seed: all members of a "
+        "cluster (with their removed duplicates and translations) are in one split, and adding "
+        "documents never moves an existing one.",
+        "## Schema",
+        "Generated from `schemas/*.json` (Frictionless Table Schema) of the tool that built it.",
+        "### documents (default config)",
+        schema.markdown_table("documents"),
+        "### pairs",
+        schema.markdown_table("pairs"),
+        "### audit/removed.parquet",
+        schema.markdown_table("removed"),
+        "## Statistics",
+        "Documents per language and split:",
+        _language_table(data.languages),
+        "Removed documents by reason:",
+        "| reason | documents |\n| --- | ---: |\n" + (removals or "| (none) | 0 |"),
+        "## Changelog",
+        changelog,
+        "## How to load",
+        LOAD_EXAMPLE.format(path=f"path/to/{dataset.name}/{data.version}"),
+        "Every file's sha256 is in `manifest.json`; `cleaner validate` checks a copy. "
+        "`croissant.json` describes the same data as ML Croissant metadata.",
+        "## Citation",
+        f"```bibtex\n{_citation(data)}\n```",
+    ]
+    return "\n\n".join(s for s in sections if s) + "\n"
+
+
+def read_card_metadata(text: str) -> dict[str, Any]:
+    """Parse the YAML header of a card; raises ValueError when there is none."""
+    if not text.startswith("---\n"):
+        raise ValueError("the card does not start with a YAML header ('---')")
+    end = text.find("\n---", 4)
+    if end < 0:
+        raise ValueError("the card's YAML header is not closed ('---')")
+    try:
+        meta = yaml.safe_load(text[4:end])
+    except yaml.YAMLError as error:
+        raise ValueError(f"the card's YAML header is not valid YAML: {error}") from None
+    if not isinstance(meta, dict):
+        raise ValueError("the card's YAML header is not a mapping")
+    return meta
