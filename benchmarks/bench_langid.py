@@ -1,0 +1,140 @@
+"""Benchmark the language stage: accuracy on the langid eval set, speed against langdetect.
+
+Run: ``.venv/bin/python benchmarks/bench_langid.py`` (the eval data is read from
+``../shared/eval`` relative to the repository, or from ``$CLEANER_EVAL_DIR``).
+
+Prints, for each kind of item (sentences, word pairs, single words), the accuracy of
+``cleaner.language.detect`` and of seeded langdetect alone, then per-language accuracy, the
+confusions, and the time the language step takes over the seed pages and the eval documents
+compared with langdetect run on the full text of the same documents.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cleaner.document import Document  # noqa: E402
+from cleaner.language import (  # noqa: E402
+    LanguageConfig,
+    LanguageStep,
+    detect,
+    langdetect_distribution,
+)
+from cleaner.pipeline import StepStats  # noqa: E402
+
+EVAL_DIR = Path(os.environ.get("CLEANER_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+KINDS = ["sentences", "word_pairs", "single_words"]
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """The JSON objects of a JSON-lines file."""
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def langdetect_guess(text: str) -> str:
+    """Seeded langdetect's best code, or ``und``."""
+    dist = langdetect_distribution(text, seed=0)
+    return min(dist, key=lambda k: (-dist[k], k)) if dist else "und"
+
+
+def accuracy(config: LanguageConfig) -> None:
+    """Accuracy per kind and per language, for the stage and for langdetect alone."""
+    for kind in KINDS:
+        path = EVAL_DIR / "langid" / f"{kind}.jsonl"
+        if not path.is_file():
+            print(f"{kind}: missing {path}")
+            continue
+        items = read_jsonl(path)
+        right: Counter[str] = Counter()
+        baseline: Counter[str] = Counter()
+        seen: Counter[str] = Counter()
+        confusions: Counter[tuple[str, str]] = Counter()
+        scores: dict[bool, list[float]] = defaultdict(list)
+        started = time.perf_counter()
+        for item in items:
+            lang, score = detect(item["text"], config)
+            seen[item["lang"]] += 1
+            right[item["lang"]] += lang == item["lang"]
+            scores[lang == item["lang"]].append(score)
+            if lang != item["lang"]:
+                confusions[(item["lang"], lang)] += 1
+        seconds = time.perf_counter() - started
+        for item in items:
+            baseline[item["lang"]] += langdetect_guess(item["text"]) == item["lang"]
+        total = len(items)
+        mean = {ok: sum(v) / len(v) if v else 0.0 for ok, v in scores.items()}
+        print(f"\n== {kind}: accuracy {sum(right.values()) / total:.3f} "
+              f"(langdetect alone {sum(baseline.values()) / total:.3f}) on {total} items, "
+              f"{1000 * seconds / total:.2f} ms/item; mean score right "
+              f"{mean.get(True, 0):.2f}, wrong {mean.get(False, 0):.2f}")
+        print("   per language: " + " ".join(
+            f"{lang}={right[lang] / seen[lang]:.2f}" for lang in sorted(seen)))
+        print("   confusions (true->predicted): " + ", ".join(
+            f"{a}->{b} {n}" for (a, b), n in confusions.most_common(12)))
+
+
+def speed_documents() -> list[Document]:
+    """The seed pages and the eval documents, as texts to identify."""
+    docs = []
+    for path in sorted((ROOT / "seeds").glob("*")):
+        if path.is_file():
+            docs.append(Document(source=path.name,
+                                 text=path.read_text(encoding="utf-8", errors="replace")))
+    for name in ("docs.jsonl", "unpaired.jsonl", "hard_negatives.jsonl",
+                 "alt_translations.jsonl"):
+        path = EVAL_DIR / "parallel" / name
+        if path.is_file():
+            for i, row in enumerate(read_jsonl(path)):
+                if isinstance(row.get("text"), str):
+                    docs.append(Document(source=f"{name}#{i}", text=row["text"]))
+    return docs
+
+
+def speed(config: LanguageConfig, rounds: int = 3) -> None:
+    """Time the step and langdetect on the full texts; report the ratio (best of rounds)."""
+    docs = speed_documents()
+    chars = sum(len(d.text) for d in docs)
+    step = LanguageStep(config)
+    # Warm up: models load once per process, which is not the per-document cost.
+    for doc in docs:
+        step.process(Document(source=doc.source, text=doc.text), StepStats("warm-up"))
+        langdetect_guess(doc.text)
+    step_times, base_times = [], []
+    stats = StepStats("language")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for doc in docs:
+            step.process(Document(source=doc.source, text=doc.text), stats)
+        step_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        for doc in docs:
+            langdetect_guess(doc.text)
+        base_times.append(time.perf_counter() - started)
+    ours, base = min(step_times), min(base_times)
+    print(f"\n== speed over {len(docs)} documents ({chars} characters): language step "
+          f"{1000 * ours / len(docs):.2f} ms/doc, langdetect on full text "
+          f"{1000 * base / len(docs):.2f} ms/doc; step is {base / ours:.1f}x faster")
+    counters = {k: v // rounds for k, v in sorted(stats.counters.items())}
+    print(f"   counters: {counters}")
+
+
+def main() -> None:
+    config = LanguageConfig()
+    started = time.perf_counter()
+    detect("warm up the models once", config)
+    print(f"model load (first call): {time.perf_counter() - started:.2f} s")
+    accuracy(config)
+    speed(config)
+
+
+if __name__ == "__main__":
+    main()
