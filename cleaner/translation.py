@@ -1,0 +1,436 @@
+"""Translated documents: find pairs of documents that translate each other, offline.
+
+No neural model: a bilingual lexicon (:mod:`cleaner.lexicon`, CC-CEDICT for zh-en) maps the
+words of one side onto the terms of the other, and language-independent anchors confirm it:
+numbers (with 万/亿 and million/billion scaled), months, Latin-script words, and the pinyin of
+Chinese names against capitalised names in English. For each language pair ``a-b``:
+
+1. every document is *profiled* once (terms, anchors, length);
+2. *candidates* for a source document come from an inverted index of the target documents
+   (rare terms and anchors only, within a date window), never from all pairs;
+3. each candidate pair gets a *score* in [0, 1]: the IDF-weighted coverage of each side by the
+   other, mixed with anchor agreement, times a length-ratio factor;
+4. pairs are accepted greedily, best first, *one-to-one*, when the score passes
+   ``translation_threshold`` and beats every rival of either document by ``translation_margin``.
+
+Of each pair the original is kept (see :func:`choose_original`) and the translation goes to the
+audit with reason ``translation``; the pair goes to ``state.pairs``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from cleaner.dedup import DedupConfig, has_origin_credit, language_rank
+from cleaner.document import Document, Pair
+from cleaner.lexicon import LEXICONS
+from cleaner.pipeline import CorpusStep, RunState
+
+# Weight of lexical coverage against anchors in a pair's score.
+LEXICAL_WEIGHT = 0.7
+# Lengths within this factor of the expected ratio are not penalised at all.
+LENGTH_TOLERANCE = 1.6
+# A term that occurs in more target documents than this is too common to find candidates.
+MAX_POSTINGS = 200
+# Slices per document for the positional comparison (see Profile).
+BINS = 8
+# At most this many of a document's rarest terms are used to look up candidates.
+QUERY_TERMS = 80
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+EN_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+ZH_SCALES = {"千": 1e3, "万": 1e4, "亿": 1e8, "萬": 1e4, "億": 1e8}
+_MONTH_NAMES = ("january february march april may june july august september october november "
+                "december")
+EN_MONTHS = {m: i + 1 for i, m in enumerate(_MONTH_NAMES.split())}
+ZH_MONTH = re.compile(r"(\d{1,2})\s*月")
+EN_MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in EN_MONTHS) + r")\b")
+EN_SCALE = re.compile(r"\s*(" + "|".join(EN_SCALES) + r")\b")
+
+
+# --- anchors ---------------------------------------------------------------------------------
+
+
+def number_anchors(text: str) -> set[str]:
+    """Numbers of at least 10 (smaller ones are often spelled out), scaled and canonical.
+
+    "3.5万" and "35,000", "12亿" and "1.2 billion" give the same key; months are added as
+    ``m9`` for "9月" and "September".
+
+    >>> sorted(number_anchors("9月13日，3.5万人"))
+    ['#13', '#3.5e+04', 'm9']
+    >>> sorted(number_anchors("On September 13, 35,000 people"))
+    ['#13', '#3.5e+04', 'm9']
+    """
+    keys: set[str] = set()
+    for match in NUMBER.finditer(text):
+        raw = match.group()
+        # "1,234" is a thousands separator in both languages; "3.5" is a decimal point.
+        digits = raw.replace(",", "")
+        try:
+            value = float(digits)
+        except ValueError:
+            continue
+        after = text[match.end():match.end() + 12]
+        if after[:1] in ZH_SCALES:
+            value *= ZH_SCALES[after[0]]
+        elif scale := EN_SCALE.match(after):
+            value *= EN_SCALES[scale.group(1)]
+        if value >= 10:
+            keys.add(f"#{value:.4g}")
+    keys.update(f"m{int(m)}" for m in ZH_MONTH.findall(text) if 1 <= int(m) <= 12)
+    keys.update(f"m{EN_MONTHS[m.lower()]}" for m in EN_MONTH.findall(text))
+    return keys
+
+
+def length_factor(observed: float, expected: float) -> float:
+    """1 when a length ratio is within ``LENGTH_TOLERANCE`` of the expected one, less beyond.
+
+    >>> length_factor(3.6, 3.6), round(length_factor(3.6 * 4, 3.6), 2)
+    (1.0, 0.01)
+    """
+    if observed <= 0 or expected <= 0:
+        return 0.0
+    excess = max(0.0, abs(math.log(observed / expected)) - math.log(LENGTH_TOLERANCE))
+    return math.exp(-0.5 * (excess / 0.3) ** 2)
+
+
+def visible_length(text: str) -> int:
+    """Characters that are not whitespace (spacing differs by language and by page)."""
+    return sum(1 for c in text if not c.isspace())
+
+
+# --- profiles and scores ---------------------------------------------------------------------
+
+
+@dataclass
+class Profile:
+    """What pair scoring needs of one document.
+
+    The text is cut into ``BINS`` slices of equal length; a word counts as translated only when
+    a translation of it occurs in the slice at the same relative position or a neighbouring
+    one, since a translation keeps the order of its source and a story on the same topic
+    does not.
+    """
+
+    index: int
+    length: int
+    # Per slice: unit -> the target terms it may be (a target term maps to itself).
+    bins: list[dict[str, frozenset[str]]]
+    # Per slice: the target terms of that slice and its neighbours.
+    near: list[frozenset[str]]
+    # Every target term of the document (to find candidates).
+    terms: frozenset[str]
+    # Numbers and months.
+    numbers: frozenset[str]
+    # Romanised name keys.
+    names: frozenset[str]
+    published: int | None = None
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+def slices(text: str, count: int) -> list[str]:
+    """``text`` cut into ``count`` pieces of (nearly) equal length, at spaces when close by.
+
+    >>> slices("aa bb cc dd", 2)
+    ['aa bb ', 'cc dd']
+    """
+    cuts = [0]
+    for k in range(1, count):
+        cut = len(text) * k // count
+        space = text.rfind(" ", max(cuts[-1], cut - 20), cut + 1)
+        cuts.append(space + 1 if space >= 0 else cut)
+    cuts.append(len(text))
+    return [text[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+
+
+def build_profile(index: int, doc: Document, pieces: list[tuple[dict[str, frozenset[str]],
+                  set[str]]]) -> Profile:
+    """A profile from the analysed slices of ``doc`` (see :func:`slices`)."""
+    bins = [units for units, _ in pieces]
+    bin_terms = [frozenset().union(*units.values()) if units else frozenset()
+                 for units in bins]
+    near = [frozenset().union(*bin_terms[max(0, b - 1):b + 2]) for b in range(len(bins))]
+    names = set().union(*(found for _, found in pieces))
+    return Profile(index, visible_length(doc.text), bins, near,
+                   frozenset().union(*bin_terms), frozenset(number_anchors(doc.text)),
+                   frozenset(names), doc.published.toordinal() if doc.published else None)
+
+
+def source_profile(index: int, doc: Document, lexicon) -> Profile:
+    """Profile of a document in the lexicon's source language."""
+    return build_profile(index, doc, [lexicon.analyse_source(piece)
+                                      for piece in slices(doc.text, BINS)])
+
+
+def target_profile(index: int, doc: Document, lexicon) -> Profile:
+    """Profile of a document in the lexicon's target language."""
+    pieces = []
+    for piece in slices(doc.text, BINS):
+        terms, names = lexicon.analyse_target(piece)
+        pieces.append(({t: frozenset([t]) for t in terms}, names))
+    return build_profile(index, doc, pieces)
+
+
+def idf_weights(profiles: list[Profile]) -> dict[str, float]:
+    """Smoothed inverse document frequency of each unit over one side's documents."""
+    df: Counter[str] = Counter()
+    for profile in profiles:
+        df.update(set().union(*(units.keys() for units in profile.bins)))
+    total = len(profiles)
+    return {unit: math.log((1 + total) / (1 + count)) + 1.0 for unit, count in df.items()}
+
+
+def coverage(profile: Profile, other: Profile) -> float:
+    """IDF-weighted share of ``profile``'s units with a translation near the same position in
+    ``other`` (slices are compared by relative position, see :class:`Profile`)."""
+    total = covered = 0.0
+    weights = profile.weights
+    last = len(other.near) - 1
+    for b, units in enumerate(profile.bins):
+        near = other.near[min(b, last)]
+        for unit, translations in units.items():
+            weight = weights.get(unit, 1.0)
+            total += weight
+            if not translations.isdisjoint(near):
+                covered += weight
+    return covered / total if total else 0.0
+
+
+def anchor_agreement(source: Profile, target: Profile) -> float | None:
+    """Share of anchors the two sides have in common (None when neither has any).
+
+    Target names are checked against the source's name keys; the source's over-generated
+    name keys (every neighbouring character pair) are not counted as misses.
+    """
+    target_keys = target.numbers | target.names
+    if not target_keys and not source.numbers:
+        return None
+    shared_numbers = len(source.numbers & target.numbers)
+    shared_names = len(target.names & source.names)
+    recall_target = (shared_numbers + shared_names) / len(target_keys) if target_keys else 0.0
+    recall_source = shared_numbers / len(source.numbers) if source.numbers else recall_target
+    return (recall_target + recall_source) / 2
+
+
+def pair_score(source: Profile, target: Profile, expected_ratio: float) -> float:
+    """Translation score of two profiles in [0, 1].
+
+    Lexical part: harmonic mean of how much of each side the other covers. Anchor part:
+    :func:`anchor_agreement`. Both are multiplied by :func:`length_factor`.
+    """
+    cover_source = coverage(source, target)
+    cover_target = coverage(target, source)
+    lexical = (2 * cover_source * cover_target / (cover_source + cover_target)
+               if cover_source + cover_target else 0.0)
+    anchors = anchor_agreement(source, target)
+    mixed = lexical if anchors is None else (
+        LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * anchors)
+    ratio = target.length / source.length if source.length else 0.0
+    return mixed * length_factor(ratio, expected_ratio)
+
+
+# --- candidates and matching -----------------------------------------------------------------
+
+
+def candidate_pairs(sources: list[Profile], targets: list[Profile], config: DedupConfig
+                    ) -> set[tuple[int, int]]:
+    """(source, target) positions worth scoring, from an inverted index of the targets.
+
+    Each source looks up its rarest terms, numbers and names (those in at most
+    ``MAX_POSTINGS`` targets, so the cost per document does not grow with the corpus) and
+    keeps the ``translation_candidates`` targets with the largest IDF-weighted overlap that
+    fall within the date window. Targets collect their best sources the same way, through
+    the same postings, so both sides have rivals for the margin test.
+    """
+    postings: dict[str, list[int]] = defaultdict(list)
+    for position, target in enumerate(targets):
+        for key in target.terms | target.numbers | target.names:
+            postings[key].append(position)
+    total = len(targets)
+    idf = {key: math.log((1 + total) / (1 + len(hits))) + 1.0 for key, hits in postings.items()}
+    window = config.translation_date_window_days
+    top = config.translation_candidates
+    pairs: set[tuple[int, int]] = set()
+    by_target: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    for s_position, source in enumerate(sources):
+        keys = [k for k in source.terms | source.numbers | source.names
+                if k in postings and len(postings[k]) <= MAX_POSTINGS]
+        keys.sort(key=lambda k: (-idf[k], k))
+        votes: Counter[int] = Counter()
+        for key in keys[:QUERY_TERMS]:
+            for t_position in postings[key]:
+                votes[t_position] += idf[key]
+        ranked = sorted(votes.items(), key=lambda item: (-item[1], item[0]))
+        kept = 0
+        for t_position, vote in ranked:
+            target = targets[t_position]
+            if (window is not None and source.published is not None
+                    and target.published is not None
+                    and abs(source.published - target.published) > window):
+                continue
+            if kept < top:
+                pairs.add((s_position, t_position))
+                kept += 1
+            by_target[t_position].append((vote, s_position))
+    for t_position, votes_for in by_target.items():
+        votes_for.sort(key=lambda item: (-item[0], item[1]))
+        pairs.update((s_position, t_position) for _, s_position in votes_for[:top])
+    return pairs
+
+
+def match_one_to_one(scores: dict[tuple[int, int], float], threshold: float, margin: float
+                     ) -> list[tuple[int, int, float]]:
+    """Accept pairs best first, each document at most once, with a margin over every rival.
+
+    A pair's rivals are the other scored pairs that share either of its documents; the pair is
+    accepted only if its score beats the best rival by ``margin``. Ties are broken by position.
+
+    >>> match_one_to_one({(0, 0): 0.9, (0, 1): 0.5, (1, 1): 0.8}, 0.3, 0.1)
+    [(0, 0, 0.9), (1, 1, 0.8)]
+    >>> match_one_to_one({(0, 0): 0.9, (0, 1): 0.85}, 0.3, 0.1)
+    []
+    """
+    best_rival: dict[tuple[int, int], float] = {}
+    by_source: dict[int, list[float]] = defaultdict(list)
+    by_target: dict[int, list[float]] = defaultdict(list)
+    for (s, t), score in scores.items():
+        by_source[s].append(score)
+        by_target[t].append(score)
+
+    def second(values: list[float], own: float) -> float:
+        rest = sorted(values, reverse=True)
+        rest.remove(own)
+        return rest[0] if rest else 0.0
+
+    for (s, t), score in scores.items():
+        best_rival[(s, t)] = max(second(by_source[s], score), second(by_target[t], score))
+    accepted: list[tuple[int, int, float]] = []
+    used_sources: set[int] = set()
+    used_targets: set[int] = set()
+    for (s, t), score in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
+        if score < threshold or s in used_sources or t in used_targets:
+            continue
+        if score - best_rival[(s, t)] < margin:
+            continue
+        accepted.append((s, t, score))
+        used_sources.add(s)
+        used_targets.add(t)
+    return accepted
+
+
+# --- which side is the original --------------------------------------------------------------
+
+
+def choose_original(source: Document, target: Document, expected_ratio: float,
+                    config: DedupConfig) -> tuple[Document, str]:
+    """The document of a translation pair to keep, and the evidence that decided it.
+
+    ``keep = "original"`` looks, in order, at: an earlier publication date; metadata that
+    credits a source or an original title on one side only; the length ratio (translations
+    come out longer than their source, so the side longer than ``expected_ratio`` predicts
+    is the translation); then ``preferred_languages``. ``preferred_language`` uses the
+    language order alone; ``first`` the smaller id.
+    """
+    by_language = min((source, target), key=lambda d: (
+        language_rank(d.lang, config.preferred_languages), d.id))
+    if config.keep == "first":
+        return min((source, target), key=lambda d: d.id), "id"
+    if config.keep == "preferred_language":
+        return by_language, "preferred_language"
+    if source.published and target.published and source.published != target.published:
+        return min((source, target), key=lambda d: d.published), "date"
+    source_credit, target_credit = has_origin_credit(source), has_origin_credit(target)
+    if source_credit != target_credit:
+        return (source if source_credit else target), "metadata"
+    source_length, target_length = visible_length(source.text), visible_length(target.text)
+    if source_length and target_length:
+        drift = math.log(target_length / source_length / expected_ratio)
+        if abs(drift) > 0.02:
+            return (source if drift > 0 else target), "length"
+    return by_language, "preferred_language"
+
+
+# --- the step --------------------------------------------------------------------------------
+
+
+class TranslationStep(CorpusStep):
+    """Pair documents that translate each other; keep the original, audit the translation."""
+
+    name = "translation"
+
+    def __init__(self, config: DedupConfig) -> None:
+        self.config = config
+
+    def find_pairs(self, docs: list[Document], source_lang: str, target_lang: str,
+                   taken: set[int]) -> list[tuple[int, int, float]]:
+        """Accepted (source index, target index, score) for one language pair."""
+        lexicon = LEXICONS[(source_lang, target_lang)]()
+        sources = [source_profile(i, d, lexicon) for i, d in enumerate(docs)
+                   if i not in taken and primary(d.lang) == source_lang and d.text.strip()]
+        targets = [target_profile(i, d, lexicon) for i, d in enumerate(docs)
+                   if i not in taken and primary(d.lang) == target_lang and d.text.strip()]
+        if not sources or not targets:
+            return []
+        for side in (sources, targets):
+            weights = idf_weights(side)
+            for profile in side:
+                profile.weights = weights
+        expected = self.expected_ratio(source_lang, target_lang)
+        scores = {(s, t): pair_score(sources[s], targets[t], expected)
+                  for s, t in candidate_pairs(sources, targets, self.config)}
+        matched = match_one_to_one(scores, self.config.translation_threshold,
+                                   self.config.translation_margin)
+        return [(sources[s].index, targets[t].index, score) for s, t, score in matched]
+
+    def expected_ratio(self, source_lang: str, target_lang: str) -> float:
+        """Expected characters of the target per character of the source (1 if unknown)."""
+        ratios = self.config.length_ratios
+        if f"{target_lang}/{source_lang}" in ratios:
+            return ratios[f"{target_lang}/{source_lang}"]
+        if f"{source_lang}/{target_lang}" in ratios:
+            return 1.0 / ratios[f"{source_lang}/{target_lang}"]
+        return 1.0
+
+    def run(self, docs: list[Document], state: RunState) -> Iterator[Document]:
+        if not self.config.translation:
+            yield from docs
+            return
+        stats = state.stats_for(self.name)
+        taken: set[int] = set()
+        dropped: dict[int, Document] = {}
+        for pair in self.config.translation_pairs:
+            lang_a, lang_b = pair.split("-")
+            if (lang_a, lang_b) in LEXICONS:
+                source_lang, target_lang = lang_a, lang_b
+            elif (lang_b, lang_a) in LEXICONS:
+                source_lang, target_lang = lang_b, lang_a
+            else:
+                stats.counters[f"no_lexicon:{pair}"] += 1
+                continue
+            expected = self.expected_ratio(source_lang, target_lang)
+            for s, t, score in self.find_pairs(docs, source_lang, target_lang, taken):
+                taken.update((s, t))
+                kept, evidence = choose_original(docs[s], docs[t], expected, self.config)
+                other = docs[t] if kept is docs[s] else docs[s]
+                other.cluster = kept.cluster
+                dropped[t if kept is docs[s] else s] = kept
+                stats.counters[f"kept_by_{evidence}"] += 1
+                state.pairs.append(Pair(
+                    id_a=kept.id, id_b=other.id, source_a=kept.source, source_b=other.source,
+                    lang_a=kept.lang, lang_b=other.lang, text_a=kept.text, text_b=other.text,
+                    score=round(min(1.0, max(0.0, score)), 6)))
+        for i, doc in enumerate(docs):
+            if i in dropped:
+                self.drop(state, doc, "translation", duplicate_of=dropped[i].id)
+            else:
+                yield doc
+
+
+def primary(lang: str) -> str:
+    """The primary subtag of a BCP-47 tag: ``zh-Hant`` -> ``zh``."""
+    return lang.split("-")[0].lower()

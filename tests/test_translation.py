@@ -1,0 +1,151 @@
+"""Translated documents (cleaner.translation): the seeds case and the matching rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cleaner.dedup import DedupConfig
+from cleaner.document import Document
+from cleaner.pipeline import RunState
+from cleaner.translation import (
+    TranslationStep,
+    match_one_to_one,
+    number_anchors,
+)
+
+# A Chinese report (the original: it carries its 原标题 credit) ...
+ZH_ORIGINAL = "\n".join([
+    "杭州市召开新能源汽车产业发展推进会",
+    ("杭州市委副书记、市长刘文涛今天（6月18日）主持召开新能源汽车产业发展推进会，强"
+     "调要加快建设充电基础设施，推动新能源汽车产业高质量发展。"),
+    ("会议指出，今年前五个月，全市新能源汽车产量达到12.5万辆，同比增长48%，产业"
+     "规模持续扩大。"),
+    ("会议要求，到2025年全市建成公共充电桩3万个，实现城区充电服务半径小于1公里，"
+     "并加大对电池回收企业的支持力度。"),
+    ("刘文涛强调，要优化营商环境，吸引更多龙头企业落户杭州，同时加强人才培养，为产业发"
+     "展提供支撑。"),
+    "副市长陈建华出席会议。",
+])
+# ... its English machine translation ...
+EN_TRANSLATION = "\n".join([
+    ("Hangzhou holds a meeting to promote the development of the new energy vehicle "
+     "industry"),
+    ("Liu Wentao, deputy secretary of the Hangzhou Municipal Party Committee and mayor, "
+     "presided over a meeting today (June 18) to promote the development of the new energy"
+     " vehicle industry, stressing the need to accelerate the construction of charging "
+     "infrastructure and promote the high-quality development of the new energy vehicle "
+     "industry."),
+    ("The meeting pointed out that in the first five months of this year, the city’s "
+     "output of new energy vehicles reached 125,000, a year-on-year increase of 48%, and "
+     "the scale of the industry continued to expand."),
+    ("The meeting required that by 2025 the city build 30,000 public charging piles, so "
+     "that the charging service radius in urban areas is less than 1 kilometer, and "
+     "increase support for battery recycling enterprises."),
+    ("Liu Wentao stressed the need to optimize the business environment, attract more "
+     "leading enterprises to settle in Hangzhou, and strengthen talent training to support"
+     " the development of the industry."),
+    "Vice Mayor Chen Jianhua attended the meeting.",
+])
+# ... and same-topic documents that translate nothing here.
+EN_OTHER = "\n".join([
+    "Hangzhou mayor inspects electric bus depot",
+    ("Liu Wentao, mayor of Hangzhou, visited an electric bus depot in the west of the city"
+     " on Monday and called for better maintenance of the fleet."),
+    ("He said the city had replaced 2,300 diesel buses with electric ones since 2019 and "
+     "would finish the switch by the end of next year."),
+    ("Workers at the depot told the mayor that winter weather shortens battery range, and "
+     "asked for more spare vehicles during the cold months."),
+    "The city transport bureau said it would publish a plan for new depots in September.",
+])
+ZH_OTHER = "\n".join([
+    "杭州市召开安全生产工作会议",
+    ("杭州市委副书记、市长刘文涛今天主持召开全市安全生产工作会议，部署夏季防汛和消防安"
+     "全工作。"),
+    ("会议强调，要压实企业主体责任，加强对化工园区、建筑工地和人员密集场所的检查，坚决"
+     "防范重大事故发生。"),
+    "刘文涛要求，各区县要完善应急预案，加强值班值守，确保群众生命财产安全。",
+    "会议还通报了上半年全市安全生产情况。",
+])
+
+
+def seed_like_corpus() -> list[Document]:
+    return [
+        Document(source="000.txt", text=EN_TRANSLATION, lang="en"),
+        Document(source="001.txt", text=ZH_ORIGINAL, lang="zh", published=dt.date(2024, 6, 18),
+                 meta={"original_title": "杭州市召开新能源汽车产业发展推进会"}),
+        Document(source="002.txt", text=EN_OTHER, lang="en"),
+        Document(source="003.txt", text=ZH_OTHER, lang="zh"),
+    ]
+
+
+def run(docs: list[Document], config: DedupConfig | None = None
+        ) -> tuple[list[Document], RunState]:
+    state = RunState()
+    kept = list(TranslationStep(config or DedupConfig()).run(docs, state))
+    return kept, state
+
+
+def test_seed_case_pairs_the_translation_with_its_original_only() -> None:
+    docs = seed_like_corpus()
+    kept, state = run(docs)
+    assert [d.source for d in kept] == ["001.txt", "002.txt", "003.txt"]
+    assert [(r.source, r.reason, r.duplicate_of) for r in state.removals] == [
+        ("000.txt", "translation", docs[1].id)]
+    (pair,) = state.pairs
+    assert (pair.source_a, pair.source_b, pair.lang_a, pair.lang_b) == (
+        "001.txt", "000.txt", "zh", "en")
+    assert pair.text_a == ZH_ORIGINAL and pair.text_b == EN_TRANSLATION
+    assert 0.0 < pair.score <= 1.0
+    assert docs[0].cluster == docs[1].cluster == docs[1].id
+    assert docs[2].cluster == docs[2].id and docs[3].cluster == docs[3].id
+
+
+def test_result_does_not_depend_on_input_order() -> None:
+    _, forward = run(seed_like_corpus())
+    _, backward = run(list(reversed(seed_like_corpus())))
+    assert forward.pairs == backward.pairs
+    assert forward.removals == backward.removals
+
+
+def test_same_topic_documents_alone_are_not_pairs() -> None:
+    docs = seed_like_corpus()
+    kept, state = run([docs[2], docs[3]])
+    assert len(kept) == 2 and state.pairs == []
+
+
+def test_preferred_language_decides_without_other_evidence() -> None:
+    docs = [Document(source="en", text=EN_TRANSLATION, lang="en"),
+            Document(source="zh", text=ZH_ORIGINAL, lang="zh")]
+    config = DedupConfig(keep="preferred_language", preferred_languages=["en", "zh"])
+    kept, state = run(docs, config)
+    assert [d.source for d in kept] == ["en"]
+    assert state.pairs[0].lang_a == "en"
+
+
+def test_disabled_translation_keeps_everything() -> None:
+    kept, state = run(seed_like_corpus(), DedupConfig(translation=False))
+    assert len(kept) == 4 and not state.pairs and not state.removals
+
+
+def test_one_to_one_matching_uses_each_document_once() -> None:
+    scores = {(0, 0): 0.9, (1, 0): 0.6, (1, 1): 0.7, (2, 1): 0.2}
+    assert match_one_to_one(scores, threshold=0.3, margin=0.05) == [(0, 0, 0.9), (1, 1, 0.7)]
+
+
+def test_margin_rejects_ambiguous_candidates() -> None:
+    scores = {(0, 0): 0.80, (0, 1): 0.78}
+    assert match_one_to_one(scores, threshold=0.3, margin=0.05) == []
+    assert match_one_to_one(scores, threshold=0.3, margin=0.0) == [(0, 0, 0.80)]
+
+
+def test_two_copies_of_a_translation_compete_for_the_original() -> None:
+    docs = seed_like_corpus()
+    twin = Document(source="000-copy.txt", text=EN_TRANSLATION + " ", lang="en")
+    kept, state = run([*docs, twin])
+    # Equal scores: the margin keeps the step from guessing (exact dedup removes such twins).
+    assert state.pairs == []
+    assert len(kept) == 5
+
+
+def test_number_anchors_agree_across_languages() -> None:
+    assert number_anchors("12.5万辆，6月18日") == number_anchors("125,000 cars, June 18")
