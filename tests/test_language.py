@@ -1,0 +1,160 @@
+"""Tests for the language identification stage (cleaner/language.py)."""
+
+from __future__ import annotations
+
+import doctest
+import pickle
+
+import pytest
+
+from cleaner import language
+from cleaner.document import Document
+from cleaner.language import (
+    LanguageConfig,
+    LanguageStep,
+    detect,
+    is_valid_language,
+    normalize_code,
+    sample_paragraphs,
+)
+from cleaner.pipeline import StepStats
+
+ENGLISH = (
+    "Shanghai's city government said on Monday that it would speed up the building of an "
+    "international green finance hub, steering private capital away from polluting industries.\n"
+    "The meeting also approved a plan to modernise the collection of statistics, making more "
+    "use of big data and artificial intelligence in official surveys."
+)
+SIMPLIFIED = (
+    "上海市委副书记、市长龚正今天主持召开市政府常务会议，强调按照市委部署，持续推动上海绿色低碳"
+    "循环经济发展，加快打造国际绿色金融枢纽。\n会议还研究了其他事项，要求各部门认真落实。"
+)
+TRADITIONAL = (
+    "上海市委副書記、市長龔正今天主持召開市政府常務會議，強調按照市委部署，持續推動上海綠色低碳"
+    "循環經濟發展，加快打造國際綠色金融樞紐。\n會議還研究了其他事項，要求各部門認真落實。"
+)
+BOKMAL = (
+    "Regjeringen vil gjøre det enklere for folk å bytte jobb, og foreslår derfor endringer i "
+    "reglene for arbeidsledighetstrygd. Det er viktig at flere kommer i arbeid, sier statsråden."
+)
+
+
+def run_step(text: str, config: LanguageConfig | None = None) -> tuple[Document, StepStats]:
+    stats = StepStats("language")
+    doc = LanguageStep(config or LanguageConfig()).process(Document(source="t", text=text), stats)
+    return doc, stats
+
+
+def test_english_paragraphs() -> None:
+    doc, stats = run_step(ENGLISH)
+    assert (doc.lang, doc.script) == ("en", "Latn")
+    assert doc.lang_score > 0.8
+    assert doc.langs == {"en": 1.0}
+    assert stats.counters["lang:en"] == 1
+    assert stats.counters["mixed"] == 0
+
+
+def test_simplified_and_traditional_chinese() -> None:
+    simplified, _ = run_step(SIMPLIFIED)
+    traditional, _ = run_step(TRADITIONAL)
+    assert (simplified.lang, simplified.script) == ("zh", "Hans")
+    assert (traditional.lang, traditional.script) == ("zh", "Hant")
+    assert simplified.lang_score > 0.8
+
+
+def test_norwegian_is_published_as_nb() -> None:
+    assert normalize_code("no") == "nb"
+    assert normalize_code("iw") == "he"
+    assert normalize_code("in") == "id"
+    assert detect(BOKMAL)[0] == "nb"
+    assert is_valid_language("nb")
+    assert not is_valid_language("no")
+    assert not is_valid_language("english")
+    assert is_valid_language("und")
+
+
+def test_other_scripts() -> None:
+    assert run_step("東京都は新しい計画を発表しました。市民の生活を守るためです。")[0].lang == "ja"
+    korean, _ = run_step("서울시는 오늘 새로운 교통 정책을 발표했습니다.")
+    assert (korean.lang, korean.script) == ("ko", "Kore")
+    serbian, _ = run_step("Влада Србије је данас усвојила нови закон о шећеру и пореском систему.")
+    assert (serbian.lang, serbian.script) == ("sr", "Cyrl")
+    russian, _ = run_step("Правительство России сегодня приняло новый закон о налогах.")
+    assert (russian.lang, russian.script) == ("ru", "Cyrl")
+    assert run_step("รัฐบาลประกาศนโยบายใหม่ในวันนี้")[0].lang == "th"
+
+
+def test_two_words_get_a_guess_with_a_low_score() -> None:
+    lang, score = detect("railway station")
+    assert lang == "en"
+    assert 0.0 < score < 0.6
+    long_lang, long_score = detect(ENGLISH)
+    assert long_score > score
+
+
+@pytest.mark.parametrize("text", ["", "   ", "12 345 -- 67.8%", "!!! ??? ... 2024-01-01", "© ®"])
+def test_no_letters_is_und(text: str) -> None:
+    doc, stats = run_step(text)
+    assert (doc.lang, doc.lang_score, doc.langs) == ("und", 0.0, {})
+    assert stats.counters["lang:und"] == 1
+
+
+def test_min_letters_threshold() -> None:
+    assert detect("ok 42", LanguageConfig(min_letters=5))[0] == "und"
+    assert detect("ok 42", LanguageConfig(min_letters=1))[0] != "und"
+
+
+def test_mixed_chinese_english_shares() -> None:
+    doc, stats = run_step(SIMPLIFIED + "\n" + ENGLISH)
+    assert set(doc.langs) == {"zh", "en"}
+    assert sum(doc.langs.values()) == pytest.approx(1.0, abs=1e-3)
+    assert min(doc.langs.values()) >= 0.2
+    assert stats.counters["mixed"] == 1
+    assert stats.samples["mixed"]
+
+
+def test_short_paragraphs_do_not_count_in_shares() -> None:
+    doc, stats = run_step(ENGLISH + "\n" + "登录")
+    assert doc.langs == {"en": 1.0}
+    assert stats.counters["mixed"] == 0
+
+
+def test_deterministic_and_picklable() -> None:
+    config = LanguageConfig()
+    texts = [ENGLISH, SIMPLIFIED, BOKMAL, "Dia pergi ke pasar", "Svi su došli na vrijeme."]
+    first = [detect(t, config) for t in texts]
+    assert [detect(t, config) for t in texts] == first
+    step = pickle.loads(pickle.dumps(LanguageStep(config)))
+    doc = step.process(Document(source="x", text=SIMPLIFIED + "\n" + ENGLISH), StepStats("l"))
+    again, _ = run_step(SIMPLIFIED + "\n" + ENGLISH)
+    assert (doc.lang, doc.lang_score, doc.script, doc.langs) == (
+        again.lang, again.lang_score, again.script, again.langs)
+
+
+def test_long_documents_are_sampled() -> None:
+    paras = [f"Paragraph {i} says something about the weather in the city." for i in range(500)]
+    sample = sample_paragraphs(paras, 3000)
+    assert sum(len(p) for p in sample) <= 3000
+    assert sample[0] == paras[0] and sample[-1] != paras[-1] and len(sample) > 10
+    assert sample == sample_paragraphs(paras, 3000)
+    doc, _ = run_step("\n".join(paras))
+    assert doc.lang == "en"
+
+
+def test_langdetect_backend_alone() -> None:
+    config = LanguageConfig(backends=["langdetect"])
+    assert detect(ENGLISH, config)[0] == "en"
+    assert detect(BOKMAL, config)[0] == "nb"
+
+
+def test_config_check() -> None:
+    LanguageConfig().check()
+    for bad in [dict(backends=[]), dict(backends=["cld3"]), dict(min_letters=-1),
+                dict(max_chars=10), dict(mixed_share=0.9), dict(weights={"lingua": -1.0})]:
+        with pytest.raises(ValueError):
+            LanguageConfig(**bad).check()
+
+
+def test_doctests() -> None:
+    result = doctest.testmod(language)
+    assert result.failed == 0
