@@ -41,7 +41,8 @@ class BoilerplateConfig:
     """``[boilerplate]``: phrase rules and corpus-level repetition thresholds."""
 
     # Rule files shipped in cleaner/rules/, by name (common.txt, en.txt, zh.txt, ...).
-    rules: list[str] = field(default_factory=lambda: ["common", "en", "zh"])
+    rules: list[str] = field(
+        default_factory=lambda: ["common", "en", "zh", "de", "es", "fr", "pt"])
     # More rule files in the same format (paths; relative ones from the working folder).
     extra_rule_files: list[str] = field(default_factory=list)
     # A first line that looks like a headline becomes doc.title when the document has none.
@@ -208,11 +209,29 @@ def looks_like_headline(line: str) -> bool:
     return 0 < len(line) <= 300 and not line.endswith((".", "。", ",", "，", ":", "：", ";"))
 
 
-def _same_text(a: str, b: str) -> bool:
-    """Equal after case, width and whitespace folding (for headline vs title)."""
-    def fold(s: str) -> str:
-        return "".join(unicodedata.normalize("NFKC", s).casefold().split())
-    return fold(a) == fold(b)
+def _fold(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+# What sites put between a headline and their name in <title>: "Headline | Site", "Headline - Site".
+TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+|\s*[|｜_]\s*")
+
+
+def repeats_title(line: str, title: str) -> bool:
+    """Whether ``line`` is the headline that ``title`` holds (maybe with the site name added).
+
+    >>> repeats_title("Big River Floods Town", "Big River Floods Town | Example News")
+    True
+    >>> repeats_title("The river rose.", "Big River Floods Town")
+    False
+    """
+    line_folded = _fold(line)
+    if not line_folded:
+        return False
+    if line_folded == _fold(title):
+        return True
+    parts = [_fold(part) for part in TITLE_SEPARATORS.split(title)]
+    return any(part == line_folded and len(part) >= 0.5 * len(_fold(title)) for part in parts)
 
 
 class BoilerplateStep(DocumentStep):
@@ -260,7 +279,7 @@ class BoilerplateStep(DocumentStep):
             return lines
         headline = lines[first].strip()
         rest = any(line.strip() for line in lines[first + 1:])
-        if doc.title and _same_text(headline, doc.title) and rest:
+        if doc.title and repeats_title(headline, doc.title) and rest:
             stats.counters["headline:repeated_title"] += 1
             return lines[first + 1:]
         if doc.title is None and self.config.headline_to_title and rest \

@@ -63,6 +63,8 @@ class ExtractConfig:
     # markup's paragraph text, when trafilatura keeps less than this share of its words.
     # Whole pages always keep trafilatura's choice (measured: second-guessing it loses F1).
     min_coverage: float = 0.8
+    # Add back paragraphs from further copies of the article container (split bodies).
+    restore_split_body: bool = True
     # Take title/date/author/site name/URL from the page when the document lacks them.
     metadata: bool = True
 
@@ -139,6 +141,81 @@ def paragraph_text(markup: str) -> str:
     return "\n".join(lines)
 
 
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _container_signature(element: etree._Element) -> str | None:
+    """``tag.class`` of a paragraph's container and its two ancestors, e.g.
+    ``div.body/div.grid/div.article__chunks``; None when none of them has a class (a bare
+    ``<div>`` says nothing about what it holds)."""
+    parts = []
+    node: etree._Element | None = element
+    for _ in range(3):
+        if node is None or not isinstance(node.tag, str):
+            break
+        parts.append(f"{node.tag}.{' '.join(sorted((node.get('class') or '').split()))}")
+        node = node.getparent()
+    return "/".join(parts) if any(not part.endswith(".") for part in parts) else None
+
+
+def restore_split_body(markup: str, text: str, min_kept: int = 2) -> tuple[str, int]:
+    """Add back article paragraphs that sit in *other copies* of the container trafilatura kept.
+
+    Many sites cut an article into several identical containers with ads in between
+    (``<div class="body">…</div><aside>ad</aside><div class="body">…</div>``); trafilatura
+    keeps the first and loses the rest. A paragraph is restored when its container has the same
+    tag/class signature (three levels) as the containers of at least ``min_kept`` paragraphs
+    that trafilatura kept, and no paragraph of that container instance was kept (so a block
+    trafilatura dropped on purpose from a container it used is not brought back). Restored
+    paragraphs go right after the last kept paragraph that precedes them in the page.
+
+    Returns the new text and the number of paragraphs restored.
+    """
+    if not text.strip():
+        return text, 0
+    try:
+        root = lxml.html.fromstring(markup)
+    except (etree.ParserError, ValueError):
+        return text, 0
+    for bad in root.xpath("//" + " | //".join(NON_CONTENT_TAGS)):
+        bad.drop_tree()
+    flat = _squash(text)
+    paragraphs = []
+    for element in root.iter("p"):
+        body = _squash(element.text_content())
+        if len(body) >= 20:
+            paragraphs.append((element, body, body in flat))
+    kept_signatures: dict[str, int] = {}
+    kept_parents = set()
+    for element, _, kept in paragraphs:
+        if kept:
+            kept_parents.add(element.getparent())
+            signature = _container_signature(element.getparent())
+            if signature:
+                kept_signatures[signature] = kept_signatures.get(signature, 0) + 1
+    lines = text.split("\n")
+    inserts: dict[int, list[str]] = {}
+    anchor, restored = -1, 0
+    for element, body, kept in paragraphs:
+        if kept:
+            anchor = next((i for i, line in enumerate(lines) if body[:60] in _squash(line)), anchor)
+            continue
+        parent = element.getparent()
+        if parent in kept_parents or anchor < 0:
+            continue
+        if kept_signatures.get(_container_signature(parent) or "", 0) >= min_kept:
+            inserts.setdefault(anchor, []).append(body)
+            restored += 1
+    if not restored:
+        return text, 0
+    out = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        out.extend(inserts.get(i, []))
+    return "\n".join(out), restored
+
+
 def _token_count(text: str) -> int:
     """Words for space-separated scripts, characters for Chinese/Japanese (roughly)."""
     return len(re.findall(r"[^\W\d_]+|\d+", text)) + len(re.findall(r"[\u3040-\u9fff]", text))
@@ -201,7 +278,11 @@ class ExtractStep(DocumentStep):
         result = self._trafilatura(markup, url)
         text = (result.text or "") if result is not None else ""
         if not is_fragment(markup):
-            # Measured on whole pages: trafilatura's own choice beats any second guess.
+            # Measured on whole pages: trafilatura's own choice beats any blind second guess;
+            # only its known blind spot, an article cut into several containers, is repaired.
+            if self.config.restore_split_body:
+                text, restored = restore_split_body(markup, text)
+                stats.counters["restored_paragraphs"] += restored
             return text, result
         plain = paragraph_text(markup)
         plain_tokens = _token_count(plain)

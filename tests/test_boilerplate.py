@@ -9,12 +9,14 @@ import pytest
 import yaml
 
 from cleaner.boilerplate import (
+    RULES_DIR,
     BoilerplateConfig,
     BoilerplateStep,
     RepeatedBlocksStep,
     clean_line,
     load_rules,
     parse_rules,
+    repeats_title,
     site_of,
 )
 from cleaner.document import Document
@@ -89,10 +91,45 @@ def test_rule_file_format_errors_are_clear():
         parse_rules("credit editor Editor: .*", "x.txt")
 
 
-def test_every_shipped_rule_file_parses():
-    rules = load_rules(sorted(p.stem for p in Path("cleaner/rules").glob("*.txt"))
-                       if Path("cleaner/rules").is_dir() else ["common", "en", "zh"])
+def test_every_shipped_rule_file_parses_and_is_on_by_default():
+    shipped = sorted(p.stem for p in RULES_DIR.glob("*.txt"))
+    assert sorted(BoilerplateConfig().rules) == shipped
+    rules = load_rules(shipped)
     assert {r.kind for r in rules} >= {"line", "tail", "credit", "tailcredit"}
+
+
+@pytest.mark.parametrize("line", [
+    "Like this story? Share it with a friend!",
+    "Related: Seven signs of an allergic reaction",
+    "Follow The Daily Bugle Opinion section on Facebook, Twitter (@bugle) and Instagram.",
+    "copyright Example Media 2019 - ISSN: 1234-5678",
+    "© 2021 Example Media Group",
+    "05/10/2018 - Publicado por: Ana Souza - Categoria: Saúde - Tags: sus",
+    "Tags: politics, economy",
+    "Listen: http://po.st/abc",
+    "Todos los derechos reservados.",
+    "Lire aussi : La réforme des retraites",
+    "分享到：微信 微博 QQ空间",
+    "扫描二维码关注我们",
+    "We use cookies to improve your experience. By continuing you accept our policy.",
+])
+def test_chrome_lines_are_removed(line):
+    doc, _ = clean(f"Headline\n\nThe article body sentence.\n\n{line}")
+    assert doc.text == "The article body sentence."
+
+
+@pytest.mark.parametrize("sentence", [
+    "Copyright law is changing fast in Europe, experts say.",
+    "The video, posted by a user on Twitter, went viral within hours.",
+    "Más información sobre el caso se conocerá mañana, dijo el juez.",
+    "Auch interessant ist, dass die Preise gestiegen sind.",
+    "Saiba mais sobre o programa no site do governo.",
+    "http://example.com/report.pdf",
+    "Follow the money, the investigators said.",
+])
+def test_more_article_sentences_stay(sentence):
+    doc, _ = clean(f"Headline\n\n{sentence}\n\nMore text.")
+    assert sentence in doc.text
 
 
 def test_extra_rule_file(tmp_path):
@@ -154,6 +191,15 @@ def test_repeated_blocks_drop_documents_left_empty():
     kept = list(RepeatedBlocksStep(BoilerplateConfig()).run(docs, state))
     assert len(kept) == 3
     assert state.removals[0].reason == "empty"
+
+
+def test_headline_repeating_the_title_is_removed():
+    doc, stats = clean("Big River Floods Town\n\nThe river rose.",
+                       title="Big River Floods Town | Example News")
+    assert doc.text == "The river rose." and doc.title == "Big River Floods Town | Example News"
+    assert repeats_title("Town", "Town - A Very Long Site Name Here") is False
+    doc, _ = clean("A sentence that starts the story.\n\nAnother one.", title="Other")
+    assert doc.text.startswith("A sentence")
 
 
 def test_site_of():

@@ -7,7 +7,14 @@ import datetime as dt
 import pytest
 
 from cleaner.document import Document
-from cleaner.extract import ExtractConfig, ExtractStep, is_fragment, paragraph_text, parse_date
+from cleaner.extract import (
+    ExtractConfig,
+    ExtractStep,
+    is_fragment,
+    paragraph_text,
+    parse_date,
+    restore_split_body,
+)
 from cleaner.pipeline import StepStats
 
 # Shaped like the blog-export seeds: a tiny fragment, full-width indents, a QR promo with
@@ -108,3 +115,32 @@ def test_config_check():
         ExtractConfig(favor_precision=True, favor_recall=True).check()
     with pytest.raises(ValueError):
         ExtractConfig(min_coverage=2.0).check()
+
+
+SPLIT = """<html><head><title>Split story</title></head><body>
+<div class="chunks">
+ <div class="body container"><p>First part of the story, which is long enough to keep.</p>
+  <p>Second paragraph of the first part, also long enough here.</p></div>
+ <aside class="ad"><p>Buy our shoes today, the best shoes in the whole wide world.</p></aside>
+ <div class="body container"><p>Third paragraph, in a second copy of the body container.</p>
+  <p>Fourth paragraph, still in the second copy of the body container.</p></div>
+</div></body></html>"""
+
+
+def test_restore_split_body_adds_later_chunks_in_order():
+    text = ("First part of the story, which is long enough to keep.\n"
+            "Second paragraph of the first part, also long enough here.")
+    restored, count = restore_split_body(SPLIT, text)
+    assert count == 2
+    assert restored.split("\n") == [
+        "First part of the story, which is long enough to keep.",
+        "Second paragraph of the first part, also long enough here.",
+        "Third paragraph, in a second copy of the body container.",
+        "Fourth paragraph, still in the second copy of the body container."]
+    assert "shoes" not in restored
+
+
+def test_restore_split_body_leaves_single_container_pages_alone():
+    text = "First part of the story, which is long enough to keep."
+    assert restore_split_body(SPLIT, text) == (text, 0)  # one kept paragraph: no evidence
+    assert restore_split_body(SPLIT, "") == ("", 0)
