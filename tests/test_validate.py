@@ -1,0 +1,232 @@
+"""cleaner validate: passes on what write_version wrote, fails on each kind of damage."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from cleaner.config import Config
+from cleaner.document import Document, Pair, Removal
+from cleaner.package import write_version
+from cleaner.pipeline import RunState
+from cleaner.validate import (
+    EXIT_INVALID,
+    EXIT_USAGE,
+    EXIT_VALID,
+    NotAVersionError,
+    find_versions,
+    format_json,
+    format_text,
+    validate_version,
+    write_junit,
+)
+
+
+def corpus() -> tuple[list[Document], RunState]:
+    """5 kept documents (en/zh), 1 removed translation, 1 pair."""
+    texts = [("a.txt", "zh", "绿色金融改革创新试验区建设方案。"),
+             ("b.txt", "en", "Green finance plan."),
+             ("c.txt", "en", "Carbon market news."),
+             ("d.txt", "zh", "上海打造世界级绿色金融中心。"),
+             ("e.txt", "en", "Municipal green bonds.")]
+    docs = [Document(source, text=text, lang=lang, lang_score=0.9, langs={lang: 1.0})
+            for source, lang, text in texts]
+    removed = Document("f.txt", text="Green finance reform plan.", lang="en")
+    state = RunState()
+    state.removals.append(Removal(removed.id, removed.source, "translation", "translation",
+                                  docs[0].id))
+    state.pairs.append(Pair(docs[0].id, removed.id, docs[0].source, removed.source, "zh", "en",
+                            docs[0].text, removed.text, 0.8))
+    return docs, state
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    docs, state = corpus()
+    config = Config()
+    config.dataset = dataclasses.replace(config.dataset, name="news")
+    # Everything in train, so shards are predictable.
+    config.splits = dataclasses.replace(config.splits, train=1.0, validation=0.0, test=0.0)
+    out = tmp_path_factory.mktemp("dist") / "news" / "1.0.0"
+    write_version(docs, state, config, out, {"a.txt": "0" * 64})
+    return out
+
+
+@pytest.fixture
+def version(pristine, tmp_path) -> Path:
+    copy = tmp_path / "news" / "1.0.0"
+    shutil.copytree(pristine, copy)
+    return copy
+
+
+DOCS = "data/documents/train-00000-of-00001.parquet"
+PAIRS = "data/pairs/train-00000-of-00001.parquet"
+
+
+def refresh_manifest(version: Path) -> None:
+    """What a careless hand edit does: make the manifest's checksums match the files again."""
+    manifest = json.loads((version / "manifest.json").read_text())
+    for name, entry in manifest["files"].items():
+        data = (version / name).read_bytes()
+        entry["sha256"] = hashlib.sha256(data).hexdigest()
+        entry["bytes"] = len(data)
+        if "rows" in entry:
+            entry["rows"] = pq.read_metadata(version / name).num_rows
+    (version / "manifest.json").write_text(json.dumps(manifest))
+
+
+def rewrite(version: Path, relative: str, table: pa.Table) -> None:
+    pq.write_table(table, version / relative)
+    refresh_manifest(version)
+
+
+def set_value(table: pa.Table, column: str, row: int, value) -> pa.Table:
+    values = table.column(column).to_pylist()
+    values[row] = value
+    index = table.schema.get_field_index(column)
+    return table.set_column(index, table.schema.field(column),
+                            pa.array(values, table.schema.field(column).type))
+
+
+def messages(version: Path) -> list[str]:
+    return [str(v) for v in validate_version(version)]
+
+
+def test_pristine_version_is_valid(pristine):
+    assert messages(pristine) == []
+    assert find_versions(pristine.parent.parent) == [pristine]
+
+
+def test_flipped_byte_fails(version):
+    path = version / DOCS
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    found = validate_version(version)
+    assert any(v.file == DOCS and "sha256" in v.message and v.check == "manifest" for v in found)
+
+
+def test_changed_column_type_fails_even_with_matching_manifest(version):
+    table = pq.read_table(version / DOCS)
+    index = table.schema.get_field_index("lang_score")
+    table = table.set_column(index, pa.field("lang_score", pa.float32(), nullable=False),
+                             pc.cast(table.column("lang_score"), pa.float32()))
+    rewrite(version, DOCS, table)
+    found = validate_version(version)
+    assert not any(v.check == "manifest" for v in found)
+    assert any(v.file == DOCS and v.check == "schema" and "lang_score" in v.message
+               and "float" in v.message for v in found)
+
+
+@pytest.mark.parametrize("text", ["", "  \n\t "])
+def test_empty_text_fails(version, text):
+    table = pq.read_table(version / DOCS)
+    doc_id = table.column("id")[1].as_py()
+    rewrite(version, DOCS, set_value(table, "text", 1, text))
+    found = messages(version)
+    assert any(DOCS in m and doc_id in m and "text" in m for m in found), found
+
+
+def test_invalid_language_code_fails(version):
+    table = pq.read_table(version / DOCS)
+    rewrite(version, DOCS, set_value(table, "lang", 0, "english"))
+    found = messages(version)
+    assert any(DOCS in m and "lang is not a valid language code" in m for m in found), found
+
+
+def test_score_out_of_range_fails(version):
+    table = pq.read_table(version / PAIRS)
+    rewrite(version, PAIRS, set_value(table, "score", 0, 1.5))
+    assert any(PAIRS in m and "score is outside" in m for m in messages(version))
+
+
+def test_pair_to_unknown_document_fails(version):
+    table = pq.read_table(version / PAIRS)
+    rewrite(version, PAIRS, set_value(table, "id_b", 0, "0123456789abcdef"))
+    assert any("id_b is neither kept nor removed" in m for m in messages(version))
+
+
+def test_duplicate_id_and_cluster_in_two_splits_fail(version):
+    table = pq.read_table(version / DOCS)
+    pq.write_table(table.slice(0, 1), version / "data/documents/test-00000-of-00001.parquet")
+    refresh_manifest_with_new_file(version, "data/documents/test-00000-of-00001.parquet")
+    found = messages(version)
+    assert any("id is not unique" in m for m in found)
+    assert any("is in several splits" in m for m in found)
+
+
+def refresh_manifest_with_new_file(version: Path, relative: str) -> None:
+    manifest = json.loads((version / "manifest.json").read_text())
+    manifest["files"][relative] = {"sha256": "", "rows": 0}
+    (version / "manifest.json").write_text(json.dumps(manifest))
+    refresh_manifest(version)
+
+
+def test_card_inconsistent_with_files_fails(version):
+    card = (version / "README.md").read_text()
+    card = card.replace("num_examples: 5", "num_examples: 6", 1)
+    (version / "README.md").write_text(card)
+    refresh_manifest(version)
+    found = validate_version(version)
+    assert [v.check for v in found] == ["card"]
+    assert "splits of 'documents'" in found[0].message
+
+
+def test_empty_shard_and_stray_file_fail(version):
+    table = pq.read_table(version / PAIRS)
+    rewrite(version, PAIRS, table.slice(0, 0))
+    (version / "notes.txt").write_text("hello")
+    found = messages(version)
+    assert any(PAIRS in m and "empty shard" in m for m in found)
+    assert any("notes.txt: unexpected file" in m for m in found)
+
+
+def test_removed_and_kept_at_once_fails(version):
+    docs = pq.read_table(version / DOCS)
+    audit = pq.read_table(version / "audit/removed.parquet")
+    audit = set_value(audit, "id", 0, docs.column("id")[2].as_py())
+    rewrite(version, "audit/removed.parquet", audit)
+    assert any("both kept and removed" in m for m in messages(version))
+
+
+def test_not_a_folder_is_a_usage_error(tmp_path):
+    with pytest.raises(NotAVersionError):
+        validate_version(tmp_path / "missing")
+
+
+def test_output_formats(version, tmp_path):
+    assert format_text(version, []) == f"{version}: valid"
+    table = pq.read_table(version / DOCS)
+    rewrite(version, DOCS, set_value(table, "text", 0, ""))
+    found = validate_version(version)
+    lines = format_text(version, found).splitlines()
+    assert len(lines) == len(found) and all(line.startswith(str(version)) for line in lines)
+    report = json.loads(format_json(version, found))
+    assert report["valid"] is False and report["violations"][0]["file"] == DOCS
+    junit = tmp_path / "reports" / "validate.xml"
+    write_junit(junit, version, found)
+    suite = ET.parse(junit).getroot().find("testsuite")
+    failed = [case.get("name") for case in suite.iter("testcase")
+              if case.find("failure") is not None]
+    # The croissant's checksum of the edited file is stale too.
+    assert failed == ["constraints", "croissant"] and suite.get("failures") == "2"
+
+
+def test_cli_exit_codes(version, tmp_path, capsys):
+    from cleaner.cli import main
+
+    assert main(["validate", str(version)]) == EXIT_VALID
+    assert main(["validate", str(tmp_path / "nowhere")]) == EXIT_USAGE
+    (version / "README.md").write_text("no header\n")
+    assert main(["validate", str(version)]) == EXIT_INVALID
+    out = capsys.readouterr().out
+    assert "README.md" in out
