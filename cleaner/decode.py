@@ -24,7 +24,9 @@ before parsing would turn text into tags).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
+import functools
 import html
 import re
 import tomllib
@@ -56,6 +58,8 @@ SIGNATURES: list[tuple[bytes, str]] = [
 ]
 # Control characters that have no place in text (tab, newlines and form feed excluded).
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# The same as bytes, minus ESC (ISO-2022-JP text is made of escape sequences).
+CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
 
 
 def binary_signature(data: bytes) -> str | None:
@@ -71,6 +75,32 @@ def binary_signature(data: bytes) -> str | None:
         return f"RIFF {data[8:12].decode('ascii').strip()} media"
     if data[4:8] == b"ftyp":
         return "MP4/ISO media"
+    return None
+
+
+def binary_reason(data: bytes) -> str | None:
+    """Why ``data`` is binary rather than text, or None.
+
+    A known file signature, NUL bytes (beyond one in a thousand) or more than 5% control
+    bytes, as in images, archives and executables whatever their names. UTF-16/32 text,
+    whose NULs are part of the characters, is left to be checked once decoded.
+
+    >>> binary_reason(b"hello\\x00world"), binary_reason("上海".encode("utf-16"))
+    ('NUL bytes', None)
+    """
+    signature = binary_signature(data)
+    if signature:
+        return signature
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(data):
+        return None
+    sample = data[:65536]
+    if not sample:
+        return None
+    if sample.count(0) > len(sample) * 0.001:
+        return "NUL bytes"
+    controls = len(sample) - len(sample.translate(None, CONTROL_BYTES))
+    if controls >= 2 and controls > len(sample) * 0.05:
+        return f"{controls / len(sample):.0%} control bytes"
     return None
 
 
@@ -310,22 +340,170 @@ def _utf8_override_threshold(codec: str) -> int:
     return 1 if codec in SINGLE_BYTE else 8
 
 
-def detect_charset(data: bytes) -> tuple[str, str] | None:
-    """Guess the charset of undeclared bytes with charset-normalizer: (codec, text) or None.
+# Encodings tried on undeclared bytes that are not UTF-8, most common on the web first (the
+# order breaks ties). charset-normalizer's best guess is tried too.
+DETECT_CODECS = ["gb18030", "big5hkscs", "cp932", "euc_jp", "cp949", "cp1251", "koi8_r",
+                 "cp1252", "cp1250", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256", "cp874"]
+SCORE_SAMPLE_BYTES = 32 * 1024
+JAPANESE_CODECS = {"cp932", "euc_jp", "iso2022_jp", "shift_jis", "euc_jis_2004",
+                   "shift_jis_2004"}
+CHINESE_CODECS = {"gb18030", "big5hkscs", "gbk", "gb2312", "big5", "cp950"}
 
-    >>> detect_charset("Съешь же ещё этих мягких французских булок".encode("cp1251"))[0]
-    'cp1251'
+
+@functools.cache
+def _common_characters() -> frozenset[str]:
+    """The frequently used CJK characters, read from the legacy codecs themselves.
+
+    GB2312 level 1 (3,755 common simplified hanzi), Big5 level 1 (5,401 frequently used
+    traditional hanzi), JIS X 0208 level 1 (2,965 common kanji) and the 2,350 KS X 1001
+    Hangul syllables. Text decoded with the wrong codec is full of characters outside them.
     """
+    blocks = [("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF)),
+              ("big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)]),
+              ("cp932", range(0x88, 0x99), [*range(0x40, 0x7F), *range(0x80, 0xFD)]),
+              ("cp949", range(0xB0, 0xC9), range(0xA1, 0xFF))]
+    common = set()
+    for codec, leads, trails in blocks:
+        for lead in leads:
+            for trail in trails:
+                with contextlib.suppress(UnicodeDecodeError):
+                    common.add(bytes((lead, trail)).decode(codec))
+    return frozenset(common)
+
+
+def _script(char: str) -> str:
+    """The first word of a character's Unicode name: LATIN, CYRILLIC, GREEK, CJK..."""
+    return unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
+
+
+def _char_score(prev: str, char: str, nxt: str, common: frozenset[str]) -> float:
+    """How natural one non-ASCII character looks between its neighbours (-3 to 1)."""
+    code = ord(char)
+    category = unicodedata.category(char)
+    if category in ("Cc", "Co", "Cn", "Cs") or char == "\ufffd":
+        return -3.0
+    if (0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF
+            or code >= 0x20000):
+        score = 1.0 if char in common else -1.0
+        return score - 0.5 if (prev.isascii() and prev.isalpha()) or (
+            nxt.isascii() and nxt.isalpha()) else score
+    if 0x3041 <= code <= 0x30FF or 0x3000 <= code <= 0x303F or 0xFF01 <= code <= 0xFF60:
+        return 1.0  # kana, CJK and full-width punctuation
+    if 0xAC00 <= code <= 0xD7A3:
+        return 1.0 if char in common else -1.0
+    if 0xFF61 <= code <= 0xFF9F:
+        return -1.0  # half-width katakana: nearly always a wrong decoding today
+    if 0x2010 <= code <= 0x205E:
+        return 1.0  # dashes, quotes, ellipsis, bullets
+    if category.startswith("L"):
+        return _letter_score(prev, char, nxt)
+    if category.startswith("S"):
+        return -0.5
+    if category == "Mn":
+        return 0.0 if prev.isalpha() else -1.0
+    return 0.0
+
+
+def _letter_score(prev: str, char: str, nxt: str) -> float:
+    """Alphabetic letters belong in words of their own script, lower case after lower case."""
+    script = _script(char)
+    score = 0.0
+    if script == "LATIN":
+        ascii_neighbour = any(c.isascii() and c.isalpha() for c in (prev, nxt))
+        foreign = any(c.isalpha() and not c.isascii() for c in (prev, nxt))
+        score = 1.0 if ascii_neighbour else (-0.5 if foreign else 0.0)
+    elif script in ("CYRILLIC", "GREEK", "HEBREW", "ARABIC", "THAI", "ARMENIAN", "GEORGIAN"):
+        mixed = any(c.isalpha() and _script(c) != script for c in (prev, nxt))
+        score = -1.0 if mixed else 1.0
+    else:
+        score = -0.5  # letters of a script rarely met in legacy-encoded web pages
+    if char.isupper() and prev.isalpha() and prev.islower():
+        score -= 1.5  # "оПЮБХРЕКЭЯ": the case pattern of KOI8-R read as cp1251
+    return score
+
+
+def plausibility(text: str, codec: str = "") -> float:
+    """How much ``text`` looks like real text, per non-ASCII character (about -3 to 1).
+
+    Used to choose among the decodings of undeclared bytes: the right one gives common
+    characters in words of one script; wrong ones give rare hanzi, symbols, controls and
+    mixed-case letter soup. Japanese text has kana; Chinese text has none.
+
+    >>> plausibility("上海市政府") > plausibility("ÉÏº£ÊÐÕþ¸®")
+    True
+    """
+    common = _common_characters()
+    total = count = kana = han = 0
+    padded = f" {text} "
+    for index in range(1, len(padded) - 1):
+        char = padded[index]
+        if char < "\x80":
+            continue
+        count += 1
+        total += _char_score(padded[index - 1], char, padded[index + 1], common)
+        if "\u3041" <= char <= "\u30ff":
+            kana += 1
+        elif "\u4e00" <= char <= "\u9fff":
+            han += 1
+    if not count:
+        return 0.0
+    score = total / count
+    cjk = kana + han
+    if cjk >= 20 and codec in JAPANESE_CODECS and kana < cjk * 0.02:
+        score -= 0.3  # hanzi only: Chinese read as Japanese
+    if cjk >= 20 and codec in CHINESE_CODECS and kana > cjk * 0.1:
+        score -= 0.3  # many kana: Japanese read as Chinese
+    return score
+
+
+def _decode_prefix(data: bytes, codec: str) -> str | None:
+    """Decode the first SCORE_SAMPLE_BYTES of ``data`` (a cut character at the end is fine)."""
+    sample = data[:SCORE_SAMPLE_BYTES]
+    if len(sample) == len(data):
+        return decode_strict(sample, codec)
+    for cut in range(4):
+        text = decode_strict(sample[: len(sample) - cut], codec)
+        if text is not None:
+            return text
+    return None
+
+
+def rank_decodings(data: bytes, codecs_to_try: list[str]) -> list[tuple[float, str]]:
+    """(plausibility, codec) of every codec that decodes ``data``, best first, ties by order."""
+    ranked = []
+    for order, codec in enumerate(dict.fromkeys(codecs_to_try)):
+        text = _decode_prefix(data, codec)
+        if text is not None:
+            ranked.append((plausibility(text, codec), -order, codec))
+    ranked.sort(reverse=True)
+    return [(score, codec) for score, _, codec in ranked]
+
+
+def detect_charset(data: bytes) -> tuple[str, str] | None:
+    """Guess the charset of undeclared, non-UTF-8 bytes: (codec, text) or None.
+
+    Candidates are the common web encodings plus charset-normalizer's best guess; the one
+    whose decoding reads most like real text wins (:func:`plausibility`).
+
+    >>> detect_charset("Съешь же ещё этих мягких французских булок".encode("koi8_r"))[0]
+    'koi8_r'
+    """
+    candidates = list(DETECT_CODECS)
+    guess = _charset_normalizer_guess(data)
+    if guess:
+        candidates.append(guess)
+    for _, codec in rank_decodings(data, candidates):
+        text = decode_strict(data, codec)
+        if text is not None:
+            return codec, text
+    return None
+
+
+def _charset_normalizer_guess(data: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
-        return None
-    codec = codec_for_label(best.encoding) or best.encoding
-    text = decode_strict(data, codec)
-    if text is None:
-        text = str(best)
-    return codec, text
+    best = from_bytes(data[:SCORE_SAMPLE_BYTES * 2]).best()
+    return codec_for_label(best.encoding) if best is not None else None
 
 
 # --- front matter ---------------------------------------------------------------------------
@@ -700,9 +878,9 @@ class DecodeStep(DocumentStep):
 
     def process(self, doc: Document, stats: StepStats) -> Document | Drop:
         if doc.data:
-            signature = binary_signature(doc.data)
-            if signature:
-                return Drop("binary", detail=signature)
+            reason = binary_reason(doc.data)
+            if reason:
+                return Drop("binary", detail=reason)
             decoded = decode_bytes(doc.data, doc.charset_hint)
             text = decoded.text
             doc.repairs.extend(decoded.repairs)
@@ -717,7 +895,7 @@ class DecodeStep(DocumentStep):
 
         text = text.removeprefix("\ufeff")
         ratio = control_ratio(text[:100_000])
-        if ratio > 0.01:
+        if ratio > 0.05:
             return Drop("binary", detail=f"{ratio:.0%} control characters")
         if "\x00" in text:
             text = text.replace("\x00", "")

@@ -17,10 +17,12 @@ from cleaner.document import Document, Drop
 from cleaner.ingest import IngestConfig
 from cleaner.pipeline import StepStats
 
-NEWS_ZH = ("上海市委副书记、市长龚正今天主持召开市政府常务会议，强调按照市委部署，持续推动上海绿色低碳"
-           "循环经济发展，加快打造国际绿色金融枢纽，深入推进统计现代化改革。")
+NEWS_ZH = ("上海市委副书记、市长龚正今天主持召开市政府常务会议，强调按照市委部署，"
+           "持续推动上海绿色低碳循环经济发展，加快打造国际绿色金融枢纽，深入推进统计现代化改革。")
+NEWS_TW = "臺北市政府今天舉行記者會，說明綠色經濟發展計畫，並宣布將擴大再生能源的使用。"
 NEWS_RU = "Правительство Москвы обсудило развитие зелёной экономики и новые меры поддержки."
-NEWS_JA = "東京都は本日、脱炭素に向けた新しい計画を発表し、再生可能エネルギーの導入を進めると述べた。"
+NEWS_JA = ("東京都は本日、脱炭素に向けた新しい計画を発表し、"
+           "再生可能エネルギーの導入を進めると述べた。")
 NEWS_FR = "Le maire a présenté aujourd'hui un plan ambitieux pour l'économie verte à Marseille."
 
 
@@ -31,7 +33,7 @@ def run(data: bytes, content_type: str = "", charset: str | None = None,
 
 
 @pytest.mark.parametrize(("text", "codec"), [
-    (NEWS_ZH, "gb18030"), (NEWS_ZH, "gbk"), (NEWS_ZH, "gb2312"), (NEWS_ZH, "big5"),
+    (NEWS_ZH, "gb18030"), (NEWS_ZH, "gbk"), (NEWS_ZH, "gb2312"), (NEWS_TW, "big5"),
     (NEWS_JA, "shift_jis"), (NEWS_JA, "euc_jp"), (NEWS_RU, "cp1251"), (NEWS_RU, "koi8_r"),
     (NEWS_FR, "cp1252"), (NEWS_FR, "latin-1"), (NEWS_ZH, "utf-16"), (NEWS_ZH, "utf-8-sig"),
 ])

@@ -1,0 +1,163 @@
+"""Benchmark the decode stage: mojibake repair and charset decoding.
+
+Run: ``.venv/bin/python benchmarks/bench_decoding.py [-v]`` (the eval data is read from
+``../shared/eval`` relative to the repository, or from ``$CLEANER_EVAL_DIR``).
+
+Prints two figures:
+
+1. **Mojibake** (``mojibake/*.json``, ftfy's test cases): the share of ``expect: pass`` cases
+   whose ``original`` comes out equal to ``fixed`` (whitespace aside), through
+   :func:`cleaner.decode.repair_text` and through :class:`~cleaner.decode.DecodeStep` on the
+   text as a UTF-8 ``.txt`` document; and how many negative cases (text that must not be
+   "fixed") come out unchanged. ``known-failures.json`` (``expect: fail``) is reported apart.
+2. **Encodings** (``parallel/docs.jsonl``, real zh/en news): each document re-encoded as
+   servers send it (GB18030, GBK, cp1252, latin-1, UTF-16, UTF-8 with BOM), as a ``.txt`` and
+   as an ``.html`` page with and without ``<meta charset>`` and with a lying one (it names
+   another charset). A document is intact when DecodeStep gives the same text as it gives
+   for the page in plain UTF-8 (so only decoding is measured, not repair policy). Encodings
+   that cannot represent a document are skipped and counted.
+
+``-v`` lists every failure.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cleaner.decode import DecodeStep, repair_text  # noqa: E402
+from cleaner.document import Document, Drop  # noqa: E402
+from cleaner.ingest import IngestConfig  # noqa: E402
+from cleaner.pipeline import StepStats  # noqa: E402
+
+EVAL_DIR = Path(os.environ.get("CLEANER_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+MOJIBAKE_FILES = ["in-the-wild", "synthetic", "negative", "language-names", "known-failures"]
+# Python codec -> the label a server would send for it.
+ENCODINGS = {"gb18030": "gb18030", "gbk": "gbk", "cp1252": "windows-1252",
+             "latin-1": "iso-8859-1", "utf-16": "utf-16", "utf-8-sig": "utf-8"}
+# The label a lying page declares instead of the real one.
+LIES = {"gb18030": "utf-8", "gbk": "utf-8", "cp1252": "utf-8", "latin-1": "utf-8",
+        "utf-16": "iso-8859-1", "utf-8-sig": "gbk"}
+VARIANTS = ["txt", "html", "html+meta", "html+lying-meta"]
+STEP = DecodeStep(IngestConfig())
+
+
+def squash(text: str) -> str:
+    """Text with all whitespace runs made one space (the comparison is whitespace-blind)."""
+    return " ".join(text.split())
+
+
+def decode(data: bytes, name: str) -> str | None:
+    """Run DecodeStep on ``data`` as a file called ``name``; its text or markup, or None."""
+    kind = "html" if name.endswith(".html") else "text"
+    result = STEP.process(Document(source=name, data=data, content_type=kind),
+                          StepStats("decode"))
+    if isinstance(result, Drop):
+        return None
+    return result.html if result.html is not None else result.text
+
+
+def bench_mojibake(verbose: bool) -> None:
+    print("== Mojibake repair (ftfy test cases) ==")
+    totals: Counter[str] = Counter()
+    for name in MOJIBAKE_FILES:
+        path = EVAL_DIR / "mojibake" / f"{name}.json"
+        cases = json.loads(path.read_text(encoding="utf-8"))
+        counts: Counter[str] = Counter()
+        for case in cases:
+            expected = squash(case["fixed"])
+            by_function = squash(repair_text(case["original"])[0])
+            by_step = squash(decode(case["original"].encode("utf-8"), "case.txt") or "")
+            counts["cases"] += 1
+            counts["function"] += by_function == expected
+            counts["step"] += by_step == expected
+            if verbose and case["expect"] == "pass" and by_step != expected:
+                print(f"  FAIL {name}: {case['original'][:70]!r}\n"
+                      f"       got  {by_step[:70]!r}\n       want {expected[:70]!r}")
+            if case["expect"] == "pass":
+                totals["pass"] += 1
+                totals["pass_function"] += by_function == expected
+                totals["pass_step"] += by_step == expected
+            if name == "negative":
+                totals["negative"] += 1
+                totals["negative_unchanged"] += by_step == expected
+        print(f"  {name:16} {counts['cases']:4} cases  repair_text {counts['function']:4}  "
+              f"DecodeStep {counts['step']:4}")
+    print(f"  expect=pass: repair_text {totals['pass_function'] / totals['pass']:.1%}, "
+          f"DecodeStep {totals['pass_step'] / totals['pass']:.1%} "
+          f"({totals['pass_step']}/{totals['pass']}) equal to `fixed`")
+    print(f"  negative cases unchanged: {totals['negative_unchanged']}/{totals['negative']}")
+
+
+def page(text: str, meta: str | None) -> str:
+    """An HTML page around ``text`` (first line as title), with an optional meta charset."""
+    lines = [html.escape(line, quote=False) for line in text.splitlines() if line.strip()]
+    head = f'<meta charset="{meta}">' if meta else ""
+    body = "\n".join(f"<p>{line}</p>" for line in lines[1:])
+    return (f"<!DOCTYPE html>\n<html><head>{head}<title>{lines[0] if lines else ''}</title>"
+            f"</head>\n<body>\n<h1>{lines[0] if lines else ''}</h1>\n{body}\n</body></html>\n")
+
+
+def bench_encodings(verbose: bool) -> None:
+    print("== Charset decoding (parallel/docs.jsonl re-encoded) ==")
+    docs = [json.loads(line) for line in
+            (EVAL_DIR / "parallel" / "docs.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    intact: Counter[tuple[str, str]] = Counter()
+    tried: Counter[tuple[str, str]] = Counter()
+    skipped: Counter[str] = Counter()
+    started = time.perf_counter()
+    for doc in docs:
+        for codec, label in ENCODINGS.items():
+            try:
+                doc["text"].encode(codec)
+            except UnicodeEncodeError:
+                skipped[codec] += 1
+                continue
+            for variant in VARIANTS:
+                if variant == "txt":
+                    source, name = doc["text"], "doc.txt"
+                else:
+                    meta = {"html": None, "html+meta": label,
+                            "html+lying-meta": LIES[codec]}[variant]
+                    source, name = page(doc["text"], meta), "doc.html"
+                reference = decode(source.encode("utf-8"), name)
+                got = decode(source.encode(codec), name)
+                tried[codec, variant] += 1
+                ok = got is not None and reference is not None and squash(got) == squash(
+                    reference)
+                intact[codec, variant] += ok
+                if verbose and not ok:
+                    print(f"  FAIL {doc['doc_id']} as {codec} {variant}: "
+                          f"{squash(got or '<dropped>')[:60]!r}")
+    seconds = time.perf_counter() - started
+    print(f"  {'encoding':10}" + "".join(f"{v:>17}" for v in VARIANTS) + "   skipped")
+    for codec in ENCODINGS:
+        cells = "".join(f"{intact[codec, v]:>10}/{tried[codec, v]:<6}" for v in VARIANTS)
+        print(f"  {codec:10}{cells}   {skipped[codec]}")
+    total_ok, total = sum(intact.values()), sum(tried.values())
+    print(f"  intact: {total_ok}/{total} = {total_ok / total:.2%} of re-encoded documents "
+          f"({sum(skipped.values())} document/encoding combinations skipped: not representable)")
+    print(f"  {2 * total} decodes in {seconds:.1f} s")
+
+
+def main() -> int:
+    verbose = "-v" in sys.argv[1:]
+    if not EVAL_DIR.is_dir():
+        print(f"eval data not found at {EVAL_DIR} (set CLEANER_EVAL_DIR)", file=sys.stderr)
+        return 1
+    bench_mojibake(verbose)
+    bench_encodings(verbose)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
