@@ -1,0 +1,74 @@
+"""cleaner push: the dry run and the prepared commit operations (no network)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from huggingface_hub import CommitOperationAdd
+
+from cleaner.config import Config
+from cleaner.document import Document
+from cleaner.package import PublishError, write_version
+from cleaner.pipeline import RunState
+from cleaner.push import check_repo_id, prepare_operations, push_version, stale_operations
+
+
+@pytest.fixture(scope="module")
+def version(tmp_path_factory) -> Path:
+    docs = [Document(f"{i}.txt", text=f"Page {i} about green bonds.", lang="en", lang_score=0.9)
+            for i in range(4)]
+    config = Config()
+    config.dataset = dataclasses.replace(config.dataset, name="news")
+    out = tmp_path_factory.mktemp("dist") / "news" / "1.0.0"
+    write_version(docs, RunState(), config, out, {})
+    return out
+
+
+def test_operations_cover_every_file(version):
+    operations = prepare_operations(version)
+    assert all(isinstance(op, CommitOperationAdd) for op in operations)
+    on_disk = sorted(p.relative_to(version).as_posix() for p in version.rglob("*") if p.is_file())
+    assert [op.path_in_repo for op in operations] == on_disk
+    readme = next(op for op in operations if op.path_in_repo == "README.md")
+    assert readme.upload_info.size == (version / "README.md").stat().st_size
+
+
+def test_dry_run_lists_uploads_and_tag(version, monkeypatch):
+    import huggingface_hub
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the dry run must not reach the Hub")
+
+    monkeypatch.setattr(huggingface_hub.HfApi, "create_commit", no_network)
+    lines = push_version(version, "my-org/news", dry_run=True)
+    assert lines[0].startswith("dry run")
+    assert any(line.startswith("would upload README.md") for line in lines)
+    assert any("data/documents/" in line for line in lines)
+    assert lines[-1] == "would tag the commit 1.0.0"
+
+
+def test_invalid_version_is_not_pushed(version, tmp_path):
+    import shutil
+
+    copy = tmp_path / "news" / "1.0.0"
+    shutil.copytree(version, copy)
+    (copy / "README.md").write_text("changed\n")
+    with pytest.raises(PublishError, match="not valid"):
+        push_version(copy, "my-org/news", dry_run=True)
+
+
+@pytest.mark.parametrize("repo_id", ["news", "a/b/c", "org/../x", "/news", "org/"])
+def test_bad_repo_id(repo_id):
+    with pytest.raises(PublishError, match="ORG/NAME"):
+        check_repo_id(repo_id)
+
+
+def test_stale_files_of_an_older_version_are_deleted():
+    existing = ["README.md", ".gitattributes", "data/documents/train-00000-of-00002.parquet",
+                "data/documents/train-00001-of-00002.parquet", "audit/removed.parquet"]
+    new = ["README.md", "data/documents/train-00000-of-00001.parquet", "audit/removed.parquet"]
+    assert [op.path_in_repo for op in stale_operations(existing, new)] == [
+        "data/documents/train-00000-of-00002.parquet",
+        "data/documents/train-00001-of-00002.parquet"]
