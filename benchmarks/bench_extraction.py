@@ -65,15 +65,20 @@ def score(pages: list[tuple[float, float, float]]) -> tuple[float, float, float]
 
 
 def load_pages() -> list[tuple[str, str, str, str]]:
-    """(id, url, html, true body) for every page of the set."""
+    """(id, url, html, true body) for every page of the set (html decoded as UTF-8, for the
+    baselines; our full path reads the .gz files itself)."""
     base = eval_dir() / "extraction"
     truth = json.loads((base / "ground-truth.json").read_text(encoding="utf-8"))
     pages = []
     for page_id, item in sorted(truth.items()):
-        raw = gzip.decompress((base / "html" / f"{page_id}.html.gz").read_bytes())
+        raw = gzip.decompress(page_file(page_id).read_bytes())
         pages.append((page_id, item.get("url", ""), raw.decode("utf-8", "replace"),
                       item["articleBody"]))
     return pages
+
+
+def page_file(page_id: str) -> Path:
+    return eval_dir() / "extraction" / "html" / f"{page_id}.html.gz"
 
 
 def trafilatura_alone(precision: bool) -> Callable[[str, str], str]:
@@ -84,8 +89,22 @@ def trafilatura_alone(precision: bool) -> Callable[[str, str], str]:
     return run
 
 
+def full_path(page_ids: list[str]) -> dict[str, str]:
+    """Our whole per-document path, as `cleaner clean` runs it on the gzip'd files: read →
+    decode → extract → boilerplate → normalize (→ language). No URL is given: what the page
+    says about itself is all there is."""
+    from cleaner.build import clean_paths
+
+    paths = [page_file(page_id) for page_id in page_ids]
+    texts = {}
+    for record in clean_paths(paths):
+        page_id = Path(record["source"]).name.removesuffix(".html.gz")
+        texts[page_id] = record["text"]
+    return texts
+
+
 def clean_path(extract: ExtractConfig | None = None) -> Callable[[str, str], str]:
-    """Our per-document path after decoding: extract → boilerplate → normalize."""
+    """Our steps on already decoded HTML: extract → boilerplate → normalize."""
     steps = [ExtractStep(extract or ExtractConfig()), BoilerplateStep(BoilerplateConfig()),
              NormalizeStep()]
     stats = {step.name: StepStats(step.name) for step in steps}
@@ -108,17 +127,26 @@ def main() -> None:
     systems = {
         "trafilatura (default)": trafilatura_alone(False),
         "trafilatura (precision)": trafilatura_alone(True),
-        "cleaner (extract+boilerplate+normalize)": clean_path(),
+        "cleaner steps (extract+boilerplate+normalize)": clean_path(),
     }
     results: dict[str, list[tuple[float, float, float]]] = {}
     print(f"{len(pages)} pages from {eval_dir() / 'extraction'}")
-    print(f"{'system':42} {'F1':>6} {'P':>6} {'R':>6} {'sec':>6}")
+    print(f"{'system':46} {'F1':>6} {'P':>6} {'R':>6} {'sec':>6}")
+
+    def report(name: str, started: float) -> None:
+        f1, p, r = score(results[name])
+        print(f"{name:46} {f1:6.3f} {p:6.3f} {r:6.3f} {time.perf_counter() - started:6.1f}")
+
     for name, system in systems.items():
         started = time.perf_counter()
         results[name] = [match(true, system(html, url)) for _, url, html, true in pages]
-        f1, p, r = score(results[name])
-        print(f"{name:42} {f1:6.3f} {p:6.3f} {r:6.3f} {time.perf_counter() - started:6.1f}")
-    ours = results["cleaner (extract+boilerplate+normalize)"]
+        report(name, started)
+    name = "cleaner clean (full path, from .html.gz)"
+    started = time.perf_counter()
+    texts = full_path([page[0] for page in pages])
+    results[name] = [match(true, texts.get(page_id, "")) for page_id, _, _, true in pages]
+    report(name, started)
+    ours = results[name]
     print(f"\npages that lose most (ours): tp, fp, fn — worst {args.worst}")
     worst = sorted(range(len(pages)), key=lambda i: ours[i][0])[:args.worst]
     for i in worst:

@@ -14,7 +14,6 @@ so a page that escaped its entities twice (``&amp;#123;``) still reads cleanly.
 from __future__ import annotations
 
 import datetime as dt
-import html as htmllib
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -22,28 +21,9 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
+from cleaner.decode import repair_text
 from cleaner.document import Document, Drop
 from cleaner.pipeline import DocumentStep, StepStats
-
-try:  # the decode stage owns the repair; a tiny stand-in keeps this step usable without it
-    from cleaner.decode import repair_text
-except ImportError:  # pragma: no cover - only while decode.py is not there yet
-    import ftfy
-
-    def repair_text(text: str) -> tuple[str, list[str]]:
-        """Unescape HTML entities (twice, for double-escaped pages) and run ftfy."""
-        repairs: list[str] = []
-        for _ in range(2):
-            unescaped = htmllib.unescape(text)
-            if unescaped == text:
-                break
-            repairs.append("html_entities")
-            text = unescaped
-        # Width folding and quote uncurling would rewrite correct CJK punctuation and quotes.
-        fixed = ftfy.fix_text(text, fix_character_width=False, uncurl_quotes=False)
-        if fixed != text:
-            repairs.append("ftfy")
-        return fixed, repairs
 
 
 @dataclass
