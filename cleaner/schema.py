@@ -28,8 +28,17 @@ from typing import Any
 
 import pyarrow as pa
 
-# The schemas live at the top of the repository, next to the package.
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+def _schema_dir() -> Path:
+    """Where ``schemas/`` is: inside the installed package (a wheel ships it as
+    ``cleaner/schemas``), else at the top of the source tree, next to the package."""
+    packaged = Path(__file__).resolve().parent / "schemas"
+    if (packaged / "documents.json").is_file():
+        return packaged
+    return packaged.parent.parent / "schemas"
+
+
+SCHEMA_DIR = _schema_dir()
 TABLES = ("documents", "pairs", "removed")
 SPLITS = ("train", "validation", "test")
 # data/<config>/<split>-NNNNN-of-NNNNN.parquet
