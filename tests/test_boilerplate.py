@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from cleaner.boilerplate import (
     RULES_DIR,
@@ -19,8 +18,10 @@ from cleaner.boilerplate import (
     repeats_title,
     site_of,
 )
+from cleaner.decode import DecodeStep
 from cleaner.document import Document
 from cleaner.extract import ExtractConfig, ExtractStep
+from cleaner.ingest import IngestConfig
 from cleaner.normalize import NormalizeStep
 from cleaner.pipeline import RunState, StepStats
 
@@ -209,16 +210,8 @@ def test_site_of():
 
 
 def _read_seed(path: Path) -> Document:
-    """A stand-in for the decode step: split YAML front matter from the HTML fragment."""
-    raw = path.read_text(encoding="utf-8")
-    doc = Document(source=path.name)
-    match = re.match(r"\s*---\n(.*?)\n---\n(.*)", raw, re.S)
-    if match:
-        doc.title = yaml.safe_load(match.group(1)).get("title")
-        doc.html = match.group(2)
-    else:
-        doc.text = raw
-    return doc
+    """The seed as ingest hands it over: raw bytes, to be decoded by the decode step."""
+    return Document(source=path.name, data=path.read_bytes())
 
 
 def _squash(text: str) -> str:
@@ -232,10 +225,12 @@ CHROME = ("原标题", "来源", "责任编辑", "Home »", "Akismet", "Leave a 
 
 @pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])
 def test_seeds_clean_path(path):
-    steps = [ExtractStep(ExtractConfig()), BoilerplateStep(BoilerplateConfig()), NormalizeStep()]
+    steps = [DecodeStep(IngestConfig()), ExtractStep(ExtractConfig()),
+             BoilerplateStep(BoilerplateConfig()), NormalizeStep()]
     doc = _read_seed(path)
     for step in steps:
         doc = step.process(doc, StepStats(step.name))
+        assert isinstance(doc, Document), doc
     for junk in FORBIDDEN:
         assert junk not in doc.text, junk
     assert doc.title
@@ -254,3 +249,22 @@ def test_seeds_clean_path(path):
                 assert _squash(sentence) in output, sentence
                 checked += 1
     assert checked >= 5
+
+
+def test_seed_credits_land_in_metadata():
+    steps = [DecodeStep(IngestConfig()), ExtractStep(ExtractConfig()),
+             BoilerplateStep(BoilerplateConfig()), NormalizeStep()]
+    docs = {}
+    for path in sorted(SEEDS.glob("*.txt")):
+        doc = _read_seed(path)
+        for step in steps:
+            doc = step.process(doc, StepStats(step.name))
+        docs[path.name[:3]] = doc
+    assert docs["000"].meta["reporter"] == "Meng Shunshu"
+    assert docs["000"].meta["editor"] == "Yan Yuan, Han Qing"
+    assert docs["000"].text.endswith("The meeting also studied other matters.")
+    assert docs["001"].meta["editor"] == "李墨轩"
+    assert docs["001"].meta["original_title"].startswith("上海部署推动绿色低碳循环经济发展")
+    assert docs["003"].meta["credit_source"] == "上观新闻"
+    assert docs["004"].title.startswith("The portal website of Jinan Municipal Government")
+    assert docs["004"].text.startswith("On the afternoon of February 23")
