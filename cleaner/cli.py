@@ -145,7 +145,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     result = build(config, inputs=args.inputs or None, output=args.output, workers=args.workers)
     if not args.quiet:
         print(summary_table(result.state), file=sys.stderr)
-        status = "unchanged (identical rebuild)" if result.write.status == "unchanged" else "written"
+        unchanged = result.write.status == "unchanged"
+        status = "unchanged (identical rebuild)" if unchanged else "written"
         print(f"\n{result.inputs} input documents: {result.kept} kept, "
               f"{len(result.state.removals)} in the audit, {len(result.state.pairs)} "
               f"translation pairs", file=sys.stderr)
