@@ -34,6 +34,8 @@ from cleaner.pipeline import CorpusStep, DocumentStep, RunState, StepStats
 
 RULES_DIR = Path(__file__).parent / "rules"
 RULE_KINDS = ("line", "tail", "credit", "tailcredit")
+# Whole-line chrome is short; longer lines are only checked for a chrome tail (and stay fast).
+MAX_CHROME_LINE = 1000
 
 
 @dataclass
@@ -51,8 +53,12 @@ class BoilerplateConfig:
     repeated_blocks: bool = True
     # A line is chrome when it appears in at least this many different documents of a site...
     repeated_min_docs: int = 3
-    # ...and in at least this share of that site's documents.
+    # ...and in at least this share of that site's documents...
     repeated_min_share: float = 0.05
+    # ...or, for a line that reads as a sentence (ends with . ! ? 。), this larger share: a
+    # formulaic sentence ("The meeting also studied other matters.") recurs in some articles,
+    # a footer sentence ("This site uses Akismet…") in most pages of its site.
+    repeated_sentence_share: float = 0.5
     # Lines shorter than this (in characters, after normalisation) are never counted: a
     # lone "Yes." or "1." repeats by chance.
     repeated_min_chars: int = 10
@@ -67,8 +73,9 @@ class BoilerplateConfig:
                 raise ValueError(f"extra_rule_files: {path!r} is not a file")
         if self.repeated_min_docs < 2:
             raise ValueError("repeated_min_docs: must be at least 2 (a line seen once stays)")
-        if not 0.0 <= self.repeated_min_share <= 1.0:
-            raise ValueError(f"repeated_min_share: {self.repeated_min_share} is not in [0, 1]")
+        for key in ("repeated_min_share", "repeated_sentence_share"):
+            if not 0.0 <= getattr(self, key) <= 1.0:
+                raise ValueError(f"{key}: {getattr(self, key)} is not in [0, 1]")
         if self.repeated_min_chars < 0:
             raise ValueError("repeated_min_chars: must not be negative")
 
@@ -177,6 +184,8 @@ def clean_line(line: str, rules: list[Rule]) -> LineResult:
         stripped = result.kept.strip()
         for rule in rules:
             if rule.kind in ("line", "credit"):
+                if len(stripped) > MAX_CHROME_LINE:
+                    continue
                 match = rule.pattern.fullmatch(stripped)
             else:
                 match = rule.pattern.search(stripped)
@@ -195,6 +204,22 @@ def clean_line(line: str, rules: list[Rule]) -> LineResult:
     if not result.kept.strip():
         result.kept = ""
     return result
+
+
+BREADCRUMB_SEPARATOR = re.compile(r"\s*[»›>|/]\s*")
+
+
+def breadcrumb_title(line: str) -> str | None:
+    """The page title a breadcrumb ends with, when its last step reads like one.
+
+    >>> breadcrumb_title("Home » today » News » Jinan holds a study meeting on green growth")
+    'Jinan holds a study meeting on green growth'
+    >>> breadcrumb_title("Home » News » World") is None
+    True
+    """
+    last = BREADCRUMB_SEPARATOR.split(line.strip())[-1].strip()
+    long_enough = len(last.split()) >= 4 or len(re.findall(r"[\u3040-\u9fff]", last)) >= 8
+    return last if long_enough and looks_like_headline(last) else None
 
 
 def looks_like_headline(line: str) -> bool:
@@ -263,6 +288,9 @@ class BoilerplateStep(DocumentStep):
             for rule, removed in result.removed:
                 stats.counters[rule.counter] += 1
                 stats.sample(rule.counter, removed)
+                if rule.name == "breadcrumb" and doc.title is None \
+                        and self.config.headline_to_title:
+                    doc.title = breadcrumb_title(removed)
             for key, value in result.credits:
                 _add_meta(doc.meta, key, value)
             if result.kept:
@@ -299,6 +327,17 @@ def normalize_block(line: str) -> str:
     'follow us on x'
     """
     return " ".join(unicodedata.normalize("NFKC", line).casefold().split())
+
+
+def is_sentence(line: str) -> bool:
+    """Whether a (normalised) line reads as a sentence: it ends with a full stop.
+
+    >>> is_sentence("the meeting also studied other matters.")
+    True
+    >>> is_sentence("follow us on x")
+    False
+    """
+    return line.rstrip("\"'”’)）」").endswith((".", "!", "?", "。", "！", "？"))
 
 
 def site_of(doc: Document) -> str:
@@ -350,8 +389,11 @@ class RepeatedBlocksStep(CorpusStep):
                 seen[site][block].add(key)
         chrome: dict[str, set[str]] = {}
         for site, lines in seen.items():
-            need = max(config.repeated_min_docs, config.repeated_min_share * len(articles[site]))
-            chrome[site] = {line for line, keys in lines.items() if len(keys) >= need}
+            total = len(articles[site])
+            need = max(config.repeated_min_docs, config.repeated_min_share * total)
+            need_sentence = max(need, config.repeated_sentence_share * total)
+            chrome[site] = {line for line, keys in lines.items()
+                            if len(keys) >= (need_sentence if is_sentence(line) else need)}
         return chrome
 
     def run(self, docs: list[Document], state: RunState) -> Iterator[Document]:

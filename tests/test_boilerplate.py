@@ -77,6 +77,7 @@ def test_comment_form_breadcrumb_and_copyright():
     "He said the source of the problem was clear: money.",
     "评论员认为，这一政策将带来深远影响。",
     "We use cookies in the recipe, said the baker, and everyone laughed.",
+    "Get the app developers to agree on one standard, the minister said.",
 ])
 def test_article_sentences_are_never_removed(sentence):
     doc, stats = clean(f"Some headline\n\n{sentence}\n\nMore text follows here.")
@@ -201,6 +202,29 @@ def test_headline_repeating_the_title_is_removed():
     assert repeats_title("Town", "Town - A Very Long Site Name Here") is False
     doc, _ = clean("A sentence that starts the story.\n\nAnother one.", title="Other")
     assert doc.text.startswith("A sentence")
+
+
+def test_breadcrumb_gives_the_title_when_there_is_none():
+    doc, _ = clean("Home » News » Jinan holds a study meeting on green growth\n\n"
+                   "On Thursday the city held a meeting.\n\nIt ended at noon.")
+    assert doc.title == "Jinan holds a study meeting on green growth"
+    assert doc.text.startswith("On Thursday")
+
+
+def test_chinese_glued_share_prompt_and_credits():
+    doc, _ = clean("会议还研究了其他事项。（记者 孟顺舒）（责任编辑：颜元）分享让更多人看到",
+                   title="标题")
+    assert doc.text == "会议还研究了其他事项。"
+    assert doc.meta == {"reporter": "孟顺舒", "editor": "颜元"}
+
+
+def test_formulaic_sentence_in_a_minority_of_a_sites_pages_stays():
+    docs = _corpus(10)
+    for doc in docs[:3]:
+        doc.text += "\nThe meeting also studied other matters."
+    kept = list(RepeatedBlocksStep(BoilerplateConfig()).run(docs, RunState()))
+    assert sum("other matters" in doc.text for doc in kept) == 3
+    assert not any("Follow our newsroom" in doc.text for doc in kept)
 
 
 def test_site_of():
