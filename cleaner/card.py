@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from cleaner import schema
+from cleaner.croissant import citation
 
 if TYPE_CHECKING:
     from cleaner.config import Config
@@ -47,6 +48,8 @@ class CardData:
     counts: dict[str, int]
     previous: str | None = None
     changelog: Changelog | None = None
+    # Input file → sha256, as in the manifest.
+    inputs: dict[str, str] = field(default_factory=dict)
 
 
 def size_category(rows: int) -> str:
@@ -80,6 +83,7 @@ def _config_entries(name: str, files: SplitFiles, default: bool) -> tuple[dict, 
         "features": schema.card_features(name),
         "splits": [{"name": split, "num_bytes": files.nbytes[split],
                     "num_examples": files.rows[split]} for split in files.files],
+        "download_size": sum(files.file_bytes.values()),
         "dataset_size": sum(files.nbytes.values()),
     }
     return config, info
@@ -118,6 +122,31 @@ def _stats_table(stats: list[StepStats]) -> str:
     return "\n".join(rows)
 
 
+def _counters(stats: list[StepStats], limit: int = 12) -> str:
+    """What each step counted besides documents (rules fired, repairs, charsets...)."""
+    lines = []
+    for step in stats:
+        if step.counters:
+            top = sorted(step.counters.items(), key=lambda kv: (-kv[1], kv[0]))
+            shown = ", ".join(f"`{name}` {n}" for name, n in top[:limit])
+            more = f", and {len(top) - limit} more" if len(top) > limit else ""
+            lines.append(f"- **{step.name}**: {shown}{more}")
+    return "\n".join(lines)
+
+
+def _sources(data: CardData, limit: int = 30) -> str:
+    folders = ", ".join(f"`{p}`" for p in data.config.dataset.inputs)
+    text = (f"{len(data.inputs)} input files, read from {folders}. Each file's sha256 is "
+            "listed in `manifest.json` (`inputs`); each document's `source` column names the "
+            "file it came from (`path#N` for a record inside a container file).")
+    names = sorted(data.inputs)
+    if names:
+        listed = "\n".join(f"- `{name}`" for name in names[:limit])
+        more = f"\n- ... and {len(names) - limit} more" if len(names) > limit else ""
+        text += "\n\n" + listed + more
+    return text
+
+
 def _language_table(languages: dict[str, Counter]) -> str:
     splits = [s for s in schema.SPLITS if s in languages]
     header = "| language | " + " | ".join(splits) + " | total |"
@@ -145,17 +174,6 @@ def _parameters(config: Config) -> str:
     return "\n".join(lines)
 
 
-def _citation(data: CardData) -> str:
-    dataset = data.config.dataset
-    if dataset.citation:
-        return dataset.citation.strip()
-    key = dataset.name.replace("-", "_").replace(".", "_")
-    title = dataset.pretty_name or dataset.name
-    url = f",\n  url = {{{dataset.homepage}}}" if dataset.homepage else ""
-    return (f"@misc{{{key}_{data.version.replace('.', '_')},\n  title = {{{title}}},\n"
-            f"  note = {{Version {data.version}}}{url}\n}}")
-
-
 def render_card(data: CardData) -> str:
     """The whole ``README.md``."""
     dataset = data.config.dataset
@@ -181,12 +199,12 @@ def render_card(data: CardData) -> str:
         f"`audit/removed.parquet`)\n- **{counts['pairs']}** translation pairs ({pair_splits})\n"
         f"- License: `{dataset.license}`",
         "## Sources",
-        "Scraped news pages read from: " + ", ".join(f"`{p}`" for p in dataset.inputs)
-        + ". Each input file's sha256 is listed in `manifest.json` (`inputs`); each document's "
-        "`source` column names the file it came from.",
+        _sources(data),
         "## Pipeline",
         "Every document went through these steps, in this order (counts of documents):",
         _stats_table(data.stats),
+        "What the steps counted:" if _counters(data.stats) else "",
+        _counters(data.stats),
         "Parameters of this build:",
         _parameters(data.config),
         "Splits are a pure function of the dedup cluster and the seed: all members of a "
@@ -212,7 +230,7 @@ def render_card(data: CardData) -> str:
         "Every file's sha256 is in `manifest.json`; `cleaner validate` checks a copy. "
         "`croissant.json` describes the same data as ML Croissant metadata.",
         "## Citation",
-        f"```bibtex\n{_citation(data)}\n```",
+        f"```bibtex\n{citation(data.config, data.version)}\n```",
     ]
     return "\n\n".join(s for s in sections if s) + "\n"
 

@@ -10,6 +10,7 @@ from ``schemas/`` like every other view, and a ``split`` field is read from the 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ CONTEXT: dict[str, Any] = {
     "data": {"@id": "cr:data", "@type": "@json"},
     "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
     "dct": "http://purl.org/dc/terms/",
+    "equivalentProperty": "cr:equivalentProperty",
     "examples": {"@id": "cr:examples", "@type": "@json"},
     "extract": "cr:extract",
     "field": "cr:field",
@@ -55,6 +57,7 @@ CONTEXT: dict[str, Any] = {
     "regex": "cr:regex",
     "repeated": "cr:repeated",
     "replace": "cr:replace",
+    "samplingRate": "cr:samplingRate",
     "sc": "https://schema.org/",
     "separator": "cr:separator",
     "source": "cr:source",
@@ -118,7 +121,7 @@ def _record_set(name: str, table: str, file_set: str, split_field: bool) -> dict
 
 
 def croissant_metadata(config: Config, version: str, checksums: dict[str, str],
-                       configs: dict[str, bool]) -> dict[str, Any]:
+                       configs: dict[str, bool], cite_as: str = "") -> dict[str, Any]:
     """The JSON-LD document. ``checksums`` maps each Parquet file to its sha256; ``configs``
     says which of ``documents``/``pairs`` have files (an empty config is not described)."""
     dataset = config.dataset
@@ -144,9 +147,28 @@ def croissant_metadata(config: Config, version: str, checksums: dict[str, str],
     }
     if dataset.pretty_name:
         metadata["alternateName"] = dataset.pretty_name
-    if dataset.citation:
-        metadata["citeAs"] = dataset.citation.strip()
+    if cite_as:
+        metadata["citeAs"] = cite_as
     return metadata
+
+
+def citation(config: Config, version: str) -> str:
+    """The dataset's citation: ``[dataset] citation``, else a BibTeX entry made from its name.
+
+    >>> from cleaner.config import Config
+    >>> print(citation(Config(), "1.0.0"))
+    @misc{dataset_1_0_0,
+      title = {dataset},
+      note = {Version 1.0.0}
+    }
+    """
+    dataset = config.dataset
+    if dataset.citation.strip():
+        return dataset.citation.strip()
+    key = re.sub(r"\W", "_", f"{dataset.name}_{version}")
+    title = dataset.pretty_name or dataset.name
+    url = f",\n  url = {{{dataset.homepage}}}" if dataset.homepage else ""
+    return f"@misc{{{key},\n  title = {{{title}}},\n  note = {{Version {version}}}{url}\n}}"
 
 
 def write_croissant(folder: Path, config: Config, version: str,
@@ -158,7 +180,8 @@ def write_croissant(folder: Path, config: Config, version: str,
     files.append(schema.AUDIT_FILE)
     checksums = {relative: sha256_file(folder / relative) for relative in files}
     metadata = croissant_metadata(config, version, checksums,
-                                  {"documents": bool(documents), "pairs": bool(pairs)})
+                                  {"documents": bool(documents), "pairs": bool(pairs)},
+                                  cite_as=citation(config, version))
     path = folder / "croissant.json"
     path.write_text(json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path

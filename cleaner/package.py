@@ -312,6 +312,8 @@ class SplitFiles:
     rows: dict[str, int] = field(default_factory=dict)
     # In-memory Arrow size per split: the ``num_bytes`` of the card's ``dataset_info``.
     nbytes: dict[str, int] = field(default_factory=dict)
+    # Parquet bytes per split: the card's ``download_size``.
+    file_bytes: dict[str, int] = field(default_factory=dict)
 
 
 def _write_config(rows_by_split: dict[str, list[dict[str, Any]]], name: str, folder: Path,
@@ -327,13 +329,15 @@ def _write_config(rows_by_split: dict[str, list[dict[str, Any]]], name: str, fol
         bounds = shard_bounds([_row_bytes(r) for r in rows], config.max_rows_per_shard,
                               config.max_bytes_per_shard)
         (folder / "data" / name).mkdir(parents=True, exist_ok=True)
-        out.files[split], out.rows[split], out.nbytes[split] = [], len(rows), 0
+        out.files[split], out.rows[split] = [], len(rows)
+        out.nbytes[split] = out.file_bytes[split] = 0
         for index, (start, end) in enumerate(bounds):
             table = _table(rows[start:end], table_name)
             relative = f"data/{name}/{shard_name(split, index, len(bounds))}"
             write_parquet(table, folder / relative, config, table_name)
             out.files[split].append(relative)
             out.nbytes[split] += table.nbytes
+            out.file_bytes[split] += (folder / relative).stat().st_size
     return out
 
 
@@ -494,7 +498,7 @@ def write_version(docs: list[Document], state: RunState, config: Config, out_dir
             config=config, version=version, documents=documents, pairs=pairs,
             languages=languages, removals=Counter(r.reason for r in state.removals),
             stats=list(state.stats.values()), counts=counts, previous=previous,
-            changelog=changelog)
+            changelog=changelog, inputs=dict(input_digests))
         (temp / "README.md").write_text(card.render_card(card_data), encoding="utf-8")
         write_manifest(temp, _manifest(config, version, previous, temp, input_digests, counts,
                                        row_counts))

@@ -186,10 +186,24 @@ def card_features(name: str) -> list[dict[str, Any]]:
 
 
 def _type_label(spec: FieldSpec) -> str:
-    """A short type for humans: ``string``, ``date``, ``list<string>``..."""
+    """A short type for humans: ``string``, ``date``, ``list<string>``...
+
+    >>> _type_label(load_schema("documents").field("langs"))
+    'list<struct<lang: string, share: float64>>'
+    """
     if spec.type != "array":
         return {"number": "float64", "integer": "int64"}.get(spec.type, spec.type)
-    return str(arrow_type(spec)).replace("large_", "").replace(" not null", "")
+    return f"list<{_item_label(spec.items or {})}>"
+
+
+def _item_label(items: dict[str, Any]) -> str:
+    kind = items.get("type", "string")
+    if kind == "object":
+        inner = ", ".join(f"{key}: {_item_label(sub)}" for key, sub in items["properties"].items())
+        return f"struct<{inner}>"
+    if kind == "array":
+        return f"list<{_item_label(items.get('items', {}))}>"
+    return {"number": "float64", "integer": "int64"}.get(kind, kind)
 
 
 def markdown_table(name: str) -> str:
