@@ -28,9 +28,11 @@ import contextlib
 import datetime as dt
 import functools
 import html
+import math
 import re
 import tomllib
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,7 +155,8 @@ for _codec, _labels in {
 
 SINGLE_BYTE = {"cp1252", "cp1254", "cp874", "cp1251", "koi8_r", "koi8_u", "mac_cyrillic",
                "mac_roman", "latin-1", "iso8859-2", "cp1250", "cp1253", "cp1255", "cp1256",
-               "cp1257", "cp1258"}
+               "cp1257", "cp1258", "iso8859-5", "iso8859-7", "iso8859-8", "iso8859-13",
+               "iso8859-15", "iso8859-16", "cp437", "cp850", "cp866"}
 META_CHARSET_RE = re.compile(
     rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9_.:+-]{2,40})""", re.IGNORECASE)
 UTF8_SEQUENCE_RE = re.compile(
@@ -342,11 +345,14 @@ def _utf8_override_threshold(codec: str) -> int:
 
 # Encodings tried on undeclared bytes that are not UTF-8, most common on the web first (the
 # order breaks ties). charset-normalizer's best guess is tried too.
-DETECT_CODECS = ["gb18030", "big5hkscs", "cp932", "euc_jp", "cp949", "cp1251", "koi8_r",
-                 "cp1252", "cp1250", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256", "cp874"]
-SCORE_SAMPLE_BYTES = 32 * 1024
+DETECT_CODECS = ["gb18030", "big5hkscs", "cp932", "euc_jp", "cp949", "cp1252", "cp1251",
+                 "koi8_r", "cp1250", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256", "cp874"]
+SCORE_SAMPLE_BYTES = 64 * 1024
+# Single-byte decodings scoring this close to the best are told apart by language_fit.
+TIE_MARGIN = 0.3
 JAPANESE_CODECS = {"cp932", "euc_jp", "iso2022_jp", "shift_jis", "euc_jis_2004",
                    "shift_jis_2004"}
+KOREAN_CODECS = {"cp949", "euc_kr", "johab", "iso2022_kr"}
 CHINESE_CODECS = {"gb18030", "big5hkscs", "gbk", "gb2312", "big5", "cp950"}
 
 
@@ -371,6 +377,12 @@ def _common_characters() -> frozenset[str]:
     return frozenset(common)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _category(char: str) -> str:
+    return unicodedata.category(char)
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _script(char: str) -> str:
     """The first word of a character's Unicode name: LATIN, CYRILLIC, GREEK, CJK..."""
     return unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
@@ -379,14 +391,16 @@ def _script(char: str) -> str:
 def _char_score(prev: str, char: str, nxt: str, common: frozenset[str]) -> float:
     """How natural one non-ASCII character looks between its neighbours (-3 to 1)."""
     code = ord(char)
-    category = unicodedata.category(char)
+    category = _category(char)
     if category in ("Cc", "Co", "Cn", "Cs") or char == "\ufffd":
         return -3.0
     if (0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF
             or code >= 0x20000):
         score = 1.0 if char in common else -1.0
-        return score - 0.5 if (prev.isascii() and prev.isalpha()) or (
-            nxt.isascii() and nxt.isalpha()) else score
+        # Chinese and Japanese are written without spaces; hanzi glued to Latin letters or
+        # between spaces are what Korean or Western bytes look like when read as GBK.
+        return score - 0.5 if any(c == " " or (c.isascii() and c.isalpha())
+                                  for c in (prev, nxt)) else score
     if 0x3041 <= code <= 0x30FF or 0x3000 <= code <= 0x303F or 0xFF01 <= code <= 0xFF60:
         return 1.0  # kana, CJK and full-width punctuation
     if 0xAC00 <= code <= 0xD7A3:
@@ -395,6 +409,8 @@ def _char_score(prev: str, char: str, nxt: str, common: frozenset[str]) -> float
         return -1.0  # half-width katakana: nearly always a wrong decoding today
     if 0x2010 <= code <= 0x205E:
         return 1.0  # dashes, quotes, ellipsis, bullets
+    if char in "ªº":
+        return 0.0
     if category.startswith("L"):
         return _letter_score(prev, char, nxt)
     if category.startswith("S"):
@@ -411,14 +427,17 @@ def _letter_score(prev: str, char: str, nxt: str) -> float:
     if script == "LATIN":
         ascii_neighbour = any(c.isascii() and c.isalpha() for c in (prev, nxt))
         foreign = any(c.isalpha() and not c.isascii() for c in (prev, nxt))
-        score = 1.0 if ascii_neighbour else (-0.5 if foreign else 0.0)
+        score = 1.0 if ascii_neighbour else (-0.5 if foreign else 0.5)
     elif script in ("CYRILLIC", "GREEK", "HEBREW", "ARABIC", "THAI", "ARMENIAN", "GEORGIAN"):
         mixed = any(c.isalpha() and _script(c) != script for c in (prev, nxt))
-        score = -1.0 if mixed else 1.0
+        alone = not (prev.isalpha() or nxt.isalpha())
+        score = -1.0 if mixed else (0.5 if alone else 1.0)
     else:
         score = -0.5  # letters of a script rarely met in legacy-encoded web pages
-    if char.isupper() and prev.isalpha() and prev.islower():
-        score -= 1.5  # "оПЮБХРЕКЭЯ": the case pattern of KOI8-R read as cp1251
+    if char.isupper():
+        # Text is mostly lower case: KOI8-R read as cp1251 is all capitals, and capitals
+        # inside a word ("оПЮБХРЕКЭЯ") are the case pattern of cp1251 read as KOI8-R.
+        score -= 1.5 if prev.isalpha() and prev.islower() else 0.3
     return score
 
 
@@ -433,8 +452,8 @@ def plausibility(text: str, codec: str = "") -> float:
     True
     """
     common = _common_characters()
-    total = count = kana = han = 0
-    padded = f" {text} "
+    total = count = kana = han = hangul = 0
+    padded = f"\n{text}\n"  # line ends are natural neighbours for any character
     for index in range(1, len(padded) - 1):
         char = padded[index]
         if char < "\x80":
@@ -445,20 +464,38 @@ def plausibility(text: str, codec: str = "") -> float:
             kana += 1
         elif "\u4e00" <= char <= "\u9fff":
             han += 1
+        elif "\uac00" <= char <= "\ud7a3":
+            hangul += 1
     if not count:
         return 0.0
     score = total / count
     cjk = kana + han
-    if cjk >= 20 and codec in JAPANESE_CODECS and kana < cjk * 0.02:
+    if cjk >= 6 and codec in JAPANESE_CODECS and kana < cjk * 0.05:
         score -= 0.3  # hanzi only: Chinese read as Japanese
-    if cjk >= 20 and codec in CHINESE_CODECS and kana > cjk * 0.1:
+    if cjk >= 6 and codec in CHINESE_CODECS and kana > cjk * 0.1:
         score -= 0.3  # many kana: Japanese read as Chinese
+    if codec in KOREAN_CODECS and han > hangul:
+        score -= 0.5  # Korean is written in Hangul; hanja-heavy "Korean" is other bytes
     return score
 
 
-def _decode_prefix(data: bytes, codec: str) -> str | None:
-    """Decode the first SCORE_SAMPLE_BYTES of ``data`` (a cut character at the end is fine)."""
-    sample = data[:SCORE_SAMPLE_BYTES]
+def score_sample(data: bytes) -> bytes:
+    """The start of ``data`` that holds enough non-ASCII bytes to judge a decoding by.
+
+    Grows in 4 KB steps until it holds 2,000 non-ASCII bytes (or 64 KB), so that the ASCII
+    head of a web page does not leave nothing to judge.
+    """
+    end = 0
+    high = 0
+    while end < min(len(data), SCORE_SAMPLE_BYTES) and high < 2000:
+        chunk = data[end:end + 4096]
+        high += len(chunk) - len(chunk.translate(None, HIGH_BYTES))
+        end += len(chunk)
+    return data[:end]
+
+
+def _decode_prefix(data: bytes, sample: bytes, codec: str) -> str | None:
+    """Decode ``sample``, the start of ``data`` (a character cut at its end is dropped)."""
     if len(sample) == len(data):
         return decode_strict(sample, codec)
     for cut in range(4):
@@ -468,14 +505,71 @@ def _decode_prefix(data: bytes, codec: str) -> str | None:
     return None
 
 
+@functools.cache
+def _letter_models() -> dict[str, dict[str, float]]:
+    """Log-probabilities of single letters per language, from langdetect's shipped profiles.
+
+    Empty if langdetect (or its profiles) cannot be read: ranking then rests on
+    :func:`plausibility` alone.
+    """
+    import json
+    from importlib import resources
+
+    models: dict[str, dict[str, float]] = {}
+    try:
+        folder = resources.files("langdetect") / "profiles"
+        for entry in folder.iterdir():
+            profile = json.loads(entry.read_text(encoding="utf-8"))
+            counts = {k: v for k, v in profile["freq"].items() if len(k) == 1 and k.isalpha()}
+            total = sum(counts.values())
+            if total:
+                models[entry.name] = {k: math.log(v / total) for k, v in counts.items()}
+                models[entry.name][""] = math.log(0.5 / total)  # unseen letters
+    except (ModuleNotFoundError, OSError, ValueError, KeyError):
+        return {}
+    return models
+
+
+def language_fit(text: str) -> float:
+    """Mean log-probability of the letters of ``text`` under the language that fits it best.
+
+    Tells apart single-byte decodings that :func:`plausibility` cannot (cp1250 or cp1252,
+    cp1251 or cp1253...): only the right one spells a real language's letters.
+
+    >>> language_fit("Příliš žluťoučký kůň") > language_fit("PŸÌliš ûlùouèký kùò")
+    True
+    """
+    letters = Counter(char for char in text if char.isalpha())
+    total = sum(letters.values())
+    models = _letter_models()
+    if not total or not models:
+        return 0.0
+    return max(sum(count * model.get(char, model[""]) for char, count in letters.items())
+               for model in models.values()) / total
+
+
 def rank_decodings(data: bytes, codecs_to_try: list[str]) -> list[tuple[float, str]]:
-    """(plausibility, codec) of every codec that decodes ``data``, best first, ties by order."""
+    """(plausibility, codec) of every codec that decodes ``data``, best first, ties by order.
+
+    Single-byte decodings within TIE_MARGIN of the best are ordered by :func:`language_fit`.
+    """
     ranked = []
+    texts = {}
+    sample = score_sample(data)
     for order, codec in enumerate(dict.fromkeys(codecs_to_try)):
-        text = _decode_prefix(data, codec)
+        text = _decode_prefix(data, sample, codec)
         if text is not None:
+            texts[codec] = text
             ranked.append((plausibility(text, codec), -order, codec))
     ranked.sort(reverse=True)
+    if len(ranked) > 1 and ranked[0][2] in SINGLE_BYTE:
+        best = ranked[0][0]
+        tied = [item for item in ranked if item[0] >= best - TIE_MARGIN and item[2] in SINGLE_BYTE]
+        if len(tied) > 1:
+            fits = {codec: language_fit(texts[codec]) for _, _, codec in tied}
+            tied.sort(key=lambda item: (fits[item[2]], item[1]), reverse=True)
+            rest = [item for item in ranked if item not in tied]
+            ranked = tied + rest
     return [(score, codec) for score, _, codec in ranked]
 
 
@@ -502,7 +596,7 @@ def detect_charset(data: bytes) -> tuple[str, str] | None:
 def _charset_normalizer_guess(data: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:SCORE_SAMPLE_BYTES * 2]).best()
+    best = from_bytes(score_sample(data)).best()
     return codec_for_label(best.encoding) if best is not None else None
 
 
