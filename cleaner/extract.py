@@ -240,7 +240,7 @@ class ExtractStep(DocumentStep):
             favor_recall=config.favor_recall,
             include_comments=config.include_comments,
             include_tables=config.include_tables,
-            no_fallback=not config.fallbacks,
+            fast=not config.fallbacks,
             with_metadata=config.metadata,
             deduplicate=False,
             # Dates only from the page's own metadata and markup, not guessed from any URL in it

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.document import Document
 from cleaner.extract import (
@@ -144,3 +146,14 @@ def test_restore_split_body_leaves_single_container_pages_alone():
     text = "First part of the story, which is long enough to keep."
     assert restore_split_body(SPLIT, text) == (text, 0)  # one kept paragraph: no evidence
     assert restore_split_body(SPLIT, "") == ("", 0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(["<div>", "</div>", "<p>", "</p>", "<script>x=1</script>",
+                                 "<style>a{}</style>", "text ", "&amp;", "&#123;", "<br>",
+                                 "<html>", "<body>", "\u3000", "中文。", "<!--c-->", "<"]),
+                max_size=40))
+def test_any_markup_gives_text_without_script_or_style(parts):
+    doc = run(Document(source="f.html", html="".join(parts)))
+    assert doc.html is None
+    assert "x=1" not in doc.text and "a{}" not in doc.text
