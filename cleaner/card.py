@@ -25,12 +25,17 @@ if TYPE_CHECKING:
     from cleaner.pipeline import StepStats
     from cleaner.versions import Changelog
 
-LOAD_EXAMPLE = '''```python
+LOAD_EXAMPLE = '''From a copy of this folder:
+
+```python
 from datasets import load_dataset
 
 documents = load_dataset("{path}")            # the default config: train/validation/test
-pairs = load_dataset("{path}", "pairs")       # translation pairs
-```'''
+pairs = load_dataset("{path}", "pairs")       # translation pairs (when there are any)
+```
+
+From the Hugging Face Hub, after `cleaner push {path} --repo-id ORG/NAME`, each version is a tag:
+`load_dataset("ORG/NAME", revision="{version}")`.'''
 
 
 @dataclass
@@ -41,7 +46,7 @@ class CardData:
     version: str
     documents: SplitFiles
     pairs: SplitFiles
-    # split → language → documents
+    # split → language → documents; the key "pairs" counts the languages of pair sides.
     languages: dict[str, Counter]
     removals: Counter
     stats: list[StepStats]
@@ -68,7 +73,8 @@ def size_category(rows: int) -> str:
 
 
 def data_languages(languages: dict[str, Counter]) -> list[str]:
-    """The card's ``language`` list: every language with a kept document (not ``und``)."""
+    """The card's ``language`` list: every language of a kept document or of either side of a
+    translation pair (``und`` is not a language)."""
     return sorted({lang for counts in languages.values() for lang in counts if lang != "und"})
 
 
@@ -149,6 +155,7 @@ def _sources(data: CardData, limit: int = 30) -> str:
 
 def _language_table(languages: dict[str, Counter]) -> str:
     splits = [s for s in schema.SPLITS if s in languages]
+    languages = {s: languages[s] for s in splits}
     header = "| language | " + " | ".join(splits) + " | total |"
     rows = [header, "| --- |" + " ---: |" * (len(splits) + 1)]
     every = sorted({lang for counts in languages.values() for lang in counts})
@@ -180,7 +187,8 @@ def render_card(data: CardData) -> str:
     header = yaml.safe_dump(card_metadata(data), sort_keys=False, allow_unicode=True, width=100)
     title = dataset.pretty_name or dataset.name
     counts = data.counts
-    pair_splits = ", ".join(f"{split} {n}" for split, n in data.pairs.rows.items()) or "none"
+    pair_splits = ", ".join(f"{split} {n}" for split, n in data.pairs.rows.items())
+    pair_splits = pair_splits or "none, so this version has no `pairs` config"
     removals = "\n".join(f"| {reason} | {n} |" for reason, n in sorted(data.removals.items()))
     if data.changelog is not None:
         changelog = (f"Compared with the previous version, {data.previous}:\n\n"
@@ -226,7 +234,7 @@ def render_card(data: CardData) -> str:
         "## Changelog",
         changelog,
         "## How to load",
-        LOAD_EXAMPLE.format(path=f"path/to/{dataset.name}/{data.version}"),
+        LOAD_EXAMPLE.format(path=f"dist/{dataset.name}/{data.version}", version=data.version),
         "Every file's sha256 is in `manifest.json`; `cleaner validate` checks a copy. "
         "`croissant.json` describes the same data as ML Croissant metadata.",
         "## Citation",

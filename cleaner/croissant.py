@@ -141,10 +141,11 @@ def croissant_metadata(config: Config, version: str, checksums: dict[str, str],
         "conformsTo": CONFORMS_TO,
         "version": version,
         "license": dataset.license,
-        "url": dataset.homepage or f"https://huggingface.co/datasets/{dataset.name}",
         "distribution": distribution,
         "recordSet": record_sets,
     }
+    if dataset.homepage:
+        metadata["url"] = dataset.homepage
     if dataset.pretty_name:
         metadata["alternateName"] = dataset.pretty_name
     if cite_as:

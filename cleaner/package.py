@@ -236,6 +236,14 @@ def removal_row(removal: Removal) -> dict[str, Any]:
             "detail": removal.detail or ""}
 
 
+def unique_pairs(pairs: list[Pair]) -> list[Pair]:
+    """One pair per (id_a, id_b), the best-scored one, sorted by ids."""
+    best: dict[tuple[str, str], Pair] = {}
+    for pair in sorted(pairs, key=lambda p: (p.id_a, p.id_b, -p.score, p.text_b)):
+        best.setdefault((pair.id_a, pair.id_b), pair)
+    return [best[key] for key in sorted(best)]
+
+
 def _table(rows: list[dict[str, Any]], name: str) -> pa.Table:
     try:
         return pa.Table.from_pylist(rows, schema=schema.arrow_schema(name))
@@ -449,8 +457,10 @@ def _write_tables(docs: list[Document], state: RunState, config: Config, temp: P
         doc_rows.setdefault(split, []).append(document_row(doc))
         languages.setdefault(split, Counter())[doc.lang] += 1
     pair_rows: dict[str, list[dict[str, Any]]] = {}
-    for pair in sorted(set(state.pairs), key=lambda p: (p.id_a, p.id_b)):
+    for pair in unique_pairs(state.pairs):
         pair_rows.setdefault(split_by_id[pair.id_a], []).append(asdict(pair))
+        for lang in (pair.lang_a, pair.lang_b):
+            languages.setdefault("pairs", Counter())[lang] += 1
     documents = _write_config(doc_rows, "documents", temp, config.package)
     pairs = _write_config(pair_rows, "pairs", temp, config.package)
     removed = [removal_row(r) for r in sorted(state.removals, key=lambda r: r.id)]

@@ -454,7 +454,9 @@ def check_card(folder: Path, manifest: dict[str, Any] | None, docs: _Table, pair
     for key in ("license", "pretty_name", "task_categories", "size_categories"):
         if key not in meta:
             out.append(bad(f"YAML header has no '{key}'"))
-    languages = sorted({c for c in _column(docs.table, "lang") if c != "und"})
+    found = {*_column(docs.table, "lang"), *_column(pairs.table, "lang_a"),
+             *_column(pairs.table, "lang_b")}
+    languages = sorted(found - {"und"})
     if docs.table is not None and sorted(meta.get("language") or []) != languages:
         out.append(bad(f"language {meta.get('language')} differs from the data's {languages}"))
     configs = {c.get("config_name"): c for c in meta.get("configs") or [] if isinstance(c, dict)}

@@ -293,3 +293,38 @@ def test_mlcroissant_loads_the_metadata(built):
     records = list(dataset.records("documents"))
     assert len(records) == 5
     assert {r["documents/split"] for r in records} <= {b"train", b"validation", b"test"}
+
+
+def test_schema_changes_decide_the_next_version():
+    import pyarrow as pa
+
+    from cleaner.versions import Changelog, schema_changes
+
+    old = pa.schema([pa.field("id", pa.string(), nullable=False), pa.field("x", pa.float64())])
+    added = schema_changes(old, old.append(pa.field("y", pa.string())), "documents")
+    assert [(c.column, c.change, c.breaking) for c in added] == [("y", "added", False)]
+    retyped = schema_changes(old, pa.schema([old.field("id"), pa.field("x", pa.string())]),
+                             "documents")
+    assert [(c.column, c.change, c.breaking) for c in retyped] == [("x", "type", True)]
+    dropped = schema_changes(old, pa.schema([pa.field("id", pa.string())]), "documents")
+    assert {(c.column, c.change) for c in dropped} == {("x", "removed"), ("id", "nullable")}
+    assert suggest_next_version("1.4.2", Changelog("1.4.2", "n", schema_changes=retyped)) == "2.0.0"
+    assert suggest_next_version("1.4.2", Changelog("1.4.2", "n", schema_changes=added)) == "1.5.0"
+    assert suggest_next_version("1.4.2", Changelog("1.4.2", "n")) == "1.4.3"
+    text = Changelog("1.4.2", "2.0.0", added=["a"], schema_changes=retyped).render()
+    assert text.splitlines()[0].startswith("Changes from 1.4.2 to 2.0.0: 1 documents added")
+    assert "documents.x: type double → string (breaking)" in text
+
+
+def test_card_header_lists_languages_of_documents_and_pairs(tmp_path):
+    from cleaner.card import read_card_metadata
+
+    docs, state = corpus({"news/001.txt": TEXTS["news/001.txt"]})  # zh only; its pair is en
+    out = tmp_path / "news" / "1.0.0"
+    write_version(docs, state, config(), out, DIGESTS)
+    meta = read_card_metadata((out / "README.md").read_text())
+    assert meta["language"] == ["en", "zh"]
+    assert meta["configs"][0] == {"config_name": "documents", "default": True,
+                                  "data_files": meta["configs"][0]["data_files"]}
+    assert meta["version"] == "1.0.0" and meta["size_categories"] == ["n<1K"]
+    assert validate_version(out) == []
