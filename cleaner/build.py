@@ -9,8 +9,9 @@ The whole pipeline is :func:`build_steps`; read it to know what happens to a doc
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,14 @@ from cleaner.package import WriteResult, write_version
 from cleaner.pipeline import (
     CorpusStep,
     DocumentStep,
+    Engine,
     RunState,
     Step,
     StepStats,
     map_documents,
     run_pipeline,
 )
+from cleaner.progress import Progress, count_files, format_duration
 from cleaner.translation import TranslationStep
 
 
@@ -114,7 +117,8 @@ def document_record(doc: Document) -> dict[str, Any]:
     }
 
 
-def clean_paths(paths: list[Path], config: Config | None = None, workers: int = 1
+def clean_paths(paths: list[Path], config: Config | None = None, workers: int = 1,
+                progress: Progress | None = None, engine: Engine | None = None
                 ) -> Iterator[dict[str, Any]]:
     """Clean every document under ``paths`` (no corpus step, no filtering), in input order.
 
@@ -122,10 +126,12 @@ def clean_paths(paths: list[Path], config: Config | None = None, workers: int = 
     reason, so that the output has one line per input document.
     """
     config = config or Config()
+    progress = progress or Progress("off")
     state = RunState()
     _, items = _read(config, paths, state)
     steps = [*cleaning_steps(config), LanguageStep(config.language)]
-    for item in map_documents(items, steps, state, workers):
+    cleaned = map_documents(items, steps, state, workers, engine=engine)
+    for item in progress.track(cleaned, "clean", total=count_files(paths)):
         if isinstance(item, Removal):
             yield {"source": item.source, "id": item.id, "text": "", "title": None,
                    "lang": "und", "lang_score": 0.0, "dropped": item.reason,
@@ -142,37 +148,144 @@ class BuildResult:
     state: RunState
     kept: int
     inputs: int
+    # Kept documents per language.
+    languages: Counter[str] = field(default_factory=Counter)
+
+
+def _segments(steps: list[Step]) -> Iterator[list[Step]]:
+    """Consecutive document steps as one group (one streaming pass); each corpus step alone."""
+    group: list[Step] = []
+    for step in steps:
+        if group and (isinstance(step, CorpusStep) or isinstance(group[-1], CorpusStep)):
+            yield group
+            group = []
+        group.append(step)
+    if group:
+        yield group
+
+
+def run_steps(items: Iterable[Document | Removal], steps: list[Step], state: RunState,
+              workers: int = 1, progress: Progress | None = None,
+              expected: int | None = None, engine: Engine | None = None) -> list[Document]:
+    """:func:`~cleaner.pipeline.run_pipeline`, one group of steps at a time, with progress.
+
+    Running the groups one after the other gives the same documents, removals and stats as
+    one ``run_pipeline`` call (a corpus step waits for the whole corpus either way); it only
+    lets ``progress`` show a bar per pass. ``expected`` estimates the number of documents
+    before the first pass (e.g. the number of input files).
+    """
+    progress = progress or Progress("off")
+    stream: Iterable[Document | Removal] = items
+    total = expected
+    for group in _segments(steps):
+        label = " + ".join(step.name for step in group)
+        if isinstance(group[0], CorpusStep):
+            with progress.task(label, total):
+                stream = run_pipeline(stream, group, state, workers, engine=engine)
+        else:
+            # Count the documents coming out (not going in: workers read ahead).
+            cleaned = progress.track(map_documents(stream, group, state, workers, engine=engine),
+                                     label, total)
+            stream = run_pipeline(cleaned, [], state)  # no step left: records the removals
+        total = len(stream)
+    return list(stream)
 
 
 def build(config: Config, inputs: list[Path] | None = None, output: Path | None = None,
-          workers: int | None = None) -> BuildResult:
-    """Run the whole pipeline and publish ``output/NAME/VERSION`` (see CONTRACT.md)."""
+          workers: int | None = None, progress: Progress | None = None,
+          engine: Engine | None = None) -> BuildResult:
+    """Run the whole pipeline and publish ``output/NAME/VERSION`` (see CONTRACT.md).
+
+    ``progress`` shows how far it is (nothing by default); it never changes what is written.
+    """
     check_name(config.dataset.name)
     check_version(config.dataset.version)
+    progress = progress or Progress("off")
     state = RunState()
-    reader, items = _read(config, input_paths(config, inputs), state)
-    docs = run_pipeline(items, build_steps(config), state, workers or default_workers())
+    paths = input_paths(config, inputs)
+    reader, items = _read(config, paths, state)
+    docs = run_steps(items, build_steps(config), state, workers or default_workers(), progress,
+                     expected=count_files(paths), engine=engine)
     inputs_seen = state.stats_for("ingest").docs_in
     if len(docs) + len(state.removals) != inputs_seen:
         raise BuildError(f"accounting failed: {inputs_seen} input documents, {len(docs)} kept + "
                          f"{len(state.removals)} removed")
     root = output if output is not None else config.base_dir / config.dataset.output
     out_dir = root / config.dataset.name / config.dataset.version
-    write = write_version(docs, state, config, out_dir, reader.file_digests)
-    return BuildResult(write=write, state=state, kept=len(docs), inputs=inputs_seen)
+    with progress.task("write", len(docs)):
+        write = write_version(docs, state, config, out_dir, reader.file_digests)
+    return BuildResult(write=write, state=state, kept=len(docs), inputs=inputs_seen,
+                       languages=Counter(doc.lang for doc in docs))
+
+
+def _table(rows: list[tuple[str, ...]], right: set[int]) -> str:
+    """Rows as aligned text columns; columns in ``right`` (numbers) are right-aligned."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.rjust(w) if i in right else cell.ljust(w)
+                               for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+                     .rstrip() for row in rows)
 
 
 def summary_table(state: RunState) -> str:
-    """The end-of-build table: one row per step."""
-    rows = [("step", "in", "out", "changed", "dropped", "seconds")]
+    """The end-of-build table: one row per step, with drops by reason and time.
+
+    >>> stats = StepStats("dedup", docs_in=3, docs_out=2, seconds=0.5)
+    >>> stats.dropped["exact_duplicate"] += 1
+    >>> print(summary_table(RunState(stats={"dedup": stats})))
+    step   in  out  changed  dropped            time
+    dedup   3    2        0  exact_duplicate 1  0.5s
+    """
+    rows = [("step", "in", "out", "changed", "dropped", "time")]
     for stats in state.stats.values():
         dropped = ", ".join(f"{reason} {n}" for reason, n in sorted(stats.dropped.items())) or "-"
         rows.append((stats.name, str(stats.docs_in), str(stats.docs_out), str(stats.changed),
-                     dropped, f"{stats.seconds:.2f}"))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-                     for row in rows)
+                     dropped, format_duration(stats.seconds)))
+    return _table(rows, right={1, 2, 3, 5})
 
 
-__all__ = ["BuildError", "BuildResult", "CorpusStep", "build", "build_steps", "clean_paths",
-           "cleaning_steps", "summary_table"]
+def samples_text(state: RunState, limit: int = 3) -> str:
+    """What ``--verbose`` adds: each step's counters (lines removed per boilerplate rule...)
+    with a few examples, so a rule that removes too much is seen at once."""
+    lines = []
+    for stats in state.stats.values():
+        keys = sorted(set(stats.counters) | set(stats.samples))
+        if not keys:
+            continue
+        lines.append(f"{stats.name}:")
+        for key in keys:
+            count = stats.counters.get(key)
+            lines.append(f"  {key}" + (f": {count}" if count is not None else ""))
+            for example in stats.samples.get(key, [])[:limit]:
+                short = " ".join(example.split())
+                short = short if len(short) <= 100 else short[:99] + "…"
+                lines.append(f"      e.g. {short!r}")
+    return "\n".join(lines)
+
+
+def build_summary(result: BuildResult, verbose: bool = False) -> str:
+    """Everything a person wants to know after a build: steps, languages, pairs, where the
+    version is and how to load it."""
+    state = result.state
+    parts = [summary_table(state)]
+    if verbose and (samples := samples_text(state)):
+        parts.append("What the steps did, with examples:\n" + samples)
+    languages = ", ".join(f"{lang} {n}" for lang, n in
+                          sorted(result.languages.items(), key=lambda kv: (-kv[1], kv[0])))
+    removed = Counter(r.reason for r in state.removals)
+    reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(removed.items()))
+    status = ("unchanged (an identical version already exists)"
+              if result.write.status == "unchanged" else "written")
+    parts.append("\n".join([
+        f"documents:  {result.inputs} read, {result.kept} kept, {len(state.removals)} removed"
+        + (f" ({reasons})" if reasons else ""),
+        f"languages:  {languages or '-'}",
+        f"pairs:      {len(state.pairs)} translation pairs",
+        f"version:    {result.write.path} ({status})",
+        f'load it:    datasets.load_dataset("{result.write.path}")',
+        f"look at it: cleaner inspect {result.write.path}",
+    ]))
+    return "\n\n".join(parts)
+
+
+__all__ = ["BuildError", "BuildResult", "CorpusStep", "build", "build_steps", "build_summary",
+           "clean_paths", "cleaning_steps", "run_steps", "samples_text", "summary_table"]

@@ -2,19 +2,23 @@
 
 Every failure a user can cause (bad config, missing input, a version that exists with other
 content...) ends with one line on stderr, ``cleaner: error: ...``, and a non-zero exit code;
-never a traceback.
+never a traceback. An unexpected (internal) error is one line too, unless the environment
+variable ``CLEANER_DEBUG=1`` asks for the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import traceback
 from pathlib import Path
 
 from cleaner import __version__
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+DEBUG_VARIABLE = "CLEANER_DEBUG"
 
 DESCRIPTION = """\
 Turn messy scraped pages into a clean, versioned, documented dataset.
@@ -22,6 +26,10 @@ Turn messy scraped pages into a clean, versioned, documented dataset.
   cleaner build                      build what ./dataset.toml describes into dist/
   cleaner clean page.html            print the cleaned document as JSON
   cleaner validate dist/NAME/1.0.0   check a built version
+  cleaner inspect dist/NAME/1.0.0    summarise a built version in the terminal
+
+Run `cleaner COMMAND --help` for the options of a command, each with an example.
+Set CLEANER_DEBUG=1 to see the traceback of an unexpected error.
 """
 
 
@@ -34,6 +42,18 @@ def _add_workers(parser: argparse.ArgumentParser) -> None:
         "--workers", type=int, default=None, metavar="N",
         help="worker processes for the per-document steps (default: the machine's cores). "
              "The output does not depend on N. Example: --workers 4")
+
+
+def _add_verbosity(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-q", "--quiet", action="store_true",
+        help="print only errors: no progress, no summary. Example: --quiet")
+    group.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="also show what each step did, with examples (e.g. the lines each boilerplate "
+             "rule removed). Progress is a bar on a terminal and a line every few seconds "
+             "otherwise, in every mode but --quiet. Example: --verbose")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -68,7 +88,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--version", default=None, metavar="X.Y.Z",
                        help="semantic version of this build (default: [dataset] version). "
                             "Example: --version 1.1.0")
-    build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    _add_verbosity(build)
     _add_workers(build)
 
     clean = commands.add_parser(
@@ -79,9 +99,11 @@ def make_parser() -> argparse.ArgumentParser:
                     "example: cleaner clean page.html crawl/ > cleaned.jsonl",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     clean.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
-                       help="files or folders (read recursively)")
+                       help="files or folders (read recursively). Example: seeds/ page.html")
     clean.add_argument("--config", type=Path, default=None, metavar="FILE",
-                       help="take the cleaning settings from this dataset.toml")
+                       help="take the cleaning settings from this dataset.toml (default: "
+                            "./dataset.toml when it exists). Example: --config my.toml")
+    _add_verbosity(clean)
     _add_workers(clean)
 
     validate = commands.add_parser(
@@ -90,19 +112,36 @@ def make_parser() -> argparse.ArgumentParser:
                     "accounting. Exit codes: 0 valid, 1 violations found, 2 not a version "
                     "folder or bad usage.\n\nexample: cleaner validate dist/news/1.0.0",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    validate.add_argument("path", type=Path, metavar="PATH", help="a version folder DIR/NAME/X.Y.Z")
+    validate.add_argument("path", type=Path, metavar="PATH",
+                          help="a version folder DIR/NAME/X.Y.Z. Example: dist/news/1.0.0")
     validate.add_argument("--format", choices=["text", "json"], default="text",
-                          help="text: one line per violation (default); json: a JSON report")
+                          help="text: one line per violation (default); json: a JSON report. "
+                               "Example: --format json")
     validate.add_argument("--junit", type=Path, default=None, metavar="FILE",
-                          help="also write a JUnit XML report for CI systems")
+                          help="also write a JUnit XML report for CI systems. "
+                               "Example: --junit validate.xml")
+
+    inspect = commands.add_parser(
+        "inspect", help="summarise a built version in the terminal",
+        description="Print what a version holds: documents per split and language, text "
+                    "lengths, translation pairs, removals by reason, and a few sample rows.\n\n"
+                    "example: cleaner inspect dist/news/1.0.0 --samples 5",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    inspect.add_argument("path", type=Path, metavar="PATH",
+                         help="a version folder DIR/NAME/X.Y.Z. Example: dist/news/1.0.0")
+    inspect.add_argument("--samples", type=int, default=3, metavar="N",
+                         help="sample rows to show per table (default 3; 0 for none). "
+                              "Example: --samples 5")
 
     diff = commands.add_parser(
         "diff", help="print the changes between two versions",
         description="Documents added, removed and changed, and schema changes, between two "
                     "versions.\n\nexample: cleaner diff dist/news/1.0.0 dist/news/1.1.0",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    diff.add_argument("old", type=Path, metavar="OLD", help="the earlier version folder")
-    diff.add_argument("new", type=Path, metavar="NEW", help="the later version folder")
+    diff.add_argument("old", type=Path, metavar="OLD",
+                      help="the earlier version folder. Example: dist/news/1.0.0")
+    diff.add_argument("new", type=Path, metavar="NEW",
+                      help="the later version folder. Example: dist/news/1.1.0")
 
     push = commands.add_parser(
         "push", help="upload a version to the Hugging Face Hub",
@@ -110,11 +149,12 @@ def make_parser() -> argparse.ArgumentParser:
                     "its version. Needs a token (HF_TOKEN) and network.\n\n"
                     "example: cleaner push dist/news/1.0.0 --repo-id my-org/news --dry-run",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    push.add_argument("path", type=Path, metavar="PATH", help="a version folder")
+    push.add_argument("path", type=Path, metavar="PATH",
+                      help="a version folder. Example: dist/news/1.0.0")
     push.add_argument("--repo-id", required=True, metavar="ORG/NAME",
-                      help="the dataset repository, e.g. my-org/news")
+                      help="the dataset repository. Example: --repo-id my-org/news")
     push.add_argument("--dry-run", action="store_true",
-                      help="list what would be uploaded; send nothing")
+                      help="list what would be uploaded; send nothing. Example: --dry-run")
     return parser
 
 
@@ -132,9 +172,18 @@ def _check_workers(workers: int | None) -> None:
         raise UsageError(f"--workers must be at least 1, not {workers}")
 
 
+def _check_version_folder(path: Path) -> None:
+    if not path.exists():
+        raise UsageError(f"{path} does not exist")
+    if not (path / "manifest.json").is_file():
+        raise UsageError(f"{path} is not a version folder (no manifest.json); "
+                         "expected DIR/NAME/X.Y.Z as written by cleaner build")
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    from cleaner.build import build, summary_table
+    from cleaner.build import build, build_summary
     from cleaner.config import check_name, check_version
+    from cleaner.progress import make_progress
 
     _check_workers(args.workers)
     config = _load_config(args.config)
@@ -142,26 +191,22 @@ def cmd_build(args: argparse.Namespace) -> int:
         config.dataset.name = check_name(args.name)
     if args.version is not None:
         config.dataset.version = check_version(args.version)
-    result = build(config, inputs=args.inputs or None, output=args.output, workers=args.workers)
+    result = build(config, inputs=args.inputs or None, output=args.output, workers=args.workers,
+                   progress=make_progress(quiet=args.quiet))
     if not args.quiet:
-        print(summary_table(result.state), file=sys.stderr)
-        unchanged = result.write.status == "unchanged"
-        status = "unchanged (identical rebuild)" if unchanged else "written"
-        print(f"\n{result.inputs} input documents: {result.kept} kept, "
-              f"{len(result.state.removals)} in the audit, {len(result.state.pairs)} "
-              f"translation pairs", file=sys.stderr)
-        print(f"{result.write.path}: {status}", file=sys.stderr)
-        print(f'load it: datasets.load_dataset("{result.write.path}")', file=sys.stderr)
+        print("\n" + build_summary(result, verbose=args.verbose), file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
     from cleaner.build import clean_paths
+    from cleaner.progress import make_progress
 
     _check_workers(args.workers)
     config = _load_config(args.config)
     out = sys.stdout
-    for record in clean_paths(args.inputs, config, workers=args.workers or 1):
+    progress = make_progress(quiet=args.quiet)
+    for record in clean_paths(args.inputs, config, workers=args.workers or 1, progress=progress):
         out.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
     out.flush()
     return EXIT_OK
@@ -170,8 +215,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from cleaner import validate
 
-    if not (args.path / "manifest.json").is_file():
-        raise UsageError(f"{args.path} is not a version folder (no manifest.json)")
+    _check_version_folder(args.path)
     violations = validate.validate_version(args.path)
     if args.junit is not None:
         validate.write_junit(args.junit, args.path, violations)
@@ -188,8 +232,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from cleaner.versions import diff_versions
 
     for path in (args.old, args.new):
-        if not (path / "manifest.json").is_file():
-            raise UsageError(f"{path} is not a version folder (no manifest.json)")
+        _check_version_folder(path)
     print(diff_versions(args.old, args.new).render())
     return EXIT_OK
 
@@ -197,15 +240,24 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_push(args: argparse.Namespace) -> int:
     from cleaner.push import push_version
 
-    if not (args.path / "manifest.json").is_file():
-        raise UsageError(f"{args.path} is not a version folder (no manifest.json)")
+    _check_version_folder(args.path)
     for line in push_version(args.path, args.repo_id, dry_run=args.dry_run):
         print(line)
     return EXIT_OK
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from cleaner.inspect import render_summary
+
+    _check_version_folder(args.path)
+    if args.samples < 0:
+        raise UsageError(f"--samples must be 0 or more, not {args.samples}")
+    print(render_summary(args.path, samples=args.samples))
+    return EXIT_OK
+
+
 COMMANDS = {"build": cmd_build, "clean": cmd_clean, "validate": cmd_validate,
-            "diff": cmd_diff, "push": cmd_push}
+            "inspect": cmd_inspect, "diff": cmd_diff, "push": cmd_push}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,17 +272,44 @@ def main(argv: list[str] | None = None) -> int:
         print("cleaner: interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # noqa: BLE001 - the user gets one line, not a traceback
+        if _debug() and not is_user_error(error):
+            traceback.print_exc(file=sys.stderr)
         print(f"cleaner: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_USAGE if isinstance(error, UsageError) else EXIT_INVALID
 
 
-def _one_line(error: Exception) -> str:
-    message = " ".join(str(error).split()) or type(error).__name__
-    known = ("ConfigError", "BuildError", "PublishError", "UsageError", "FileNotFoundError")
-    if type(error).__name__ in known:
-        return message
-    return f"{type(error).__name__}: {message}"
+def _debug() -> bool:
+    return os.environ.get(DEBUG_VARIABLE, "").strip() not in ("", "0")
 
+
+# Errors whose message is written for the user: they are shown as they are.
+USER_ERRORS = ("ConfigError", "BuildError", "PublishError", "UsageError")
+
+
+def is_user_error(error: BaseException) -> bool:
+    """Whether ``error`` says something the user can act on (bad config, missing file...),
+    rather than a bug in the tool."""
+    return type(error).__name__ in USER_ERRORS or isinstance(error, OSError)
+
+
+def _one_line(error: BaseException) -> str:
+    """The error as one line: a user error as it is, an OS error with its file, anything
+    else as an internal error with a hint to see the traceback.
+
+    >>> _one_line(FileNotFoundError(2, "No such file or directory", "x.toml"))
+    'x.toml: No such file or directory'
+    >>> _one_line(KeyError("lang")).endswith("(set CLEANER_DEBUG=1 for the traceback)")
+    True
+    """
+    message = " ".join(str(error).split()) or type(error).__name__
+    if type(error).__name__ in USER_ERRORS:
+        return message
+    if isinstance(error, OSError):
+        if error.strerror and error.filename is not None:
+            return f"{error.filename}: {error.strerror}"
+        return message
+    return (f"internal error: {type(error).__name__}: {message[:300]} "
+            f"(set {DEBUG_VARIABLE}=1 for the traceback)")
 
 if __name__ == "__main__":
     sys.exit(main())

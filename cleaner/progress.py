@@ -1,0 +1,175 @@
+"""Progress of a long run, for the person (or the CI log) watching it.
+
+Three ways to report, chosen once per run by :func:`make_progress`:
+
+* ``bar`` — a tqdm bar with counts, rate and ETA, when stderr is a terminal;
+* ``log`` — a plain line every few seconds (and one at the end of each step), for CI logs,
+  where a redrawn bar would become thousands of lines;
+* ``off`` — nothing (``--quiet``, and the Python API by default).
+
+Progress only *watches* the documents go by: it never reorders, copies or changes them, so the
+bytes a build writes are the same in every mode.
+
+>>> p = Progress("off")
+>>> list(p.track([1, 2, 3], "clean"))
+[1, 2, 3]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TypeVar
+
+T = TypeVar("T")
+MODES = ("bar", "log", "off")
+# A log line at most this often (seconds): enough to see a CI job is alive, few enough to read.
+LOG_INTERVAL = 10.0
+
+
+def format_duration(seconds: float) -> str:
+    """A duration the way people say it.
+
+    >>> format_duration(4.2), format_duration(95), format_duration(7384)
+    ('4.2s', '1m35s', '2h03m')
+    """
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def log_line(label: str, done: int, total: int | None, elapsed: float, unit: str = "documents"
+             ) -> str:
+    """One progress line for a log: count, share, rate and the time left when it is known.
+
+    >>> log_line("clean", 50, 200, 10.0)
+    'clean: 50/200 documents (25%), 5.0/s, about 30.0s left'
+    >>> log_line("clean", 7, None, 2.0)
+    'clean: 7 documents, 3.5/s'
+    """
+    rate = done / elapsed if elapsed > 0 else 0.0
+    if total:
+        line = f"{label}: {done}/{total} {unit} ({100 * done // total}%), {rate:.1f}/s"
+        if 0 < done < total and rate > 0:
+            line += f", about {format_duration((total - done) / rate)} left"
+        return line
+    return f"{label}: {done} {unit}, {rate:.1f}/s"
+
+
+def count_files(paths: Iterable[Path]) -> int:
+    """The number of files under ``paths`` (folders read recursively): an estimate of the
+    number of documents, known before reading them, so the first bar can show an ETA.
+
+    Container files (JSONL, WARC) hold many documents; the bar then grows its total.
+    """
+    count = 0
+    for path in paths:
+        if path.is_dir():
+            count += sum(len(files) for _, _, files in os.walk(path))
+        elif path.exists():
+            count += 1
+    return count
+
+
+class Progress:
+    """Reports how far a run is, on ``stream`` (stderr by default).
+
+    ``track`` wraps an iterable that a step consumes (documents flowing through per-document
+    steps); ``task`` times a step that works on the whole corpus at once (dedup).
+    """
+
+    def __init__(self, mode: str = "off", stream: IO[str] | None = None,
+                 interval: float = LOG_INTERVAL) -> None:
+        if mode not in MODES:
+            raise ValueError(f"progress mode {mode!r} is not one of {', '.join(MODES)}")
+        self.mode = mode
+        self.stream = stream if stream is not None else sys.stderr
+        self.interval = interval
+
+    def _write(self, line: str) -> None:
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def track(self, items: Iterable[T], label: str, total: int | None = None,
+              unit: str = "documents") -> Iterator[T]:
+        """Yield ``items`` unchanged, reporting how many went by."""
+        if self.mode == "off":
+            yield from items
+        elif self.mode == "bar":
+            yield from self._bar(items, label, total, unit)
+        else:
+            yield from self._log(items, label, total, unit)
+
+    def _bar(self, items: Iterable[T], label: str, total: int | None, unit: str) -> Iterator[T]:
+        from tqdm import tqdm
+
+        with tqdm(total=total, desc=label, unit=" " + unit, file=self.stream,
+                  dynamic_ncols=True, leave=True, smoothing=0.1) as bar:
+            for item in items:
+                yield item
+                if bar.total is not None and bar.n >= bar.total:
+                    bar.total = bar.n + 1  # the estimate was low (container files)
+                bar.update(1)
+            bar.total = bar.n
+            bar.refresh()
+
+    def _log(self, items: Iterable[T], label: str, total: int | None, unit: str) -> Iterator[T]:
+        started = last = time.monotonic()
+        done = 0
+        for item in items:
+            yield item
+            done += 1
+            now = time.monotonic()
+            if now - last >= self.interval:
+                last = now
+                self._write(log_line(label, done, total if total and total >= done else None,
+                                     now - started, unit))
+        self._write(f"{label}: {done} {unit} in {format_duration(time.monotonic() - started)}")
+
+    @contextmanager
+    def task(self, label: str, size: int | None = None, unit: str = "documents"
+             ) -> Iterator[None]:
+        """Announce a step that has no per-item progress, and say how long it took."""
+        if self.mode == "off":
+            yield
+            return
+        what = f" on {size} {unit}" if size is not None else ""
+        started = time.monotonic()
+        if self.mode == "bar":
+            self.stream.write(f"{label}{what} …")
+            self.stream.flush()
+        else:
+            self._write(f"{label}: started{what}")
+        try:
+            yield
+        finally:
+            took = format_duration(time.monotonic() - started)
+            if self.mode == "bar":
+                self._write(f" {took}")
+            else:
+                self._write(f"{label}: done in {took}")
+
+
+def make_progress(quiet: bool = False, stream: IO[str] | None = None) -> Progress:
+    """The progress a command shows: nothing when ``quiet``, a bar on a terminal, else log lines.
+
+    >>> import io
+    >>> make_progress(stream=io.StringIO()).mode, make_progress(quiet=True).mode
+    ('log', 'off')
+    """
+    stream = stream if stream is not None else sys.stderr
+    if quiet:
+        return Progress("off", stream)
+    is_terminal = getattr(stream, "isatty", lambda: False)()
+    return Progress("bar" if is_terminal else "log", stream)
+
+
+__all__ = ["Progress", "count_files", "format_duration", "log_line", "make_progress"]
