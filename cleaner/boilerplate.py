@@ -223,40 +223,64 @@ def breadcrumb_title(line: str) -> str | None:
 
 
 def looks_like_headline(line: str) -> bool:
-    """Whether ``line`` reads like a headline: short and not ended by a full stop.
+    """Whether ``line`` reads like a headline: short and not ended by a full stop (a closing
+    quote or bracket after the stop does not hide it).
 
     >>> looks_like_headline("Accelerate the building of international green financial hub")
     True
-    >>> looks_like_headline("The meeting also studied other matters.")
+    >>> looks_like_headline('He was eliminated from "Dancing with the Stars."')
     False
     """
     line = line.strip()
-    return 0 < len(line) <= 300 and not line.endswith((".", "。", ",", "，", ":", "：", ";"))
+    end = line.rstrip("\"'”’»)]）】」』")
+    return 0 < len(line) <= 300 and not end.endswith((".", "。", ",", "，", ":", "：", ";", "；"))
 
 
-def _fold(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+CJK_CHAR = r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
+WORD = re.compile(rf"{CJK_CHAR}|(?:(?!{CJK_CHAR})[^\W_])+")
+
+
+def words(text: str) -> list[str]:
+    """Case-folded words (single characters for Chinese/Japanese), punctuation ignored.
+
+    >>> words("‘He died’: Bolivia's 会议")
+    ['he', 'died', 'bolivia', 's', '会', '议']
+    """
+    return WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
 # What sites put between a headline and their name in <title>: "Headline | Site", "Headline - Site".
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+|\s*[|｜_]\s*")
+# A headline-like first line sharing this much of its words with the title (and the title with
+# it) is a variant of the headline (<h1> and <title> often differ by a few words).
+HEADLINE_OVERLAP = 0.5
 
 
 def repeats_title(line: str, title: str) -> bool:
-    """Whether ``line`` is the headline that ``title`` holds (maybe with the site name added).
+    """Whether ``line`` is the headline that ``title`` holds: the same words, the title minus
+    a site name ("Headline | Site"), or, for a headline-like line, mostly the same words.
 
     >>> repeats_title("Big River Floods Town", "Big River Floods Town | Example News")
+    True
+    >>> repeats_title("Julian Assange: Sweden drops rape investigation",
+    ...               "Sweden drops Assange rape investigation")
     True
     >>> repeats_title("The river rose.", "Big River Floods Town")
     False
     """
-    line_folded = _fold(line)
-    if not line_folded:
+    line_words, title_words = words(line), words(title)
+    if not line_words:
         return False
-    if line_folded == _fold(title):
+    if line_words == title_words:
         return True
-    parts = [_fold(part) for part in TITLE_SEPARATORS.split(title)]
-    return any(part == line_folded and len(part) >= 0.5 * len(_fold(title)) for part in parts)
+    for part in TITLE_SEPARATORS.split(title):
+        if words(part) == line_words and 2 * len(line_words) >= len(title_words):
+            return True
+    if not looks_like_headline(line) or len(set(line_words)) < 3:
+        return False
+    shared = len(set(line_words) & set(title_words))
+    return (shared >= HEADLINE_OVERLAP * len(set(line_words))
+            and shared >= HEADLINE_OVERLAP * len(set(title_words)))
 
 
 class BoilerplateStep(DocumentStep):

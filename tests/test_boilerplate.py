@@ -204,6 +204,15 @@ def test_headline_repeating_the_title_is_removed():
     assert doc.text.startswith("A sentence")
 
 
+def test_headline_variant_of_the_title_is_removed_but_a_lead_sentence_stays():
+    doc, _ = clean("Julian Assange: Sweden drops rape investigation\n\nProsecutors said so.",
+                   title="Sweden drops Assange rape investigation")
+    assert doc.text == "Prosecutors said so."
+    lead = 'Sweden has dropped the Assange rape investigation, prosecutors said.'
+    doc, _ = clean(f"{lead}\n\nMore.", title="Sweden drops Assange rape investigation")
+    assert doc.text.startswith(lead)
+
+
 def test_breadcrumb_gives_the_title_when_there_is_none():
     doc, _ = clean("Home » News » Jinan holds a study meeting on green growth\n\n"
                    "On Thursday the city held a meeting.\n\nIt ended at noon.")
