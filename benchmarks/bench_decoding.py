@@ -12,10 +12,10 @@ Prints two figures:
    "fixed") come out unchanged. ``known-failures.json`` (``expect: fail``) is reported apart.
 2. **Encodings** (``parallel/docs.jsonl``, real zh/en news): each document re-encoded as
    servers send it (GB18030, GBK, cp1252, latin-1, UTF-16, UTF-8 with BOM), as a ``.txt`` and
-   as an ``.html`` page with and without ``<meta charset>`` and with a lying one (it names
-   another charset). A document is intact when DecodeStep gives the same text as it gives
-   for the page in plain UTF-8 (so only decoding is measured, not repair policy). Encodings
-   that cannot represent a document are skipped and counted.
+   as an ``.html`` page with and without ``<meta charset>`` and with a lying one (it says
+   UTF-8, or names another legacy charset). A document is intact when DecodeStep gives the
+   same text as it gives for the page in plain UTF-8 (so only decoding is measured, not
+   repair policy). Encodings that cannot represent a document are skipped and counted.
 
 ``-v`` lists every failure.
 """
@@ -43,10 +43,13 @@ MOJIBAKE_FILES = ["in-the-wild", "synthetic", "negative", "language-names", "kno
 # Python codec -> the label a server would send for it.
 ENCODINGS = {"gb18030": "gb18030", "gbk": "gbk", "cp1252": "windows-1252",
              "latin-1": "iso-8859-1", "utf-16": "utf-16", "utf-8-sig": "utf-8"}
-# The label a lying page declares instead of the real one.
+# The labels a lying page declares instead of the real one: UTF-8 (the usual lie), and
+# another legacy charset.
 LIES = {"gb18030": "utf-8", "gbk": "utf-8", "cp1252": "utf-8", "latin-1": "utf-8",
         "utf-16": "iso-8859-1", "utf-8-sig": "gbk"}
-VARIANTS = ["txt", "html", "html+meta", "html+lying-meta"]
+LEGACY_LIES = {"gb18030": "iso-8859-1", "gbk": "big5", "cp1252": "gbk", "latin-1": "koi8-r",
+               "utf-16": "gbk", "utf-8-sig": "windows-1252"}
+VARIANTS = ["txt", "html", "html+meta", "html+lying-meta", "html+lying-legacy"]
 STEP = DecodeStep(IngestConfig())
 
 
@@ -126,8 +129,8 @@ def bench_encodings(verbose: bool) -> None:
                 if variant == "txt":
                     source, name = doc["text"], "doc.txt"
                 else:
-                    meta = {"html": None, "html+meta": label,
-                            "html+lying-meta": LIES[codec]}[variant]
+                    meta = {"html": None, "html+meta": label, "html+lying-meta": LIES[codec],
+                            "html+lying-legacy": LEGACY_LIES[codec]}[variant]
                     source, name = page(doc["text"], meta), "doc.html"
                 reference = decode(source.encode("utf-8"), name)
                 got = decode(source.encode(codec), name)
@@ -139,9 +142,9 @@ def bench_encodings(verbose: bool) -> None:
                     print(f"  FAIL {doc['doc_id']} as {codec} {variant}: "
                           f"{squash(got or '<dropped>')[:60]!r}")
     seconds = time.perf_counter() - started
-    print(f"  {'encoding':10}" + "".join(f"{v:>17}" for v in VARIANTS) + "   skipped")
+    print(f"  {'encoding':10}" + "".join(f"{v:>19}" for v in VARIANTS) + "   skipped")
     for codec in ENCODINGS:
-        cells = "".join(f"{intact[codec, v]:>10}/{tried[codec, v]:<6}" for v in VARIANTS)
+        cells = "".join(f"{intact[codec, v]:>12}/{tried[codec, v]:<6}" for v in VARIANTS)
         print(f"  {codec:10}{cells}   {skipped[codec]}")
     total_ok, total = sum(intact.values()), sum(tried.values())
     print(f"  intact: {total_ok}/{total} = {total_ok / total:.2%} of re-encoded documents "

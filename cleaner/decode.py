@@ -316,13 +316,20 @@ def decode_bytes(data: bytes, charset_hint: str | None = None) -> Decoded:
             repairs.append(f"declared_charset_wrong:{label}")
             return Decoded(data.decode("utf-8"), "utf-8", "utf8", repairs)
         text = decode_strict(data, codec)
+        if text is None and codec == "utf-8" and _mostly_utf8(valid, invalid):
+            text = data.decode("utf-8", errors="replace")
+            return Decoded(text, codec, evidence, repairs + ["replaced_invalid_bytes"])
         if text is not None:
-            return Decoded(text, codec, evidence, repairs)
+            better = _better_than_declared(data, codec)
+            if better is None:
+                return Decoded(text, codec, evidence, repairs)
+            repairs.append(f"declared_charset_wrong:{label}")
+            return Decoded(better[1], better[0], "detected", repairs)
         repairs.append(f"declared_charset_wrong:{label}")
 
     if invalid == 0:
         return Decoded(data.decode("utf-8"), "utf-8", "utf8", repairs)
-    if valid >= 20 and invalid <= valid * 0.02:
+    if _mostly_utf8(valid, invalid):
         # UTF-8 with a few broken sequences (a cut-off character): keep it UTF-8.
         text = data.decode("utf-8", errors="replace")
         return Decoded(text, "utf-8", "utf8", repairs + ["replaced_invalid_bytes"])
@@ -332,6 +339,33 @@ def decode_bytes(data: bytes, charset_hint: str | None = None) -> Decoded:
         return Decoded(text, codec, "detected", repairs)
     text = data.decode("utf-8", errors="replace")
     return Decoded(text, "utf-8", "fallback", repairs + ["replaced_invalid_bytes"])
+
+
+def _mostly_utf8(valid: int, invalid: int) -> bool:
+    """UTF-8 with a few broken bytes (a character cut by truncation, a stray byte)."""
+    return valid >= 20 and invalid <= valid * 0.02
+
+
+def _better_than_declared(data: bytes, codec: str) -> tuple[str, str] | None:
+    """(codec, text) of a decoding far more plausible than the declared ``codec``, or None.
+
+    A declared legacy charset that decodes without error can still be wrong (a GBK page
+    labelled ISO-8859-1 decodes, into nonsense); it is kept unless another reads clearly
+    better. Pages with little non-ASCII text are not second-guessed.
+    """
+    sample = data[:SCORE_SAMPLE_BYTES]
+    if codec == "utf-8" or len(sample) - len(sample.translate(None, HIGH_BYTES)) < 4:
+        return None
+    text = _decode_prefix(data, score_sample(data), codec)
+    if text is None or plausibility(text, codec) >= 0.9:
+        return None  # reads well: nothing could be clearly better
+    ranked = rank_decodings(data, [codec, *DETECT_CODECS])
+    scores = {name: score for score, name in ranked}
+    best_score, best = ranked[0]
+    if best == codec or best_score < scores.get(codec, -9.0) + DECLARED_MARGIN:
+        return None
+    text = decode_strict(data, best)
+    return (best, text) if text is not None else None
 
 
 def _utf8_override_threshold(codec: str) -> int:
@@ -350,6 +384,8 @@ DETECT_CODECS = ["gb18030", "big5hkscs", "cp932", "euc_jp", "cp949", "cp1252", "
 SCORE_SAMPLE_BYTES = 64 * 1024
 # Single-byte decodings scoring this close to the best are told apart by language_fit.
 TIE_MARGIN = 0.3
+# A declared charset gives way only to a decoding that scores this much better.
+DECLARED_MARGIN = 0.5
 JAPANESE_CODECS = {"cp932", "euc_jp", "iso2022_jp", "shift_jis", "euc_jis_2004",
                    "shift_jis_2004"}
 KOREAN_CODECS = {"cp949", "euc_kr", "johab", "iso2022_kr"}
@@ -401,8 +437,12 @@ def _char_score(prev: str, char: str, nxt: str, common: frozenset[str]) -> float
         # between spaces are what Korean or Western bytes look like when read as GBK.
         return score - 0.5 if any(c == " " or (c.isascii() and c.isalpha())
                                   for c in (prev, nxt)) else score
-    if 0x3041 <= code <= 0x30FF or 0x3000 <= code <= 0x303F or 0xFF01 <= code <= 0xFF60:
-        return 1.0  # kana, CJK and full-width punctuation
+    if 0x3000 <= code <= 0x303F or 0xFF01 <= code <= 0xFF60:
+        # CJK and full-width punctuation, but not inside a Latin word ("it＊s" is Big5 misread)
+        return -0.5 if prev.isascii() and nxt.isascii() and prev.isalnum() and nxt.isalnum() \
+            else 1.0
+    if 0x3041 <= code <= 0x30FF:
+        return 1.0  # kana
     if 0xAC00 <= code <= 0xD7A3:
         return 1.0 if char in common else -1.0
     if 0xFF61 <= code <= 0xFF9F:
