@@ -15,13 +15,18 @@ only decides where the same step list runs; it never changes what the steps do.
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain, islice
+from typing import Protocol
 
 from cleaner.document import Document, Drop, Pair, Removal
+
+# A batch closes at this many documents or this many bytes of input, whichever comes first.
+BATCH_DOCS = 64
+BATCH_BYTES = 256 * 1024
 
 
 @dataclass
@@ -37,7 +42,10 @@ class StepStats:
     counters: Counter[str] = field(default_factory=Counter)
     # A few examples per counter key (e.g. removed lines per rule), for the build summary.
     samples: dict[str, list[str]] = field(default_factory=dict)
+    # Wall-clock seconds (see map_documents for per-document steps on several processes).
     seconds: float = 0.0
+    # Seconds of processing summed over every process that ran the step.
+    cpu_seconds: float = 0.0
 
     def sample(self, key: str, example: str, limit: int = 3) -> None:
         """Keep up to ``limit`` distinct examples for ``key``."""
@@ -55,6 +63,7 @@ class StepStats:
             for example in examples:
                 self.sample(key, example)
         self.seconds += other.seconds
+        self.cpu_seconds += other.cpu_seconds
 
 
 @dataclass
@@ -115,7 +124,9 @@ def process_document(doc: Document, steps: list[DocumentStep],
             result = step.process(doc, step_stats)
         except Exception as error:  # noqa: BLE001 - one bad page must not stop a build
             result = Drop("error", detail=f"{step.name}: {type(error).__name__}: {error}"[:500])
-        step_stats.seconds += time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        step_stats.seconds += elapsed
+        step_stats.cpu_seconds += elapsed
         if isinstance(result, Drop):
             step_stats.dropped[result.reason] += 1
             return Removal(doc.id, doc.source, result.reason, step.name,
@@ -127,60 +138,136 @@ def process_document(doc: Document, steps: list[DocumentStep],
     return doc
 
 
-def _process_batch(batch: list[Document | Removal], steps: list[DocumentStep]
-                   ) -> tuple[list[Document | Removal], dict[str, StepStats]]:
+Item = Document | Removal
+BatchResult = tuple[list[Item], dict[str, StepStats]]
+
+
+def process_batch(batch: list[Item], steps: list[DocumentStep]) -> BatchResult:
+    """Run one batch through ``steps``: the unit of work an engine sends to a worker.
+
+    Returns the results in batch order and what each step did on this batch.
+    """
     stats: dict[str, StepStats] = {}
     return [item if isinstance(item, Removal) else process_document(item, steps, stats)
             for item in batch], stats
 
 
-def _batches(items: Iterable[Document | Removal], size: int
-             ) -> Iterator[list[Document | Removal]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
+def item_size(item: Item) -> int:
+    """Roughly how many bytes an item weighs on its way to a worker (for batching).
+
+    >>> item_size(Document(source="a", data=b"12345"))
+    5
+    """
+    if isinstance(item, Removal):
+        return 0
+    return len(item.data) + len(item.html or "") + len(item.text)
+
+
+def batches(items: Iterable[Item], size: int, max_bytes: int = BATCH_BYTES
+            ) -> Iterator[list[Item]]:
+    """Cut ``items`` into batches of at most ``size`` items and about ``max_bytes`` of input.
+
+    The byte limit keeps batches of large pages small: work spreads evenly over the workers
+    even for a small corpus, and memory stays bounded by the batch, not the corpus. A single
+    item larger than ``max_bytes`` is a batch of its own.
+
+    >>> [len(b) for b in batches([Document(source=str(i), text="x" * 40) for i in range(5)],
+    ...                          size=4, max_bytes=100)]
+    [3, 2]
+    """
+    batch: list[Item] = []
+    weight = 0
+    for item in items:
+        batch.append(item)
+        weight += item_size(item)
+        if len(batch) >= size or weight >= max_bytes:
+            yield batch
+            batch, weight = [], 0
+    if batch:
         yield batch
 
 
-def map_documents(docs: Iterable[Document | Removal], steps: list[DocumentStep],
-                  state: RunState, workers: int = 1, batch_size: int = 16
-                  ) -> Iterator[Document | Removal]:
-    """Run the per-document ``steps`` over ``docs``, in input order, on ``workers`` processes.
+class Engine(Protocol):
+    """Where batches of documents are processed: this machine's processes, or a cluster.
 
-    Removals (documents an earlier stage could not read) pass through in their place.
-
-    At most ``2 * workers`` batches are in flight, so memory is bounded by the batch size,
-    not by the corpus. Results and their order do not depend on ``workers``.
+    ``map_batches`` yields one result per batch, *in the order of the batches*, and keeps
+    only a bounded number of batches in flight.
     """
+
+    def map_batches(self, batches: Iterable[list[Item]], steps: list[DocumentStep]
+                    ) -> Iterator[BatchResult]: ...
+
+
+@dataclass
+class LocalEngine:
+    """Process batches on this machine: inline for one worker, else on a process pool.
+
+    At most ``2 * workers`` batches are in flight (one running and one waiting per worker),
+    so memory is bounded by the batch size. A corpus of a single batch is processed inline:
+    starting processes and loading models in each would cost more than it saves.
+    """
+
+    workers: int = 1
+
+    def map_batches(self, batches: Iterable[list[Item]], steps: list[DocumentStep]
+                    ) -> Iterator[BatchResult]:
+        iterator = iter(batches)
+        head = list(islice(iterator, 2))
+        if self.workers <= 1 or len(head) < 2:
+            for batch in chain(head, iterator):
+                yield process_batch(batch, steps)
+            return
+        with ProcessPoolExecutor(max_workers=self.workers) as pool:
+            pending: deque[Future] = deque()
+            for batch in chain(head, iterator):
+                pending.append(pool.submit(process_batch, batch, steps))
+                if len(pending) >= 2 * self.workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+
+
+def map_documents(docs: Iterable[Item], steps: list[DocumentStep], state: RunState,
+                  workers: int = 1, batch_size: int | None = None,
+                  engine: Engine | None = None) -> Iterator[Item]:
+    """Run the per-document ``steps`` over ``docs``, in input order, on ``engine``.
+
+    The engine defaults to :class:`LocalEngine` with ``workers`` processes; batches hold at
+    most ``batch_size`` documents (default :data:`BATCH_DOCS`) and about
+    :data:`BATCH_BYTES` of input. Removals
+    (documents an earlier stage could not read) pass through in their place. Results, their
+    order and the counts do not depend on the engine, the worker count or the batch size.
+
+    Timing: ``cpu_seconds`` of a step is its time summed over all processes; ``seconds`` is
+    wall-clock time: the wall time of this pass (input reading included), shared among its
+    steps in proportion to their ``cpu_seconds``. With one worker the two agree.
+    """
+    engine = engine or LocalEngine(workers)
     for step in steps:
         state.stats_for(step.name)
-    batches = _batches(docs, batch_size)
-    first = next(batches, [])
-    second = next(batches, None)
-    if workers <= 1 or second is None:
-        # One batch is not worth starting worker processes for.
-        for batch in chain([first], [second] if second else [], batches):
-            results, stats = _process_batch(batch, steps)
-            _merge(state, stats)
+    merged: dict[str, StepStats] = {step.name: StepStats(step.name) for step in steps}
+    wall = 0.0
+    started = time.perf_counter()
+    try:
+        work = batches(docs, batch_size or BATCH_DOCS, BATCH_BYTES)
+        for results, stats in engine.map_batches(work, steps):
+            for name, step_stats in stats.items():
+                merged.setdefault(name, StepStats(name)).merge(step_stats)
+            # Time spent by our consumer while we are suspended is not ours.
+            wall += time.perf_counter() - started
             yield from results
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: list[Future] = []
-        for batch in chain([first, second], batches):
-            pending.append(pool.submit(_process_batch, batch, steps))
-            if len(pending) >= 2 * workers:
-                yield from _collect(pending.pop(0), state)
-        for future in pending:
-            yield from _collect(future, state)
+            started = time.perf_counter()
+        wall += time.perf_counter() - started
+    finally:
+        _merge_timed(state, merged, wall)
 
 
-def _collect(future: Future, state: RunState) -> list[Document | Removal]:
-    results, stats = future.result()
-    _merge(state, stats)
-    return results
-
-
-def _merge(state: RunState, stats: dict[str, StepStats]) -> None:
-    for name, step_stats in stats.items():
+def _merge_timed(state: RunState, merged: dict[str, StepStats], wall: float) -> None:
+    """Merge a pass's stats into ``state``, with ``seconds`` as wall time shared by cpu time."""
+    total_cpu = sum(s.cpu_seconds for s in merged.values())
+    for name, step_stats in merged.items():
+        share = step_stats.cpu_seconds / total_cpu if total_cpu else 1 / len(merged)
+        step_stats.seconds = wall * share
         state.stats_for(name).merge(step_stats)
 
 
@@ -192,7 +279,9 @@ def run_corpus_steps(docs: list[Document], steps: list[CorpusStep], state: RunSt
         step_stats.docs_in += len(docs)
         started = time.perf_counter()
         docs = list(step.run(docs, state))
-        step_stats.seconds += time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        step_stats.seconds += elapsed
+        step_stats.cpu_seconds += elapsed
         step_stats.docs_out += len(docs)
     return docs
 
@@ -221,12 +310,13 @@ def _record_removals(items: Iterable[Document | Removal], state: RunState) -> It
 
 
 def run_pipeline(items: Iterable[Document | Removal], steps: list[Step], state: RunState,
-                 workers: int = 1) -> list[Document]:
+                 workers: int = 1, engine: Engine | None = None) -> list[Document]:
     """Run ``steps`` in order over ``items`` and return the kept documents.
 
     ``items`` may hold :class:`Removal` rows from the reader (files it could not read); they
-    go straight to the audit. Runs of document steps stream through ``workers`` processes;
-    a corpus step waits for the whole corpus.
+    go straight to the audit. Runs of document steps stream through ``engine`` (default: a
+    :class:`LocalEngine` of ``workers`` processes); a corpus step runs in this process and
+    waits for the whole corpus, so the kept documents of a build are all in memory once.
     """
     stream: Iterable[Document | Removal] = items
     for group in _segments(steps):
@@ -234,5 +324,6 @@ def run_pipeline(items: Iterable[Document | Removal], steps: list[Step], state: 
             docs = list(_record_removals(stream, state))
             stream = run_corpus_steps(docs, group, state)  # type: ignore[arg-type]
         else:
-            stream = map_documents(stream, group, state, workers)  # type: ignore[arg-type]
+            stream = map_documents(stream, group, state, workers,  # type: ignore[arg-type]
+                                   engine=engine)
     return list(_record_removals(stream, state))
