@@ -55,6 +55,8 @@ class CardData:
     changelog: Changelog | None = None
     # Input file → sha256, as in the manifest.
     inputs: dict[str, str] = field(default_factory=dict)
+    # Why the previous version could not be compared (a damaged folder), if it could not.
+    compare_error: str | None = None
 
 
 def size_category(rows: int) -> str:
@@ -193,6 +195,9 @@ def render_card(data: CardData) -> str:
     if data.changelog is not None:
         changelog = (f"Compared with the previous version, {data.previous}:\n\n"
                      + data.changelog.render())
+    elif data.previous is not None:
+        changelog = (f"Compared with the previous version, {data.previous}: the versions could "
+                     f"not be compared ({data.compare_error}).")
     else:
         changelog = "This is the first published version of the dataset."
     homepage = f"\nHomepage: {dataset.homepage}\n" if dataset.homepage else ""

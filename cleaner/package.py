@@ -407,9 +407,10 @@ def _files_of(folder: Path) -> dict[str, Path]:
 
 
 def first_difference(a: Path, b: Path) -> str | None:
-    """The first file (relative path) that differs between two folders, or ``None``."""
+    """The first file (relative path) that differs between two folders, or ``None``;
+    data files are compared first, as they say the most."""
     files_a, files_b = _files_of(a), _files_of(b)
-    for name in sorted(set(files_a) | set(files_b)):
+    for name in sorted(set(files_a) | set(files_b), key=lambda n: (not n.startswith("data/"), n)):
         if name not in files_a or name not in files_b:
             return name
         if files_a[name].read_bytes() != files_b[name].read_bytes():
@@ -486,9 +487,11 @@ def write_version(docs: list[Document], state: RunState, config: Config, out_dir
     """
     from cleaner import card, croissant
     from cleaner.validate import validate_version
-    from cleaner.versions import diff_versions, previous_version, suggest_next_version
+    from cleaner.versions import SEMVER, diff_versions, previous_version, suggest_next_version
 
     version = out_dir.name
+    if not SEMVER.match(version):
+        raise PublishError(f"{out_dir}: the version folder must be named like 1.2.3")
     config.splits.check()
     config.package.check()
     check_accounting(docs, state.removals, state.pairs)
@@ -500,7 +503,12 @@ def write_version(docs: list[Document], state: RunState, config: Config, out_dir
         documents, pairs, row_counts, languages = _write_tables(docs, state, config, temp)
         previous_dir = previous_version(out_dir.parent, version)
         previous = previous_dir.name if previous_dir else None
-        changelog = diff_versions(previous_dir, temp) if previous_dir else None
+        changelog, compare_error = None, None
+        if previous_dir is not None:
+            try:
+                changelog = diff_versions(previous_dir, temp, new_name=version)
+            except (OSError, ValueError, KeyError, pa.ArrowException) as error:
+                compare_error = str(error).splitlines()[0] if str(error) else repr(error)
         counts = {"inputs": len(docs) + len(state.removals), "documents": len(docs),
                   "removed": len(state.removals), "pairs": sum(pairs.rows.values())}
         croissant.write_croissant(temp, config, version, documents.files, pairs.files)
@@ -508,7 +516,7 @@ def write_version(docs: list[Document], state: RunState, config: Config, out_dir
             config=config, version=version, documents=documents, pairs=pairs,
             languages=languages, removals=Counter(r.reason for r in state.removals),
             stats=list(state.stats.values()), counts=counts, previous=previous,
-            changelog=changelog, inputs=dict(input_digests))
+            changelog=changelog, inputs=dict(input_digests), compare_error=compare_error)
         (temp / "README.md").write_text(card.render_card(card_data), encoding="utf-8")
         write_manifest(temp, _manifest(config, version, previous, temp, input_digests, counts,
                                        row_counts))
@@ -526,13 +534,16 @@ def write_version(docs: list[Document], state: RunState, config: Config, out_dir
             if differing is None:
                 result.status = "unchanged"
                 return result
+            what, hint = f"{differing} differs", "; build a new version instead"
             try:
-                bump = suggest_next_version(version, diff_versions(out_dir, temp))
-                hint = f"; build a new version instead (suggested: {bump})"
+                log = diff_versions(out_dir, temp, new_name=version)
+                if log.documents_changed:
+                    what = log.summary().split(";")[0]
+                hint += f" (suggested: {suggest_next_version(version, log)})"
             except (OSError, ValueError, pa.ArrowException):
-                hint = "; build a new version instead"
-            raise PublishError(f"{out_dir} already exists with different content "
-                               f"({differing} differs){hint}")
+                pass  # the existing folder is damaged: the plain message is enough
+            raise PublishError(f"{out_dir} already exists with different content ({what})"
+                               f"{hint}; it was left untouched")
         try:
             temp.rename(out_dir)
         except OSError as error:

@@ -79,6 +79,8 @@ class Changelog:
     audit_added: int = 0
     audit_removed: int = 0
     schema_changes: list[SchemaChange] = field(default_factory=list)
+    # id → source of the documents named above, to make the lists readable.
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def breaking(self) -> bool:
@@ -103,13 +105,17 @@ class Changelog:
             parts.append("no schema change")
         return "; ".join(parts)
 
+    def _named(self, doc_id: str) -> str:
+        source = self.sources.get(doc_id)
+        return f"{doc_id} ({source})" if source else doc_id
+
     def render(self, limit: int = 20) -> str:
         """The text that ``cleaner diff`` prints and the card's changelog shows."""
         lines = [f"Changes from {self.old} to {self.new}: {self.summary()}."]
         for title, ids in (("Added", self.added), ("Removed", self.removed),
                            ("Changed", self.changed), ("Moved to another split", self.moved)):
             if ids:
-                shown = ", ".join(ids[:limit])
+                shown = ", ".join(self._named(doc_id) for doc_id in ids[:limit])
                 more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
                 lines.append(f"- {title} documents ({len(ids)}): {shown}{more}")
         if self.audit_added or self.audit_removed:
@@ -179,10 +185,17 @@ def schema_changes(old: pa.Schema | None, new: pa.Schema | None, table: str
     return changes
 
 
-def diff_versions(old: Path, new: Path) -> Changelog:
-    """Compare two version folders (documents, pairs, audit and schemas)."""
-    log = Changelog(old=old.name, new=new.name)
+def diff_versions(old: Path, new: Path, new_name: str | None = None) -> Changelog:
+    """Compare two version folders (documents, pairs, audit and schemas).
+
+    ``new_name`` names the new version when its folder is not yet in place (the packager
+    compares a temporary folder).
+    """
+    log = Changelog(old=old.name, new=new_name or new.name)
     old_docs, new_docs = _read_config(old, "documents"), _read_config(new, "documents")
+    for folder, table in ((old, old_docs), (new, new_docs)):
+        if table is not None and "id" not in table.column_names:
+            raise ValueError(f"cannot compare with {folder}: its documents have no 'id' column")
     common = []
     if old_docs is not None and new_docs is not None:
         common = [c for c in old_docs.column_names
@@ -196,6 +209,12 @@ def diff_versions(old: Path, new: Path) -> Changelog:
             log.changed.append(key[0])
         if after[key][1] != before[key][1]:
             log.moved.append(key[0])
+    for table in (old_docs, new_docs):
+        if table is not None and "source" in table.column_names:
+            log.sources.update(zip(table.column("id").to_pylist(),
+                                   table.column("source").to_pylist(), strict=True))
+    named = {*log.added, *log.removed, *log.changed, *log.moved}
+    log.sources = {doc_id: log.sources[doc_id] for doc_id in sorted(named & log.sources.keys())}
     pair_key = ["id_a", "id_b"]
     old_pairs = _row_digests(_read_config(old, "pairs"), pair_key, pair_key)
     new_pairs = _row_digests(_read_config(new, "pairs"), pair_key, pair_key)

@@ -328,3 +328,17 @@ def test_card_header_lists_languages_of_documents_and_pairs(tmp_path):
                                   "data_files": meta["configs"][0]["data_files"]}
     assert meta["version"] == "1.0.0" and meta["size_categories"] == ["n<1K"]
     assert validate_version(out) == []
+
+
+def test_a_damaged_previous_version_does_not_block_the_next(tmp_path):
+    docs, state = corpus()
+    old = tmp_path / "news" / "1.0.0"
+    write_version(docs, state, config(), old, DIGESTS)
+    for shard in (old / "data" / "documents").glob("*.parquet"):
+        shard.write_bytes(b"not parquet")
+    docs, state = corpus()
+    new = tmp_path / "news" / "1.1.0"
+    result = write_version(docs, state, config(version="1.1.0"), new, DIGESTS)
+    assert result.previous == "1.0.0" and result.changelog is None
+    assert "could not be compared" in (new / "README.md").read_text()
+    assert validate_version(new) == [] and validate_version(old) != []
