@@ -35,6 +35,8 @@ from __future__ import annotations
 import bisect
 import gzip
 import importlib.resources
+import re
+import tomllib
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -74,6 +76,13 @@ class LanguageConfig:
     # on texts of at least ``short_text`` characters.
     fasttext_sure: float = 0.9
     short_text: int = 200
+    # Words that tell close relatives apart (cleaner/data/language_markers.toml): each word
+    # found multiplies its languages' probability by ``marker_factor`` (within its family).
+    markers: bool = True
+    marker_factor: float = 3.0
+    # Prior weight of languages that detectors over-predict against a much more common
+    # relative (Nynorsk is about a tenth of written Norwegian); 1.0 for unlisted languages.
+    priors: dict[str, float] = field(default_factory=lambda: {"nn": 0.5})
     # Detect per paragraph to fill ``doc.langs``.
     paragraphs: bool = True
     # Paragraphs with fewer letters are too short to count in ``doc.langs``.
@@ -103,6 +112,11 @@ class LanguageConfig:
         if unknown:
             raise ValueError(f"backends: unknown {', '.join(unknown)} "
                              f"(valid: {', '.join(BACKENDS)})")
+        if self.marker_factor < 1.0:
+            raise ValueError("marker_factor: must be >= 1")
+        for code, prior in self.priors.items():
+            if prior <= 0:
+                raise ValueError(f"priors: {code} must be > 0")
         for name in self.backends:
             if self.weights.get(name, 1.0) < 0:
                 raise ValueError(f"weights: {name} must be >= 0")
@@ -110,6 +124,7 @@ class LanguageConfig:
 
 # --- codes ------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)
 def normalize_code(code: str) -> str:
     """Map a detector's code to a BCP-47 primary subtag.
 
@@ -224,22 +239,6 @@ def char_script(ch: str) -> str:
     return "Zyyy"
 
 
-def script_counts(text: str) -> Counter[str]:
-    """How many letters of ``text`` belong to each script.
-
-    Distinct characters are classified once (``Counter`` does the counting in C), which
-    keeps this cheap on long texts.
-
-    >>> dict(script_counts("Hi 你好!"))
-    {'Latn': 2, 'Hani': 2}
-    """
-    counts: Counter[str] = Counter()
-    for ch, n in Counter(text).items():
-        if ch.isalpha():
-            counts[char_script(ch)] += n
-    return counts
-
-
 def main_script(counts: Counter[str]) -> str | None:
     """The script that carries most of the text, with Japanese and Korean recognised.
 
@@ -331,6 +330,9 @@ _TELLTALE_PENALTY = 0.05
 def telltale_filter(text: str, dist: dict[str, float]) -> dict[str, float]:
     """Down-weight languages that do not use a telltale letter present in ``text``.
 
+    Meant for short text, where the models have little to go on; on long text one foreign
+    name must not outweigh them, so the caller applies it to short text only.
+
     >>> telltale_filter("шећера", {"uk": 0.7, "sr": 0.3})["sr"] > 0.5
     True
     """
@@ -343,6 +345,85 @@ def telltale_filter(text: str, dist: dict[str, float]) -> dict[str, float]:
             if lang not in _TELLTALE[ch]:
                 out[lang] *= _TELLTALE_PENALTY
     return _normalized(out)
+
+
+# Splits text into words for the marker lists: letters and combining marks stay together
+# (Devanagari vowel signs are marks), everything else separates.
+_WORD_BREAK = re.compile(r"[\s\d!-/:-@\[-`{-~\u00a0-\u00bf\u2000-\u206f\u3000-\u303f]+")
+
+
+def words(text: str) -> set[str]:
+    """The distinct lower-case words of ``text``.
+
+    >>> sorted(words("Gdje je, 2020. godine, bila-sedmica?"))
+    ['bila', 'gdje', 'godine', 'je', 'sedmica']
+    """
+    return {w for w in _WORD_BREAK.split(text.lower()) if w}
+
+
+@lru_cache(maxsize=1)
+def _markers() -> list[tuple[frozenset[str], dict[str, frozenset[str]]]]:
+    """The marker families: (members, {word: languages it points to})."""
+    path = importlib.resources.files("cleaner") / "data" / "language_markers.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    families = []
+    for table in data.values():
+        members: set[str] = set()
+        pointing: dict[str, set[str]] = {}
+        for key, listed in table.items():
+            langs = set(key.split())
+            members |= langs
+            for word in listed:
+                pointing.setdefault(word.lower(), set()).update(langs)
+        families.append((frozenset(members),
+                         {w: frozenset(langs) for w, langs in pointing.items()}))
+    return families
+
+
+def apply_markers(text: str, dist: dict[str, float], factor: float) -> dict[str, float]:
+    """Shift probability between close relatives by the marker words found in ``text``.
+
+    Each distinct marker word multiplies the probability of the languages it points to by
+    ``factor``; only members of the word's family are touched, and only those already in
+    ``dist`` (a marker never brings in a language no detector proposed), and only when the
+    family holds at least a fifth of the probability.
+
+    >>> d = apply_markers("Kerajaan mahu wang", {"id": 0.6, "ms": 0.4, "en": 0.0}, 3.0)
+    >>> max(d, key=d.get)
+    'ms'
+    """
+    found: set[str] | None = None
+    out = dict(dist)
+    for members, pointing in _markers():
+        # Only a family that is a likely answer, with two members in play, is looked at.
+        present = {lang for lang in members & out.keys() if out[lang] >= 0.01}
+        if len(present) < 2 or sum(out[lang] for lang in present) < 0.2:
+            continue
+        found = words(text) if found is None else found
+        hits: Counter[str] = Counter()
+        for word in found & pointing.keys():
+            for lang in pointing[word]:
+                hits[lang] += 1
+        if not hits:
+            continue
+        # Scale within the family so that its total probability is unchanged.
+        before = sum(out[lang] for lang in present)
+        for lang in present:
+            out[lang] *= factor ** min(hits[lang], 8)
+        after = sum(out[lang] for lang in present)
+        if after > 0:
+            for lang in present:
+                out[lang] *= before / after
+    return out
+
+
+def apply_priors(dist: dict[str, float], priors: dict[str, float]) -> dict[str, float]:
+    """Weigh each language by its prior (1.0 when not listed) and renormalise.
+
+    >>> apply_priors({"nb": 0.4, "nn": 0.6}, {"nn": 0.5})["nb"]
+    0.5714285714285715
+    """
+    return _normalized({k: v * priors.get(k, 1.0) for k, v in dist.items()})
 
 
 # --- backends (loaded lazily, once per process) -----------------------------------------------
@@ -366,7 +447,8 @@ def fasttext_distribution(text: str, k: int = 10) -> dict[str, float]:
     >>> max(fasttext_distribution("Where is the railway station?").items(), key=lambda x: x[1])[0]
     'en'
     """
-    labels, probs = _fasttext_model().predict(" ".join(text.split()), k=k, threshold=0.0)
+    # fastText reads one line: newlines would end the input early.
+    labels, probs = _fasttext_model().predict(text.replace("\n", " "), k=k, threshold=0.0)
     dist: Counter[str] = Counter()
     for label, prob in zip(labels, probs, strict=True):
         code = normalize_code(label)
@@ -485,27 +567,46 @@ def _backend_distribution(backend: str, text: str, script: str, config: Language
 
 @dataclass
 class Paragraph:
-    """One paragraph: its text, letters per script, main script and first-backend guess."""
+    """One paragraph: its text, letters per script, main script, weighted letter count and
+    the first backend's distribution (empty when not run)."""
 
     text: str
-    chars: Counter[str]
     scripts: Counter[str]
     script: str | None
     letters: float
     dist: dict[str, float] = field(default_factory=dict)
 
 
+# Everything that is not a letter: removed before counting letters per script.
+_NON_LETTERS = re.compile(r"[\W\d_]+")
+
+
+def script_counts(text: str) -> Counter[str]:
+    """How many letters of ``text`` belong to each script.
+
+    Non-letters are removed in one regular-expression pass; ASCII letters are all Latin;
+    other letters are counted (in C) and each distinct one classified once.
+
+    >>> dict(script_counts("Hi 你好!"))
+    {'Latn': 2, 'Hani': 2}
+    """
+    letters = _NON_LETTERS.sub("", text)
+    if letters.isascii():
+        return Counter({"Latn": len(letters)}) if letters else Counter()
+    counts: Counter[str] = Counter()
+    for ch, n in Counter(letters).items():
+        counts[char_script(ch)] += n
+    return counts
+
+
 def read_paragraph(text: str, config: LanguageConfig, classify: bool = True) -> Paragraph:
     """Count ``text``'s scripts and, when ``classify`` and the script does not decide, run
-    the first (fast) backend on it."""
-    chars = Counter(text)
-    scripts: Counter[str] = Counter()
-    for ch, n in chars.items():
-        if ch.isalpha():
-            scripts[char_script(ch)] += n
+    the first (fast) backend on it (only on paragraphs long enough to count)."""
+    scripts = script_counts(text)
     script = main_script(scripts)
-    para = Paragraph(text, chars, scripts, script, _weighted_letters(scripts))
-    if classify and script is not None and script not in _SCRIPT_DECIDES:
+    para = Paragraph(text, scripts, script, _weighted_letters(scripts))
+    if (classify and script is not None and script not in _SCRIPT_DECIDES
+            and para.letters >= config.paragraph_min_letters):
         para.dist = _backend_distribution(config.backends[0], text, script, config)
     return para
 
@@ -513,16 +614,16 @@ def read_paragraph(text: str, config: LanguageConfig, classify: bool = True) -> 
 _SCRIPT_DECIDES = set(SCRIPT_LANGUAGE) | {"Jpan", "Kore"}
 
 
-def _script_language(script: str, chars: Counter[str]) -> tuple[str, str]:
+def _script_language(script: str, text: str) -> tuple[str, str]:
     """Language and script subtag decided by the script alone (Han, Kana, Hangul, Thai...).
 
     Han text is Chinese unless it carries Japanese-only character forms; its script subtag
     says whether it is written in simplified or traditional characters.
     """
     if script == "Hani":
-        if any(ch in _han_variants()[2] for ch in chars):
+        if not _han_variants()[2].isdisjoint(text):
             return "ja", "Jpan"
-        return "zh", _han_subtag(chars)
+        return "zh", han_script(text)
     if script == "Jpan":
         return "ja", "Jpan"
     if script == "Kore":
@@ -530,13 +631,23 @@ def _script_language(script: str, chars: Counter[str]) -> tuple[str, str]:
     return SCRIPT_LANGUAGE[script], script
 
 
-def _paragraph_language(para: Paragraph) -> str:
-    """A paragraph's own best guess (script rule or first backend), or ``und``."""
+def paragraph_language(para: Paragraph, document_lang: str) -> str:
+    """A paragraph's language (script rule or first backend), or ``und``.
+
+    The document's language is kept when the paragraph cannot rule it out (it has at least
+    half the probability of the paragraph's best guess) or when the best guess is one of its
+    close relatives: a paragraph is weaker evidence than the whole document.
+    """
     if para.script is None:
         return UNDETERMINED
     if para.script in _SCRIPT_DECIDES:
-        return _script_language(para.script, para.chars)[0]
-    return _best(para.dist)[0] if para.dist else UNDETERMINED
+        return _script_language(para.script, para.text)[0]
+    if not para.dist:
+        return UNDETERMINED
+    lang, prob = _best(para.dist)
+    if para.dist.get(document_lang, 0.0) >= 0.5 * prob or lang in _FAMILY.get(document_lang, ()):
+        return document_lang
+    return lang
 
 
 def _needs_lingua(dist: dict[str, float], text: str, config: LanguageConfig) -> bool:
@@ -569,20 +680,21 @@ def decide(paras: list[Paragraph], config: LanguageConfig) -> Guess:
     letters = sum(p.letters for p in in_script)
     # Confidence shrinks on short text and when other scripts carry much of the text.
     trust = length_factor(letters) * min(1.0, letters / total) if total else 0.0
-    if script in _SCRIPT_DECIDES:
-        chars: Counter[str] = Counter()
-        for para in in_script:
-            chars.update(para.chars)
-        lang, subtag = _script_language(script, chars)
-        return Guess(lang, subtag, trust)
     text = "\n".join(p.text for p in in_script)
+    if script in _SCRIPT_DECIDES:
+        lang, subtag = _script_language(script, text)
+        return Guess(lang, subtag, trust)
     mixed: Counter[str] = Counter()
     for backend in config.backends:
         weight = config.weights.get(backend, 1.0)
-        if backend == config.backends[0] and all(p.dist for p in in_script):
+        covered = sum(p.letters for p in in_script if p.dist)
+        if backend == config.backends[0] and covered >= 0.8 * letters:
             # The paragraphs were classified already: their letter-weighted mean.
-            dist = _normalized(dict(sum((Counter({k: v * p.letters for k, v in p.dist.items()})
-                                         for p in in_script), Counter())))
+            summed: Counter[str] = Counter()
+            for para in in_script:
+                for k, v in para.dist.items():
+                    summed[k] += v * para.letters
+            dist = _normalized(dict(summed))
         elif backend == "lingua":
             current = _normalized(dict(mixed))
             if current and not _needs_lingua(current, text, config):
@@ -597,7 +709,12 @@ def decide(paras: list[Paragraph], config: LanguageConfig) -> Guess:
             dist = _backend_distribution(backend, text, script, config)
         for k, v in dist.items():
             mixed[k] += weight * v
-    dist = telltale_filter(text, _normalized(dict(mixed)))
+    dist = _normalized(dict(mixed))
+    if config.markers:
+        dist = apply_markers(text, dist, config.marker_factor)
+    dist = apply_priors(dist, config.priors)
+    if len(text) < config.short_text:
+        dist = telltale_filter(text, dist)
     if not dist:
         return Guess(UNDETERMINED, script, 0.0)
     lang, prob = _best(dist)
@@ -646,10 +763,8 @@ def sample_paragraphs(paras: list[str], max_chars: int) -> list[str]:
 def detect_document(text: str, config: LanguageConfig) -> tuple[Guess, dict[str, float]]:
     """The language of ``text`` and each language's share of it, by paragraph.
 
-    Long texts are sampled first. A paragraph's language in the document language's family
-    of close relatives counts as the document language: the whole document is stronger
-    evidence than one paragraph. Paragraphs with fewer than ``paragraph_min_letters``
-    letters are too short to count in the shares.
+    Long texts are sampled first. Paragraphs with fewer than ``paragraph_min_letters``
+    letters are too short to count in the shares; see :func:`paragraph_language`.
     """
     sample = sample_paragraphs(paragraphs(text), config.max_chars)
     paras = [read_paragraph(p, config) for p in sample]
@@ -661,10 +776,9 @@ def detect_document(text: str, config: LanguageConfig) -> tuple[Guess, dict[str,
         for para in paras:
             if para.letters < config.paragraph_min_letters:
                 continue
-            lang = _paragraph_language(para)
-            if lang == UNDETERMINED:
-                continue
-            shares[overall.lang if lang in _FAMILY.get(overall.lang, ()) else lang] += para.letters
+            lang = paragraph_language(para, overall.lang)
+            if lang != UNDETERMINED:
+                shares[lang] += para.letters
     if not shares:
         return overall, {overall.lang: 1.0}
     total = sum(shares.values())
