@@ -143,11 +143,29 @@ def load_rules(names: list[str], extra_files: list[str] = ()) -> list[Rule]:
 SENTENCE_INSIDE = re.compile(r"[.!?。！？]\s|[!?。！？]$")
 
 
-def _credit_value(match: re.Match[str]) -> str | None:
-    value = " ".join((match.group("value") or "").split()).strip(" ,;，；")
-    if not value or len(value) > 120 or SENTENCE_INSIDE.search(value):
+def _credit_value(value: str | None) -> str | None:
+    """A credit's value, tidied; None when it reads like a sentence rather than names."""
+    value = " ".join((value or "").split()).strip(" ,;，；")
+    if not value or len(value) > 200 or SENTENCE_INSIDE.search(value):
         return None
     return value
+
+
+def credits_of(rule: Rule, match: re.Match[str]) -> list[tuple[str, str]] | None:
+    """The (meta key, value) pairs a credit rule's match holds; None if any is not a credit.
+
+    Group ``value`` goes to the rule's own key; any other named group to the key it is named
+    after, so one line can credit several people ("Reporting by A; Editing by B").
+    """
+    found = []
+    for group, raw in match.groupdict().items():
+        if raw is None:
+            continue
+        value = _credit_value(raw)
+        if value is None:
+            return None
+        found.append((rule.name if group == "value" else group, value))
+    return found or None
 
 
 def _add_meta(meta: dict, key: str, value: str) -> None:
@@ -192,10 +210,10 @@ def clean_line(line: str, rules: list[Rule]) -> LineResult:
             if not match:
                 continue
             if rule.kind.endswith("credit"):
-                value = _credit_value(match)
-                if value is None:
+                credits = credits_of(rule, match)
+                if credits is None:
                     continue
-                result.credits.append((rule.name, value))
+                result.credits.extend(credits)
             result.removed.append((rule, match.group(0).strip()))
             result.kept = "" if rule.kind in ("line", "credit") else stripped[:match.start()]
             break

@@ -48,6 +48,20 @@ def test_glued_credits_become_metadata_and_share_prompt_goes():
     assert stats.samples["rule:share-prompt"] == ["Sharing let more people see."]
 
 
+@pytest.mark.parametrize(("line", "meta"), [
+    ("Reporting by Jane Doe; Editing by John Roe", {"reporter": "Jane Doe", "editor": "John Roe"}),
+    ("Associated Press writers Al Fram and Jill Colvin contributed to this report.",
+     {"contributors": "Associated Press writers Al Fram and Jill Colvin"}),
+    ("Additional reporting by Kim Lee", {"contributors": "Kim Lee"}),
+    ("Source: Xinhua", {"credit_source": "Xinhua"}),
+    ("（记者 王五）", {"reporter": "王五"}),
+])
+def test_credit_lines_become_metadata(line, meta):
+    doc, stats = clean(f"Headline\n\nThe body.\n\n{line}")
+    assert doc.text == "The body."
+    assert doc.meta == meta
+
+
 def test_chinese_credits_and_promo():
     doc, stats = clean("原标题：绿色金融\n来源：上观新闻\n会议指出，要坚定不移推进绿色发展。\n"
                        "海量资讯、精准解读，尽在新浪财经APP\n责任编辑：李墨轩 ", title="绿色金融")
