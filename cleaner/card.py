@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from cleaner import schema
+from cleaner.charts import charts_markdown
 from cleaner.croissant import citation
 
 if TYPE_CHECKING:
+    from cleaner.charts import Chart
     from cleaner.config import Config
     from cleaner.package import SplitFiles
     from cleaner.pipeline import StepStats
@@ -57,6 +59,8 @@ class CardData:
     inputs: dict[str, str] = field(default_factory=dict)
     # Why the previous version could not be compared (a damaged folder), if it could not.
     compare_error: str | None = None
+    # Charts already written into the version's images/ (charts.write_charts), shown in order.
+    charts: list[Chart] = field(default_factory=list)
 
 
 def size_category(rows: int) -> str:
@@ -232,6 +236,7 @@ def render_card(data: CardData) -> str:
         "### audit/removed.parquet",
         schema.markdown_table("removed"),
         "## Statistics",
+        charts_markdown(data.charts),
         "Documents per language and split:",
         _language_table(data.languages),
         "Removed documents by reason:",
