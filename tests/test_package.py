@@ -342,3 +342,18 @@ def test_a_damaged_previous_version_does_not_block_the_next(tmp_path):
     assert result.previous == "1.0.0" and result.changelog is None
     assert "could not be compared" in (new / "README.md").read_text()
     assert validate_version(new) == [] and validate_version(old) != []
+
+
+def test_card_header_parses_as_the_hub_and_datasets_read_it(built):
+    from datasets.info import DatasetInfosDict
+    from datasets.utils.metadata import MetadataConfigs
+    from huggingface_hub import DatasetCard
+
+    data = DatasetCard.load(built / "README.md").data
+    assert data.pretty_name == "Test news" and data.license == "other"
+    assert data.language == ["en", "zh"] and data.size_categories == ["n<1K"]
+    configs = MetadataConfigs.from_dataset_card_data(data)
+    assert list(configs) == ["documents", "pairs"] and configs["documents"]["default"]
+    infos = DatasetInfosDict.from_dataset_card_data(data)
+    assert sum(s.num_examples for s in infos["documents"].splits.values()) == 5
+    assert infos["documents"].features["published"].dtype == "date32"
