@@ -42,6 +42,14 @@ def _add_workers(parser: argparse.ArgumentParser) -> None:
         "--workers", type=int, default=None, metavar="N",
         help="worker processes for the per-document steps (default: the machine's cores). "
              "The output does not depend on N. Example: --workers 4")
+    parser.add_argument(
+        "--engine", choices=["local", "ray"], default="local",
+        help="where the per-document steps run: local processes (default) or a Ray cluster "
+             "(needs `pip install ray`); the output is the same. Example: --engine ray")
+    parser.add_argument(
+        "--ray-address", default=None, metavar="auto|HOST:PORT",
+        help="the Ray cluster to use with --engine ray (default: start Ray on this machine). "
+             "Example: --ray-address auto")
 
 
 def _add_verbosity(parser: argparse.ArgumentParser) -> None:
@@ -172,6 +180,15 @@ def _check_workers(workers: int | None) -> None:
         raise UsageError(f"--workers must be at least 1, not {workers}")
 
 
+def _engine(args: argparse.Namespace, workers: int | None):
+    from cleaner.engines import EngineError, make_engine
+
+    try:
+        return make_engine(args.engine, workers, args.ray_address)
+    except EngineError as error:
+        raise UsageError(str(error)) from None
+
+
 def _check_version_folder(path: Path) -> None:
     if not path.exists():
         raise UsageError(f"{path} does not exist")
@@ -192,7 +209,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.version is not None:
         config.dataset.version = check_version(args.version)
     result = build(config, inputs=args.inputs or None, output=args.output, workers=args.workers,
-                   progress=make_progress(quiet=args.quiet))
+                   progress=make_progress(quiet=args.quiet), engine=_engine(args, args.workers))
     if not args.quiet:
         print("\n" + build_summary(result, verbose=args.verbose), file=sys.stderr)
     return EXIT_OK
@@ -206,7 +223,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     config = _load_config(args.config)
     out = sys.stdout
     progress = make_progress(quiet=args.quiet)
-    for record in clean_paths(args.inputs, config, workers=args.workers or 1, progress=progress):
+    engine = _engine(args, args.workers or 1)
+    for record in clean_paths(args.inputs, config, workers=args.workers or 1, progress=progress,
+                              engine=engine):
         out.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
     out.flush()
     return EXIT_OK
