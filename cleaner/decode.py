@@ -33,6 +33,7 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -938,10 +939,20 @@ def _ftfy_names(explanation: list[tuple[str, str]]) -> set[str]:
     return names
 
 
+def _segments(text: str, size: int = 100_000) -> Iterator[str]:
+    """Lines of ``text`` (with their ends), very long lines cut into ``size`` pieces.
+
+    ftfy's cost grows with the length of what it is given at once; markup is often one line.
+    """
+    for line in text.splitlines(keepends=True):
+        for start in range(0, len(line), size):
+            yield line[start:start + size]
+
+
 def _ftfy_lines(text: str) -> tuple[str, set[str]]:
     """ftfy line by line (bounded cost on long texts), with the names of the fixes applied."""
     out, names = [], set()
-    for line in text.splitlines(keepends=True):
+    for line in _segments(text):
         if line.isascii() and not CONTROL_RE.search(line) and "\r" not in line:
             out.append(line)  # nothing ftfy could change: save the time
             continue

@@ -272,7 +272,17 @@ def _as_text(value: Any) -> str | None:
 
 
 def _posix(path: Path) -> str:
-    return path.as_posix()
+    return clean_name(path.as_posix())
+
+
+def clean_name(name: str) -> str:
+    """A file name safe to use as a source: undecodable bytes (from a non-UTF-8 file system)
+    become U+FFFD instead of lone surrogates that cannot be written anywhere.
+
+    >>> clean_name("caf\\udce9.txt")
+    'caf\ufffd.txt'
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 # --- the reader -----------------------------------------------------------------------------
@@ -327,7 +337,7 @@ class Reader:
             yield self._removal(prefix.rstrip("/") or _posix(folder), "unreadable", str(error))
             return
         for entry in entries:
-            source = prefix + entry.name
+            source = prefix + clean_name(entry.name)
             if self.config.skip_hidden and entry.name.startswith("."):
                 self.skipped.append(source)
                 continue
@@ -363,6 +373,10 @@ class Reader:
     # One file -----------------------------------------------------------------------------
 
     def _read_file(self, path: Path, source: str) -> Iterator[Document | Removal]:
+        if source in self.file_digests:
+            # Two inputs hold files of the same relative name: keep both, the second one
+            # named by its full path so that ids stay unique.
+            source = _posix(path)
         try:
             info = path.stat()
         except OSError as error:
@@ -372,14 +386,15 @@ class Reader:
             yield self._removal(source, "unreadable", "not a regular file")
             return
         try:
-            digest, head = _digest_and_head(path)
+            facts = _file_facts(path)
         except OSError as error:
             yield self._removal(source, "unreadable", str(error))
             return
-        self.file_digests[source] = digest
+        self.file_digests[source] = facts.digest
+        head = facts.head
         try:
             if _is_warc(path, head):
-                yield from self._read_warc(path, source)
+                yield from self._read_warc(path, source, facts.gzip_complete)
             elif head.startswith(GZIP_MAGIC):
                 yield from self._read_gzip(path, source, info.st_size)
             elif _looks_like_json(path.name, head):
@@ -500,10 +515,14 @@ class Reader:
 
     # WARC ---------------------------------------------------------------------------------
 
-    def _read_warc(self, path: Path, source: str) -> Iterator[Document | Removal]:
-        """One document per response/resource record, with URL, date and HTTP charset."""
+    def _read_warc(self, path: Path, source: str,
+                   complete: bool = True) -> Iterator[Document | Removal]:
+        """One document per response/resource record, with URL, date and HTTP charset.
+
+        A damaged or truncated WARC keeps the records read before the damage; the rest is
+        recorded as one ``corrupt_archive`` removal.
+        """
         from warcio.archiveiterator import ArchiveIterator
-        from warcio.exceptions import ArchiveLoadFailed
 
         number = 0
         try:
@@ -513,10 +532,14 @@ class Reader:
                     if record.rec_type not in self.config.warc_record_types:
                         continue
                     yield self._warc_record(record, source, number)
-        except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as error:
-            yield self._removal(f"{source}#{number + 1}" if number else source,
-                                "corrupt_archive", f"WARC after {number} records: "
+        except Exception as error:  # noqa: BLE001 - warcio fails in many ways on bad input
+            yield self._removal(f"{source}#after-{number}", "corrupt_archive",
+                                f"WARC unreadable after {number} records: "
                                 f"{type(error).__name__}: {error}"[:300])
+            return
+        if not complete:
+            yield self._removal(f"{source}#after-{number}", "corrupt_archive",
+                                f"truncated gzip: records after the first {number} are lost")
 
     def _warc_record(self, record: Any, source: str, number: int) -> Document | Removal:
         headers = record.rec_headers
@@ -566,16 +589,65 @@ class Reader:
         return self._removal(source, "too_large", detail)
 
 
-def _digest_and_head(path: Path) -> tuple[str, bytes]:
-    """sha256 of a file (streamed) and its first bytes, for sniffing."""
+@dataclass
+class _FileFacts:
+    """What one streaming pass over a file tells: its sha256, first bytes, gzip integrity."""
+
+    digest: str
+    head: bytes
+    # For gzip data: whether every member ends properly (a truncated download does not).
+    gzip_complete: bool = True
+
+
+def _file_facts(path: Path) -> _FileFacts:
+    """Hash a file, keep its first bytes for sniffing and, for gzip, check it is complete.
+
+    Checking costs one decompression without keeping the output; it is what reveals a
+    truncated ``.warc.gz``, whose last records warcio would otherwise drop without a word.
+    """
     digest = hashlib.sha256()
     head = b""
+    check: _GzipCheck | None = None
     with path.open("rb") as stream:
         while chunk := stream.read(CHUNK):
             if not head:
                 head = chunk[:64]
+                check = _GzipCheck() if head.startswith(GZIP_MAGIC) else None
             digest.update(chunk)
-    return digest.hexdigest(), head
+            if check is not None:
+                check.feed(chunk)
+    return _FileFacts(digest.hexdigest(), head, check is None or check.complete)
+
+
+class _GzipCheck:
+    """Decompress-and-discard gzip data (several members in a row) to see that it is whole."""
+
+    def __init__(self) -> None:
+        self._member = zlib.decompressobj(wbits=47)
+        self._inside = False  # some bytes of the current member were seen
+        self.broken = False
+
+    def feed(self, data: bytes) -> None:
+        while data and not self.broken:
+            if not self._inside and not data.strip(b"\x00"):
+                return  # zero padding between or after members
+            self._inside = True
+            try:
+                self._member.decompress(data, 1)  # keep at most one byte of output
+                while self._member.unconsumed_tail and not self._member.eof:
+                    self._member.decompress(self._member.unconsumed_tail, CHUNK)
+            except zlib.error:
+                self.broken = True
+                return
+            if not self._member.eof:
+                return
+            data = self._member.unused_data
+            self._member = zlib.decompressobj(wbits=47)
+            self._inside = False
+
+    @property
+    def complete(self) -> bool:
+        return not self.broken and not self._inside
 
 
 def _read_bounded(stream: Any, limit: int) -> bytes:

@@ -149,3 +149,99 @@ def test_repair_text_leaves_good_text_alone(text):
 def test_html_entities_in_markup_are_left_to_the_parser():
     doc = run(b"<p>Use &lt;p&gt; for paragraphs &amp; more</p>", "html")
     assert "&lt;p&gt;" in doc.html
+
+
+@pytest.mark.parametrize(("real", "declared"), [
+    ("gbk", "iso-8859-1"), ("gb18030", "windows-1252"), ("big5", "gbk"), ("gbk", "big5"),
+])
+def test_lying_legacy_declaration_gives_way_to_a_far_better_reading(real, declared):
+    text = NEWS_TW if real == "big5" else NEWS_ZH
+    page = f'<html><head><meta charset="{declared}"></head><body><p>{text}</p></body></html>'
+    result = run(page.encode(real), "html")
+    assert text in result.html
+    assert any(r.startswith("declared_charset_wrong") for r in result.repairs)
+
+
+def test_a_true_legacy_declaration_is_kept():
+    page = f'<meta charset="windows-1251"><p>{NEWS_RU}</p>'
+    result = run(page.encode("cp1251"), "html")
+    assert NEWS_RU in result.html and result.meta["charset"] == "cp1251"
+    assert not result.repairs
+
+
+def test_utf8_with_one_cut_character_stays_utf8():
+    data = (NEWS_ZH * 3).encode("utf-8")[:-1]  # the last character cut in half
+    result = run(data)
+    assert result.text.startswith(NEWS_ZH) and "replaced_invalid_bytes" in result.repairs
+
+
+def test_invalid_utf8_and_nul_bytes_never_crash():
+    for data in (b"\xff\xfe\xfd" * 50, b"\xc3" * 100, b"abc\x00" * 10, b"\x00" * 100,
+                 b"text \x00 with one NUL" + b" more words" * 200):
+        result = run(data)
+        assert isinstance(result, (Document, Drop))
+
+
+def test_a_stray_nul_in_a_long_page_is_removed_not_fatal():
+    data = ("A long page of words. " * 100).encode() + b"\x00" + b" The end."
+    result = run(data)
+    assert isinstance(result, Document) and "\x00" not in result.text
+
+
+def test_very_long_single_line_is_repaired():
+    text = ("CafÃ© " * 50_000).strip()
+    result = run(text.encode("utf-8"))
+    assert result.text.startswith("Café Café") and "fix_encoding" in result.repairs
+
+
+def test_front_matter_too_large_is_recorded():
+    block = "title: x\n" + "k: " + "v" * 200 + "\n"
+    doc = run(f"---\n{block}---\nBody.\n".encode(), max_front_matter_bytes=100)
+    assert doc.text.strip() == "Body." and "larger" in doc.meta["front_matter_error"]
+
+
+def test_front_matter_metadata_types():
+    page = ("---\ntitle: T\ndate: 2021-09-13 08:46:47\nurl: https://a.example/p\n"
+            "source: 上观新闻\ntags: a, b\nauthors: [Ann, Bob]\ndescription: Short.\n"
+            "comments: false\n---\nBody.\n")
+    doc = run(page.encode())
+    assert doc.published == dt.date(2021, 9, 13) and doc.url == "https://a.example/p"
+    assert doc.meta["tags"] == ["a", "b"] and doc.author == "Ann, Bob"
+    assert doc.meta["credit_source"] == "上观新闻" and doc.meta["description"] == "Short."
+    assert all(isinstance(v, (str, list)) for v in doc.meta.values())
+
+
+def test_repairs_of_c1_controls_and_mojibake_inside_html_markup():
+    page = "<p>Caf\u00c3\u00a9 \u00e2\u0080\u0094 ok</p>".encode()
+    doc = run(page, "html")
+    assert "Café — ok" in doc.html
+
+
+def test_decoded_text_is_independent_of_the_worker():
+    data = NEWS_RU.encode("koi8_r")
+    first, second = run(data), run(data)
+    assert first.text == second.text == NEWS_RU
+
+
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    pass
+else:
+    @settings(max_examples=150, deadline=None)
+    @given(st.binary(max_size=400), st.sampled_from(["", "html", "text"]),
+           st.sampled_from([None, "utf-8", "gbk", "bogus", "utf-16"]))
+    def test_any_bytes_give_a_document_or_a_drop(data, content_type, charset):
+        result = run(data, content_type, charset)
+        assert isinstance(result, (Document, Drop))
+        if isinstance(result, Document):
+            assert result.data == b""
+            assert (result.html is not None) == (result.content_type == "html")
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.text(max_size=300))
+    def test_repair_text_is_stable(text):
+        once, _ = repair_text(text)
+        assert isinstance(once, str)
+        assert "\x00" not in once

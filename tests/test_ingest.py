@@ -201,3 +201,89 @@ def test_truncated_warc_keeps_earlier_records(tmp_path):
 ])
 def test_parse_date(value, expected):
     assert parse_date(value) == expected
+
+
+def test_same_relative_name_in_two_inputs_keeps_both_with_unique_sources(tmp_path):
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "page.txt").write_text(folder)
+    items = read_all([tmp_path / "one", tmp_path / "two"])
+    sources = [item.source for item in items]
+    assert len(set(sources)) == 2 and sources[0] == "page.txt"
+    assert len({item.id for item in items}) == 2
+
+
+def test_input_order_does_not_change_the_output(tmp_path):
+    for name in ("b.txt", "a.txt"):
+        (tmp_path / name).write_text(name)
+    forward = read_all([tmp_path / "a.txt", tmp_path / "b.txt"])
+    backward = read_all([tmp_path / "b.txt", tmp_path / "a.txt"])
+    assert [i.source for i in forward] == [i.source for i in backward]
+
+
+def test_hidden_files_are_skipped_and_extensions_filter(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("x")
+    (tmp_path / "a.html").write_text("<p>a</p>")
+    (tmp_path / "b.css").write_text("p{}")
+    reader = Reader(IngestConfig(extensions=[".html"]))
+    assert [i.source for i in reader.read([tmp_path])] == ["a.html"]
+    assert sorted(reader.skipped) == [".git", "b.css"]
+
+
+def test_file_with_undecodable_name_gets_a_safe_source(tmp_path):
+    name = os.fsdecode(b"caf\xe9.txt")
+    try:
+        (tmp_path / name).write_text("x")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("file system does not allow non-UTF-8 names")
+    (item,) = read_all([tmp_path])
+    assert item.source == "caf\ufffd.txt" and item.id
+
+
+def test_unreadable_special_file_is_recorded(tmp_path):
+    os.mkfifo(tmp_path / "pipe")
+    (item,) = read_all([tmp_path])
+    assert isinstance(item, Removal) and item.reason == "unreadable"
+
+
+def test_broken_symlink_is_recorded(tmp_path):
+    os.symlink(tmp_path / "gone.txt", tmp_path / "dangling.txt")
+    (item,) = read_all([tmp_path])
+    assert item.reason == "unreadable"
+
+
+def test_json_file_named_json_holding_jsonl(tmp_path):
+    (tmp_path / "x.json").write_text('{"text": "a"}\n{"text": "b"}\n')
+    items = read_all([tmp_path])
+    assert [i.source for i in items] == ["x.json#1", "x.json#2"]
+
+
+def test_content_sniffing_gzip_without_gz_name_and_warc_without_warc_name(tmp_path):
+    (tmp_path / "page.html").write_bytes(gzip.compress(b"<p>zipped</p>"))
+    (tmp_path / "crawl.bin").write_bytes(_warc_bytes())
+    items = by_source(read_all([tmp_path]))
+    assert items["page.html"].data == b"<p>zipped</p>"
+    assert any(s.startswith("crawl.bin#urn:uuid:") for s in items)
+
+
+def test_every_record_of_a_container_is_accounted_for(tmp_path):
+    lines = [json.dumps({"text": f"t{n}"}) if n % 3 else "{broken" for n in range(1, 31)]
+    (tmp_path / "r.jsonl").write_text("\n".join(lines))
+    items = read_all([tmp_path])
+    assert len(items) == 30
+    assert sum(isinstance(i, Removal) for i in items) == 10
+
+
+def test_truncated_warc_gz_records_the_loss(tmp_path):
+    data = _warc_bytes()
+    (tmp_path / "cut.warc.gz").write_bytes(data[: len(data) * 2 // 3])
+    items = read_all([tmp_path])
+    assert isinstance(items[0], Document)
+    assert items[-1].reason == "corrupt_archive" and "truncated" in items[-1].detail
+
+
+def test_garbage_after_warc_magic_does_not_crash(tmp_path):
+    (tmp_path / "bad.warc").write_bytes(b"WARC/1.0\r\nnonsense\r\n\r\n\x00\x01garbage")
+    items = read_all([tmp_path])
+    assert all(isinstance(i, (Document, Removal)) for i in items)
