@@ -144,6 +144,11 @@ def _load_manifest(folder: Path) -> tuple[dict[str, Any] | None, list[Violation]
     for key in ("name", "version", "tool", "config", "inputs", "counts", "files"):
         if key not in manifest:
             out.append(Violation("manifest.json", f"missing key '{key}'", "manifest"))
+    inputs = manifest.get("inputs", {})
+    if not isinstance(inputs, dict) or not all(
+            isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) for v in inputs.values()):
+        out.append(Violation("manifest.json", "'inputs' must map each input file to its sha256",
+                             "manifest"))
     if not isinstance(manifest.get("files"), dict):
         return None, out + [Violation("manifest.json", "'files' is not an object", "manifest")]
     version = manifest.get("version")
@@ -519,6 +524,20 @@ def check_croissant(folder: Path, manifest: dict[str, Any] | None, parquet_files
         elif objects[relative].get("sha256") != _sha256(folder / relative):
             out.append(Violation("croissant.json", f"sha256 of {relative} differs from the file",
                                  "croissant"))
+    record_sets = {r.get("name"): r for r in meta.get("recordSet", []) if isinstance(r, dict)}
+    present = {"documents": any(f.startswith("data/documents/") for f in parquet_files),
+               "pairs": any(f.startswith("data/pairs/") for f in parquet_files), "removed": True}
+    for name, expected in present.items():
+        record_set = record_sets.get(name)
+        if record_set is None:
+            if expected:
+                out.append(Violation("croissant.json", f"no record set '{name}'", "croissant"))
+            continue
+        names = [f.get("name") for f in record_set.get("field", []) if isinstance(f, dict)]
+        wanted = schema.load_schema(name).names + ([] if name == "removed" else ["split"])
+        if names != wanted:
+            out.append(Violation("croissant.json", f"fields of record set '{name}' differ from "
+                                 f"schemas/{name}.json", "croissant"))
     for relative in sorted(objects.keys() - set(parquet_files)):
         out.append(Violation("croissant.json", f"names a file that does not exist: {relative}",
                              "croissant"))

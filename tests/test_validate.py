@@ -230,3 +230,15 @@ def test_cli_exit_codes(version, tmp_path, capsys):
     assert main(["validate", str(version)]) == EXIT_INVALID
     out = capsys.readouterr().out
     assert "README.md" in out
+
+
+def test_croissant_out_of_date_fails(version):
+    meta = json.loads((version / "croissant.json").read_text())
+    meta["recordSet"][0]["field"] = meta["recordSet"][0]["field"][1:]
+    meta["version"] = "0.9.0"
+    (version / "croissant.json").write_text(json.dumps(meta))
+    refresh_manifest(version)
+    found = messages(version)
+    assert "croissant.json: fields of record set 'documents' differ from schemas/documents.json" \
+        in found
+    assert any("croissant.json: version '0.9.0'" in m for m in found)
