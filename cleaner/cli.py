@@ -302,7 +302,7 @@ def _debug() -> bool:
 
 
 # Errors whose message is written for the user: they are shown as they are.
-USER_ERRORS = ("ConfigError", "BuildError", "PublishError", "UsageError")
+USER_ERRORS = ("ConfigError", "BuildError", "PublishError", "UsageError", "InspectError")
 
 
 def is_user_error(error: BaseException) -> bool:
