@@ -21,6 +21,7 @@ article body only, as the extraction of an HTML page does.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -135,6 +136,18 @@ def load_rules(names: list[str], extra_files: list[str] = ()) -> list[Rule]:
     for path in paths:
         rules.extend(parse_rules(path.read_text(encoding="utf-8"), path.name))
     return rules
+
+
+@functools.lru_cache(maxsize=1)
+def credit_rules() -> tuple[Rule, ...]:
+    """The credit rules of every shipped rule file (for finding credits outside the text)."""
+    names = sorted(path.stem for path in RULES_DIR.glob("*.txt"))
+    return tuple(rule for rule in load_rules(names) if rule.kind.endswith("credit"))
+
+
+def is_credit_line(line: str, rules: tuple[Rule, ...] | list[Rule]) -> bool:
+    """Whether ``rules`` take ``line`` as a credit (all of it, or a credit glued to its end)."""
+    return bool(clean_line(line, list(rules)).credits)
 
 
 # --- Line-level cleaning -----------------------------------------------------------------------

@@ -196,6 +196,20 @@ def restore_split_body(markup: str, text: str, min_kept: int = 2) -> tuple[str, 
     return "\n".join(out), restored
 
 
+def dropped_credit_lines(plain: str, text: str) -> list[str]:
+    """Lines of ``plain`` missing from ``text`` that the shipped credit rules recognise.
+
+    >>> dropped_credit_lines("Body.\\n责任编辑：李墨轩\\nShare", "Body.")
+    ['责任编辑：李墨轩']
+    """
+    from cleaner.boilerplate import credit_rules, is_credit_line  # boilerplate owns the rules
+
+    flat = _squash(text)
+    rules = credit_rules()
+    return [line for line in plain.split("\n")
+            if line.strip() and _squash(line) not in flat and is_credit_line(line, rules)]
+
+
 def _token_count(text: str) -> int:
     """Words for space-separated scripts, characters for Chinese/Japanese (roughly)."""
     return len(re.findall(r"[^\W\d_]+|\d+", text)) + len(re.findall(r"[\u3040-\u9fff]", text))
@@ -278,8 +292,12 @@ class ExtractStep(DocumentStep):
         if coverage < self.config.min_coverage:
             # A fragment is the article already; its chrome is left to the boilerplate rules.
             stats.counters["paragraph_fallback"] += 1
-            text = plain
-        return text, result
+            return plain, result
+        # Credits trafilatura dropped ("责任编辑：…" in a footer <p>) go on to the boilerplate
+        # step, which turns them into metadata: a credit is never lost.
+        credits = dropped_credit_lines(plain, text)
+        stats.counters["credit_lines_kept"] += len(credits)
+        return "\n".join([text, *credits]) if credits else text, result
 
     def process(self, doc: Document, stats: StepStats) -> Document | Drop:
         if doc.html is None:

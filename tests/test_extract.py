@@ -157,3 +157,16 @@ def test_any_markup_gives_text_without_script_or_style(parts):
     doc = run(Document(source="f.html", html="".join(parts)))
     assert doc.html is None
     assert "x=1" not in doc.text and "a{}" not in doc.text
+
+
+def test_fragment_credit_dropped_by_trafilatura_is_kept_for_the_boilerplate_step():
+    body = ("<p>The city council met on Tuesday to discuss the new budget for the coming year "
+            "and approved it.</p><p>Members argued for hours about the cost of the new bridge "
+            "over the river before voting.</p><p>The mayor said the decision was a good one for "
+            "the people of the city and its future.</p>")
+    stats = StepStats("extract")
+    doc = ExtractStep(ExtractConfig()).process(
+        Document(source="f.txt", html=f"<div>{body}<footer><p>责任编辑：李墨轩</p></footer></div>"),
+        stats)
+    assert doc.text.endswith("责任编辑：李墨轩")
+    assert stats.counters["credit_lines_kept"] == 1
