@@ -1,14 +1,22 @@
-"""Main-text extraction: HTML in, article text and metadata out.
+"""Main-text extraction: HTML in, article text and page metadata out.
 
-trafilatura is the base extractor. It was built for whole pages, so on the tiny fragments that
-blog exports carry (``<div><p>…</p>…</div>``) it may keep too little. The step therefore also
-reads the *paragraph text* of the markup itself (every block element's text, with script,
-style and other non-content elements dropped) and falls back to it when trafilatura keeps
-clearly less than the page has. Chrome that the fallback lets through (QR promos, editor
-credits) is removed by the boilerplate rules, which run next.
+trafilatura is the base extractor, in precision mode without reader comments (measured best
+on the extraction benchmark, see ``benchmarks/bench_extraction.py``). Around it:
 
-After extraction the text goes through :func:`cleaner.decode.repair_text` (entities, mojibake),
-so a page that escaped its entities twice (``&amp;#123;``) still reads cleanly.
+* **Split bodies** (whole pages). Many sites cut an article into several copies of one
+  container with ads in between; trafilatura keeps the first copy only.
+  :func:`restore_split_body` adds back paragraphs from the other copies.
+* **Fragments** (blog exports: ``<div><p>…</p>…</div>``, no ``<html>``/``<body>``).
+  trafilatura was built for whole pages and may drop short fragments, so when it keeps less
+  than ``min_coverage`` of the fragment's words, a recall pass and then the fragment's own
+  :func:`paragraph_text` take over. Chrome the fallback lets through (QR promos, editor
+  credits) is removed by the boilerplate rules that run next, and credit lines trafilatura
+  dropped are handed on to them, so a credit is never lost.
+* **Metadata**: title, date, author, site name and canonical URL from the page, only where
+  the document does not already have them (front matter wins).
+
+Script, style and other non-content elements never reach the text. The text then goes
+through :func:`cleaner.decode.repair_text` (entities, also escaped twice, and mojibake).
 """
 
 from __future__ import annotations
