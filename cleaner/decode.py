@@ -5,16 +5,21 @@
 1. **Binary?** Known file signatures (PNG, PDF, ZIP...) and NUL/control bytes are rejected
    (``Drop("binary")``), whatever the file is called.
 2. **Which encoding?** In this order of evidence: byte-order mark, HTTP/WARC header
-   (``doc.charset_hint``), ``<meta charset>`` / ``http-equiv``, XML declaration, then statistical
-   detection (charset-normalizer). A declared charset is only trusted if the bytes decode
-   cleanly with it (pages lie: "UTF-8" that is GBK), and valid UTF-8 wins over a declared
-   legacy charset. Labels are read the way browsers read them (GB2312 and GBK as GB18030,
-   Shift_JIS as cp932, latin-1 as cp1252...).
+   (``doc.charset_hint``), ``<meta charset>`` / ``http-equiv``, XML declaration, then
+   detection for undeclared bytes. A declared charset is only trusted if the bytes decode
+   cleanly with it (pages lie: "UTF-8" that is GBK), valid UTF-8 wins over a declared legacy
+   charset, and a legacy one gives way to a decoding that reads far better. Detection tries
+   the common web encodings and charset-normalizer's guess, and keeps the decoding that reads
+   most like real text (:func:`plausibility`: common characters of one script; a letter
+   model from langdetect's profiles breaks ties). Labels are read the way browsers read
+   them (GB2312 and GBK as GB18030, Big5 as Big5-HKSCS, Shift_JIS as cp932, latin-1 as
+   cp1252...).
 3. **Front matter** (YAML ``---`` or TOML ``+++``, after optional blank lines) is parsed safely
    into ``title``, ``published``, ``author``, ``url`` and ``meta`` (categories, tags...).
 4. **HTML or text?** Decided from the content; the file name is only a hint.
-5. **Repairs** with ftfy (mojibake, C1 controls, NFC...), plus HTML entities in plain text
+5. **Repairs** of plain text with ftfy (mojibake, C1 controls, NFC...), plus HTML entities
    (also escaped twice, ``&amp;#123;``). Every repair applied is named in ``doc.repairs``.
+   Markup is left as decoded; its text is repaired after extraction.
 
 :func:`repair_text` is the pure repair function; the extraction stage calls it on the text it
 takes out of HTML (inside markup, entities are left to the HTML parser: unescaping ``&lt;p&gt;``
@@ -1029,7 +1034,8 @@ class DecodeStep(DocumentStep):
             decoded = decode_bytes(doc.data, doc.charset_hint)
             text = decoded.text
             doc.repairs.extend(decoded.repairs)
-            doc.meta["charset"] = decoded.codec
+            if decoded.codec != "utf-8" or decoded.evidence == "bom":
+                doc.meta["charset"] = decoded.codec  # worth keeping when it was not plain UTF-8
             stats.counters[f"charset:{decoded.codec}"] += 1
             stats.counters[f"charset_from:{decoded.evidence}"] += 1
         elif doc.html is not None or doc.text:
@@ -1060,12 +1066,14 @@ class DecodeStep(DocumentStep):
             stats.sample("front_matter_error", f"{doc.source}: {front.error}")
 
         is_html = looks_like_html(text, doc.content_type)
-        text, repairs = repair_text(text, unescape=not is_html,
-                                    uncurl_quotes=self.config.uncurl_quotes,
-                                    fix_width=self.config.fix_character_width)
-        doc.repairs.extend(repairs)
-        for name in repairs:
-            stats.counters[f"repair:{name}"] += 1
+        if not is_html:
+            # Markup is left as decoded: the extraction stage repairs the text it takes out
+            # of it with repair_text (entities belong to the HTML parser).
+            text, repairs = repair_text(text, uncurl_quotes=self.config.uncurl_quotes,
+                                        fix_width=self.config.fix_character_width)
+            doc.repairs.extend(repairs)
+            for name in repairs:
+                stats.counters[f"repair:{name}"] += 1
         for attribute in ("title", "author"):
             value = getattr(doc, attribute)
             if value:

@@ -493,6 +493,8 @@ class Reader:
         config = self.config
         html = _first_field(record, config.json_html_fields)
         text = _first_field(record, config.json_text_fields)
+        if isinstance(text, list) and all(isinstance(part, str) for part in text):
+            text = "\n\n".join(text)  # a list of paragraphs
         if isinstance(html, str) and html.strip():
             body, content_type = html, "html"
         elif isinstance(text, str):
@@ -568,7 +570,11 @@ class Reader:
         doc = self._document(record_source, data, content_type or content_type_from_name(url or ""),
                              charset=charset_from_content_type(header))
         doc.url = url
+        # The capture date: the best date the container knows. It is also kept apart, so a
+        # later stage that finds the page's own date can tell the two apart.
         doc.published = parse_date(headers.get_header("WARC-Date"))
+        if doc.published:
+            doc.meta["crawled"] = doc.published.isoformat()
         return doc
 
     # Results ------------------------------------------------------------------------------

@@ -211,10 +211,11 @@ def test_front_matter_metadata_types():
     assert all(isinstance(v, (str, list)) for v in doc.meta.values())
 
 
-def test_repairs_of_c1_controls_and_mojibake_inside_html_markup():
-    page = "<p>Caf\u00c3\u00a9 \u00e2\u0080\u0094 ok</p>".encode()
-    doc = run(page, "html")
-    assert "Café — ok" in doc.html
+def test_markup_is_left_as_decoded_and_its_text_is_repaired_after_extraction():
+    page = "<p>Caf\u00c3\u00a9 \u00e2\u0080\u0094 ok</p>"
+    doc = run(page.encode(), "html")
+    assert doc.html == page and doc.repairs == []
+    assert repair_text("Caf\u00c3\u00a9 \u00e2\u0080\u0094 ok")[0] == "Café — ok"
 
 
 def test_decoded_text_is_independent_of_the_worker():

@@ -116,6 +116,12 @@ def test_json_field_names_are_configurable(tmp_path):
     assert item.data == b"x" and item.url == "https://e.x/"
 
 
+def test_json_text_given_as_a_list_of_paragraphs(tmp_path):
+    (tmp_path / "a.jsonl").write_text(json.dumps({"text": ["One.", "Two."]}) + "\n")
+    (item,) = read_all([tmp_path])
+    assert item.data == b"One.\n\nTwo."
+
+
 def test_json_array_file_and_gzipped_jsonl(tmp_path):
     (tmp_path / "arr.json").write_text(json.dumps([{"text": "a"}, {"text": "b"}]))
     (tmp_path / "lines.jsonl.gz").write_bytes(gzip.compress(b'{"text": "c"}\n{"text": "d"}\n'))
@@ -174,6 +180,7 @@ def test_warc_response_records_with_url_date_and_http_charset(tmp_path):
     assert doc.source.startswith("crawl.warc.gz#urn:uuid:")
     assert doc.url == "https://a.example/ok" and doc.charset_hint == "gbk"
     assert doc.published == dt.date(2022, 7, 28) and doc.content_type == "html"
+    assert doc.meta["crawled"] == "2022-07-28"
     assert doc.data == "<p>上海</p>".encode("gbk")
     reasons = sorted(i.reason for i in items if isinstance(i, Removal))
     assert reasons == ["http_status", "unsupported_type"]
