@@ -119,6 +119,22 @@ def clean_path(extract: ExtractConfig | None = None) -> Callable[[str, str], str
     return run
 
 
+def clean_text_audit(pages: list[tuple[str, str, str, str]]) -> None:
+    """Run the line rules on the *true* article bodies: every line they remove there is a
+    false positive (an article line lost), so this should print (almost) nothing."""
+    step = BoilerplateStep(BoilerplateConfig())
+    stats = StepStats("boilerplate")
+    lines = 0
+    for _, _, _, true in pages:
+        lines += sum(1 for line in true.splitlines() if line.strip())
+        # A title that cannot match keeps the headline logic out of the count.
+        step.process(Document(source="truth", text=true, title="\x00"), stats)
+    removed = {k: v for k, v in stats.counters.items() if k.startswith("rule:")}
+    print(f"\nrules on the true article bodies ({lines} lines): {sum(removed.values())} removed")
+    for key, count in sorted(removed.items()):
+        print(f"  {key} {count}: {stats.samples.get(key, [])}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worst", type=int, default=8, help="pages that lose most to list")
@@ -147,6 +163,7 @@ def main() -> None:
     results[name] = [match(true, texts.get(page_id, "")) for page_id, _, _, true in pages]
     report(name, started)
     ours = results[name]
+    clean_text_audit(pages)
     print(f"\npages that lose most (ours): tp, fp, fn — worst {args.worst}")
     worst = sorted(range(len(pages)), key=lambda i: ours[i][0])[:args.worst]
     for i in worst:

@@ -66,9 +66,11 @@ GLUED_STOP_QUOTED = re.compile(r"(?<=[a-z]{2}[.!?])([\"”’)])(?=[A-Z][a-z])")
 # A comma or semicolon glued to a capitalised word: "security,Provide".
 GLUED_COMMA = re.compile(r"(?<=[a-z]{2})([,;])(?=[A-Z][a-z])")
 # A stop glued to an untranslated lowercase particle and a capitalised word: "chain.wantContinue".
-GLUED_STOP_PARTICLE = re.compile(r"(?<=[a-z]{2})\.(?=[a-z]{2,}[A-Z][a-z]{2,})")
+# The particle has three letters or more, so a domain glued to a name ("libertas.smSan") stays.
+GLUED_STOP_PARTICLE = re.compile(r"(?<=[a-z]{2})\.(?=[a-z]{3,}[A-Z][a-z]{2,})"
+                                 r"(?!(?:com|org|net|gov|edu|info)[A-Z])")
 # At a sentence start, a lowercase word glued to a capitalised one: ". wantContinue".
-GLUED_PARTICLE = re.compile(r"(?<=[.!?] )([a-z]{2,})(?=[A-Z][a-z]{2,})")
+GLUED_PARTICLE = re.compile(r"(?<=[.!?] )([a-z]{3,})(?=[A-Z][a-z]{2,})")
 # Tokens that legitimately glue dots and letters: URLs, e-mail addresses, file names.
 URLISH = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\S+@\S+\.\S+", re.IGNORECASE)
 

@@ -48,6 +48,7 @@ def test_glued_sentences_are_split(glued, fixed):
     "Mr.Smith met Dr.Jones.",
     "See Amazon.Com and Node.js and iPhone and eBay users.",
     "版本3.5.1发布了。上海.中国",
+    "Its site is www.libertas.sm and Libertas.smSan Marino.",
 ])
 def test_legitimate_dots_stay(text):
     assert split_glued_sentences(text) == text
