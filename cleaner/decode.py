@@ -392,6 +392,8 @@ SCORE_SAMPLE_BYTES = 64 * 1024
 TIE_MARGIN = 0.3
 # A declared charset gives way only to a decoding that scores this much better.
 DECLARED_MARGIN = 0.5
+# Below this plausibility a legacy decoding is not text in any language (undecodable).
+UNREADABLE_SCORE = -0.5
 JAPANESE_CODECS = {"cp932", "euc_jp", "iso2022_jp", "shift_jis", "euc_jis_2004",
                    "shift_jis_2004"}
 KOREAN_CODECS = {"cp949", "euc_kr", "johab", "iso2022_kr"}
@@ -460,26 +462,24 @@ def _char_score(prev: str, char: str, nxt: str, common: frozenset[str]) -> float
     if category.startswith("L"):
         return _letter_score(prev, char, nxt)
     if category.startswith("S"):
-        return -0.5
+        return 0.0 if code >= 0x1F000 else -0.5  # emoji are common; ° ± ¨ mid-text are not
     if category == "Mn":
         return 0.0 if prev.isalpha() else -1.0
     return 0.0
 
 
 def _letter_score(prev: str, char: str, nxt: str) -> float:
-    """Alphabetic letters belong in words of their own script, lower case after lower case."""
+    """Letters belong in words of their own script, lower case after lower case."""
     script = _script(char)
     score = 0.0
     if script == "LATIN":
         ascii_neighbour = any(c.isascii() and c.isalpha() for c in (prev, nxt))
         foreign = any(c.isalpha() and not c.isascii() for c in (prev, nxt))
         score = 1.0 if ascii_neighbour else (-0.5 if foreign else 0.5)
-    elif script in ("CYRILLIC", "GREEK", "HEBREW", "ARABIC", "THAI", "ARMENIAN", "GEORGIAN"):
+    else:
         mixed = any(c.isalpha() and _script(c) != script for c in (prev, nxt))
         alone = not (prev.isalpha() or nxt.isalpha())
         score = -1.0 if mixed else (0.5 if alone else 1.0)
-    else:
-        score = -0.5  # letters of a script rarely met in legacy-encoded web pages
     if char.isupper():
         # Text is mostly lower case: KOI8-R read as cp1251 is all capitals, and capitals
         # inside a word ("оПЮБХРЕКЭЯ") are the case pattern of cp1251 read as KOI8-R.
@@ -644,6 +644,30 @@ def _charset_normalizer_guess(data: bytes) -> str | None:
 
     best = from_bytes(score_sample(data)).best()
     return codec_for_label(best.encoding) if best is not None else None
+
+
+def undecodable_reason(text: str, codec: str) -> str | None:
+    """Why decoded ``text`` is still not readable, or None.
+
+    Too many replacement characters, private-use or unassigned code points; or,
+    for a legacy or UTF-16 decoding (valid UTF-8 is strong evidence on its own), characters
+    that read like no text at all (:func:`plausibility`).
+
+    >>> undecodable_reason("\ufffd" * 20 + "abc", "utf-8")
+    '87% unreadable characters (utf-8)'
+    """
+    sample = text[:100_000]
+    if not sample:
+        return None
+    # (C1 controls do not count: they are mojibake that the repairs can still undo.)
+    bad = sum(1 for char in sample if char == "\ufffd" or _category(char) in ("Co", "Cn", "Cs"))
+    if bad >= 10 and bad > len(sample) * 0.1 or 0 < bad == len(sample.strip()):
+        return f"{bad / len(sample):.0%} unreadable characters ({codec})"
+    if codec != "utf-8" and sum(1 for char in sample[:20_000] if char > "\x7f") >= 20:
+        score = plausibility(sample[:20_000], codec)
+        if score < UNREADABLE_SCORE:
+            return f"decoded as {codec}, reads like no language (plausibility {score:.2f})"
+    return None
 
 
 # --- front matter ---------------------------------------------------------------------------
@@ -1032,7 +1056,7 @@ class DecodeStep(DocumentStep):
             if reason:
                 return Drop("binary", detail=reason)
             decoded = decode_bytes(doc.data, doc.charset_hint)
-            text = decoded.text
+            text, codec = decoded.text, decoded.codec
             doc.repairs.extend(decoded.repairs)
             if decoded.codec != "utf-8" or decoded.evidence == "bom":
                 doc.meta["charset"] = decoded.codec  # worth keeping when it was not plain UTF-8
@@ -1040,6 +1064,7 @@ class DecodeStep(DocumentStep):
             stats.counters[f"charset_from:{decoded.evidence}"] += 1
         elif doc.html is not None or doc.text:
             text = doc.html if doc.html is not None else doc.text
+            codec = "utf-8"  # already text
         else:
             return Drop("empty", detail="no bytes")
         doc.data = b""
@@ -1051,9 +1076,9 @@ class DecodeStep(DocumentStep):
         if "\x00" in text:
             text = text.replace("\x00", "")
             doc.repairs.append("removed_nul_bytes")
-        if "\ufffd" in text and text.count("\ufffd") > max(10, len(text) // 10):
-            return Drop("undecodable", detail=f"{text.count(chr(0xFFFD))} undecodable sequences "
-                        f"of {len(text)} characters as {doc.meta.get('charset')}")
+        problem = undecodable_reason(text, codec)
+        if problem:
+            return Drop("undecodable", detail=problem)
 
         front = split_front_matter(text, self.config.max_front_matter_bytes)
         text = front.body

@@ -246,3 +246,21 @@ else:
         once, _ = repair_text(text)
         assert isinstance(once, str)
         assert "\x00" not in once
+
+
+@pytest.mark.parametrize("data", [
+    b"\xff\xfe" + bytes(range(0x80, 0x100)) * 4,  # a UTF-16 BOM before bytes that are no text
+    "\ue000\ue001\ue002 private use only \ue003".encode() * 5,
+])
+def test_unreadable_after_decoding_is_undecodable(data):
+    result = run(data)
+    assert isinstance(result, Drop) and result.reason == "undecodable"
+
+
+@pytest.mark.parametrize("text", [
+    "मगर वह सब बाद में। जिंदगी चलती है विश्वास के सहारे।",
+    "東京都は本日、新しい計画を発表した。😀",
+])
+def test_utf16_text_of_any_script_is_kept(text):
+    result = run(text.encode("utf-16"))
+    assert isinstance(result, Document) and result.text == text
