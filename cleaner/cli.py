@@ -83,7 +83,7 @@ def make_parser() -> argparse.ArgumentParser:
                     "example: cleaner build crawl/ --name news --version 1.1.0 --output dist")
     build.add_argument("inputs", nargs="*", type=Path, metavar="INPUT",
                        help="a file or a folder (read recursively); default: [dataset] inputs "
-                            "of the config")
+                            "of the config. Example: crawl/ extra/page.html")
     build.add_argument("--config", type=Path, default=None, metavar="FILE",
                        help="the build configuration (default: ./dataset.toml when it exists, "
                             "else built-in defaults). Example: --config my.toml")
