@@ -56,11 +56,12 @@ from cleaner.pipeline import DocumentStep, StepStats
 SIGNATURES: list[tuple[bytes, str]] = [
     (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"),
     (b"GIF87a", "GIF image"), (b"GIF89a", "GIF image"), (b"%PDF-", "PDF document"),
-    (b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip data"), (b"BZh", "bzip2 data"),
+    (b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip data"),
     (b"\xfd7zXZ\x00", "xz data"), (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
     (b"Rar!\x1a\x07", "RAR archive"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "OLE document"),
     (b"\x7fELF", "ELF executable"), (b"wOFF", "WOFF font"), (b"wOF2", "WOFF2 font"),
-    (b"OggS", "Ogg media"), (b"ID3", "MP3 audio"), (b"fLaC", "FLAC audio"),
+    (b"OggS\x00", "Ogg media"), (b"ID3\x02", "MP3 audio"), (b"ID3\x03", "MP3 audio"),
+    (b"ID3\x04", "MP3 audio"), (b"fLaC\x00", "FLAC audio"),
     (b"SQLite format 3\x00", "SQLite database"), (b"\x00asm", "WebAssembly"),
     (b"\x00\x00\x01\x00", "ICO image"), (b"II*\x00", "TIFF image"), (b"MM\x00*", "TIFF image"),
 ]
@@ -81,6 +82,8 @@ def binary_signature(data: bytes) -> str | None:
             return name
     if data[:4] == b"RIFF" and data[8:12] in (b"WEBP", b"WAVE", b"AVI "):
         return f"RIFF {data[8:12].decode('ascii').strip()} media"
+    if re.match(rb"BZh[1-9]1AY&SY", data[:10]):
+        return "bzip2 data"
     if data[4:8] == b"ftyp":
         return "MP4/ISO media"
     return None
@@ -135,7 +138,7 @@ BOMS: list[tuple[bytes, str]] = [
 LABELS: dict[str, str] = {}
 for _codec, _labels in {
     "gb18030": "gb2312 gbk x-gbk gb_2312 gb_2312-80 gb-2312 chinese csgb2312 iso-ir-58 euc-cn "
-               "cp936 ms936 windows-936 gb18030 hz-gb-2312",
+               "cp936 ms936 windows-936 gb18030",
     "big5hkscs": "big5 big5-hkscs cn-big5 csbig5 x-x-big5 cp950 x-big5",
     "cp932": "shift_jis shift-jis sjis x-sjis ms_kanji csshiftjis windows-31j ms932 cp932 "
              "x-ms-cp932",
@@ -673,13 +676,13 @@ def undecodable_reason(text: str, codec: str) -> str | None:
 # --- front matter ---------------------------------------------------------------------------
 
 FRONT_MATTER_RE = re.compile(
-    r"\A(?:[ \t]*\r?\n)*(?P<fence>---|\+\+\+)[ \t]*\r?\n(?P<body>.*?)\r?\n"
+    r"\A(?:[ \t]*\r?\n)*(?P<fence>---|\+\+\+)[ \t]*\r?\n(?:(?P<body>.*?)\r?\n)??"
     r"(?P<close>---|\+\+\+|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 YAML_KEY_RE = re.compile(r"\A\s*(?:#.*\n\s*)*[\"']?[\w-]+[\"']?\s*:")
 TOML_KEY_RE = re.compile(r"\A\s*(?:#.*\n\s*)*(?:[\w.\"'-]+\s*=|\[)")
 MAX_YAML_ALIASES = 20
 
-TITLE_KEYS = ("title", "headline", "name")
+TITLE_KEYS = ("title", "headline")
 DATE_KEYS = ("date", "published", "pubdate", "publish_date", "published_at", "date_published",
              "publishdate", "created", "created_at", "time", "datetime")
 AUTHOR_KEYS = ("author", "authors", "byline", "creator", "writer")
@@ -744,11 +747,11 @@ def split_front_matter(text: str, max_bytes: int = 64 * 1024) -> FrontMatter:
     match = FRONT_MATTER_RE.match(text)
     if not match:
         return FrontMatter(text)
-    fence, block = match["fence"], match["body"]
+    fence, block = match["fence"], match["body"] or ""
     kind = "yaml" if fence == "---" else "toml"
     if (match["close"] != fence and not (kind == "yaml" and match["close"] == "...")):
         return FrontMatter(text)
-    if not (YAML_KEY_RE if kind == "yaml" else TOML_KEY_RE).match(block):
+    if block.strip() and not (YAML_KEY_RE if kind == "yaml" else TOML_KEY_RE).match(block):
         return FrontMatter(text)
     body = text[match.end():]
     if len(block.encode("utf-8")) > max_bytes:
