@@ -72,6 +72,8 @@ class BoilerplateConfig:
         for path in self.extra_rule_files:
             if not Path(path).is_file():
                 raise ValueError(f"extra_rule_files: {path!r} is not a file")
+            # A broken rule file is reported when the config is read, not mid-build.
+            parse_rules(Path(path).read_text(encoding="utf-8"), path)
         if self.repeated_min_docs < 2:
             raise ValueError("repeated_min_docs: must be at least 2 (a line seen once stays)")
         for key in ("repeated_min_share", "repeated_sentence_share"):

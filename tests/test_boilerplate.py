@@ -55,6 +55,9 @@ def test_glued_credits_become_metadata_and_share_prompt_goes():
     ("Additional reporting by Kim Lee", {"contributors": "Kim Lee"}),
     ("Source: Xinhua", {"credit_source": "Xinhua"}),
     ("（记者 王五）", {"reporter": "王五"}),
+    ("发布时间：2023-02-24 来源：济南日报 作者：张三 浏览次数：12",
+     {"credit_source": "济南日报", "reporter": "张三"}),
+    ("By Jane Doe", {"reporter": "Jane Doe"}),
 ])
 def test_credit_lines_become_metadata(line, meta):
     doc, stats = clean(f"Headline\n\nThe body.\n\n{line}")
@@ -142,6 +145,8 @@ def test_chrome_lines_are_removed(line):
     "Saiba mais sobre o programa no site do governo.",
     "http://example.com/report.pdf",
     "Follow the money, the investigators said.",
+    "By Tuesday, the storm had passed.",
+    "首页新闻很多。",
 ])
 def test_more_article_sentences_stay(sentence):
     doc, _ = clean(f"Headline\n\n{sentence}\n\nMore text.")
@@ -165,6 +170,13 @@ def test_config_check():
         BoilerplateConfig(rules=["klingon"]).check()
     with pytest.raises(ValueError, match="repeated_min_docs"):
         BoilerplateConfig(repeated_min_docs=1).check()
+
+
+def test_broken_extra_rule_file_is_reported_at_check(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("line oops (unclosed\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.txt:1: bad regular expression"):
+        BoilerplateConfig(extra_rule_files=[str(bad)]).check()
 
 
 def test_clean_line_keeps_sentence_before_tail():
