@@ -367,8 +367,10 @@ class BoilerplateStep(DocumentStep):
         if doc.title and repeats_title(headline, doc.title) and rest:
             stats.counters["headline:repeated_title"] += 1
             return lines[first + 1:]
+        # Two words at least: a lone date or section name ("2023-02-24", "Sports") is no title.
         if doc.title is None and self.config.headline_to_title and rest \
-                and looks_like_headline(headline):
+                and looks_like_headline(headline) and len(words(headline)) >= 2 \
+                and re.search(r"[^\W\d_]", headline):
             doc.title = headline
             stats.counters["headline:to_title"] += 1
             return self._headline(doc, lines[first + 1:], stats)

@@ -239,6 +239,11 @@ def test_headline_variant_of_the_title_is_removed_but_a_lead_sentence_stays():
     assert doc.text.startswith(lead)
 
 
+def test_a_date_line_does_not_become_the_title():
+    doc, _ = clean("2023-02-24\n\nThe river rose.")
+    assert doc.title is None and doc.text.startswith("2023-02-24")
+
+
 def test_breadcrumb_gives_the_title_when_there_is_none():
     doc, _ = clean("Home » News » Jinan holds a study meeting on green growth\n\n"
                    "On Thursday the city held a meeting.\n\nIt ended at noon.")
