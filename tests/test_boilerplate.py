@@ -60,7 +60,7 @@ def test_glued_credits_become_metadata_and_share_prompt_goes():
     ("By Jane Doe", {"reporter": "Jane Doe"}),
 ])
 def test_credit_lines_become_metadata(line, meta):
-    doc, stats = clean(f"Headline\n\nThe body.\n\n{line}")
+    doc, stats = clean(f"Storm Headline\n\nThe body.\n\n{line}")
     assert doc.text == "The body."
     assert doc.meta == meta
 
@@ -133,7 +133,7 @@ def test_every_shipped_rule_file_parses_and_is_on_by_default():
     "We use cookies to improve your experience. By continuing you accept our policy.",
 ])
 def test_chrome_lines_are_removed(line):
-    doc, _ = clean(f"Headline\n\nThe article body sentence.\n\n{line}")
+    doc, _ = clean(f"Storm Headline\n\nThe article body sentence.\n\n{line}")
     assert doc.text == "The article body sentence."
 
 
@@ -149,7 +149,7 @@ def test_chrome_lines_are_removed(line):
     "首页新闻很多。",
 ])
 def test_more_article_sentences_stay(sentence):
-    doc, _ = clean(f"Headline\n\n{sentence}\n\nMore text.")
+    doc, _ = clean(f"Storm Headline\n\n{sentence}\n\nMore text.")
     assert sentence in doc.text
 
 
