@@ -28,6 +28,8 @@ ODD_SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 # Invisible characters that only get in the way (zero-width space/joiners, BOM, soft hyphen).
 INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 MULTI_SPACE = re.compile(r" {2,}")
+# Line breaks other than \n: CR LF, CR, vertical tab, form feed, NEL, Unicode line/paragraph.
+ODD_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x85\u2028\u2029]")
 
 
 def normalize_spaces(text: str) -> str:
@@ -35,8 +37,10 @@ def normalize_spaces(text: str) -> str:
 
     >>> normalize_spaces("\\u3000\\u3000上海市委副书记\\u00a0 said  hi \\n")
     '上海市委副书记 said hi\\n'
+    >>> normalize_spaces("a\\r\\nb\\u2029c")
+    'a\\nb\\nc'
     """
-    text = INVISIBLE.sub("", ODD_SPACES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n")))
+    text = INVISIBLE.sub("", ODD_SPACES.sub(" ", ODD_BREAKS.sub("\n", text)))
     return "\n".join(MULTI_SPACE.sub(" ", line).strip() for line in text.split("\n"))
 
 
@@ -71,7 +75,7 @@ GLUED_STOP_PARTICLE = re.compile(r"(?<=[a-z]{2})\.(?=[a-z]{3,}[A-Z][a-z]{2,})"
                                  r"(?!(?:com|org|net|gov|edu|info)[A-Z])")
 # At a sentence start, a lowercase word glued to a capitalised one: ". wantContinue".
 GLUED_PARTICLE = re.compile(r"(?<=[.!?] )([a-z]{3,})(?=[A-Z][a-z]{2,})")
-# Tokens that legitimately glue dots and letters: URLs, e-mail addresses, file names.
+# Tokens that legitimately glue dots and letters: URLs and e-mail addresses.
 URLISH = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\S+@\S+\.\S+", re.IGNORECASE)
 
 
