@@ -164,7 +164,7 @@ def is_valid_language(code: str) -> bool:
 # --- scripts ----------------------------------------------------------------------------------
 
 # (first code point, last code point, ISO 15924 script) for the scripts that matter here;
-# letters outside these ranges count as "Zyyy" (unknown). Kept sorted by first code point.
+# letters outside them count as "Zzzz" (a script not told apart here). Sorted by first point.
 _SCRIPT_RANGES = sorted([
     (0x0041, 0x024F, "Latn"), (0x0250, 0x02AF, "Latn"), (0x1E00, 0x1EFF, "Latn"),
     (0xFF21, 0xFF5A, "Latn"), (0x0370, 0x03FF, "Grek"), (0x1F00, 0x1FFF, "Grek"),
@@ -225,7 +225,7 @@ _SCRIPT_WEIGHT = {"Hani": 3.0, "Kana": 1.5, "Hang": 2.0}
 
 @lru_cache(maxsize=65536)
 def char_script(ch: str) -> str:
-    """The ISO 15924 script of one character ("Zyyy" when not a known script).
+    """The ISO 15924 script of one character ("Zzzz" when not one told apart here).
 
     >>> char_script("a"), char_script("ж"), char_script("中"), char_script("か")
     ('Latn', 'Cyrl', 'Hani', 'Kana')
@@ -236,7 +236,7 @@ def char_script(ch: str) -> str:
         start, end, script = _SCRIPT_RANGES[i]
         if start <= point <= end:
             return script
-    return "Zyyy"
+    return "Zzzz"
 
 
 def main_script(counts: Counter[str]) -> str | None:
@@ -248,9 +248,10 @@ def main_script(counts: Counter[str]) -> str | None:
     >>> main_script(Counter({"Hani": 8, "Kana": 5})), main_script(Counter({"Latn": 3}))
     ('Jpan', 'Latn')
     """
-    weighted = {s: n * _SCRIPT_WEIGHT.get(s, 1.0) for s, n in counts.items() if s != "Zyyy"}
+    weighted = {s: n * _SCRIPT_WEIGHT.get(s, 1.0) for s, n in counts.items() if s != "Zzzz"}
     if not weighted:
-        return None
+        # Letters of a script not told apart here: the statistical backends may know it.
+        return "Zzzz" if counts.get("Zzzz") else None
     east = counts["Hani"] + counts["Kana"] + counts["Hang"]
     best = max(sorted(weighted), key=weighted.__getitem__)
     if best in {"Hani", "Kana", "Hang"}:
@@ -482,7 +483,7 @@ def _lingua_detector(codes: frozenset[str]):
 
 
 def lingua_distribution(text: str, candidates: set[str]) -> dict[str, float]:
-    """lingua's confidence for each of ``candidates`` it knows (empty when fewer than two).
+    """lingua's confidence for each of ``candidates`` it knows.
 
     >>> d = lingua_distribution("Dia pergi ke pasar kerana mahu membeli ikan.", {"ms", "id"})
     >>> sorted(d)
@@ -490,7 +491,8 @@ def lingua_distribution(text: str, candidates: set[str]) -> dict[str, float]:
     """
     codes = frozenset(candidates & _lingua_codes())
     if len(codes) < 2:
-        return {}
+        # lingua cannot build a detector for one language; the choice is made anyway.
+        return {code: 1.0 for code in codes}
     values = _lingua_detector(codes).compute_language_confidence_values(text)
     return {value.language.iso_code_639_1.name.lower(): value.value for value in values}
 
@@ -527,6 +529,8 @@ def _allowed(script: str, code: str) -> bool:
     """Whether language ``code`` is written in ``script`` (see ``SCRIPT_CANDIDATES``)."""
     if script == "Latn":
         return code not in _NON_LATIN
+    if script == "Zzzz":
+        return code not in SCRIPT_LANGUAGE.values()
     return code in SCRIPT_CANDIDATES.get(script, ())
 
 
@@ -550,7 +554,7 @@ def length_factor(letters: float) -> float:
 
 
 def _weighted_letters(scripts: Counter[str]) -> float:
-    return sum(n * _SCRIPT_WEIGHT.get(s, 1.0) for s, n in scripts.items() if s != "Zyyy")
+    return sum(n * _SCRIPT_WEIGHT.get(s, 1.0) for s, n in scripts.items())
 
 
 def _backend_distribution(backend: str, text: str, script: str, config: LanguageConfig,
@@ -617,11 +621,16 @@ _SCRIPT_DECIDES = set(SCRIPT_LANGUAGE) | {"Jpan", "Kore"}
 def _script_language(script: str, text: str) -> tuple[str, str]:
     """Language and script subtag decided by the script alone (Han, Kana, Hangul, Thai...).
 
-    Han text is Chinese unless it carries Japanese-only character forms; its script subtag
-    says whether it is written in simplified or traditional characters.
+    Han text is Chinese unless Japanese-only character forms make up at least 2% of it (a
+    Japanese name quoted in Chinese text must not turn it Japanese); its script subtag says
+    whether it is written in simplified or traditional characters.
+
+    >>> _script_language("Hani", "経済産業省"), _script_language("Hani", "经济")
+    (('ja', 'Jpan'), ('zh', 'Hans'))
     """
     if script == "Hani":
-        if not _han_variants()[2].isdisjoint(text):
+        japanese = japanese_kanji(text)
+        if japanese and japanese >= 0.02 * script_counts(text)["Hani"]:
             return "ja", "Jpan"
         return "zh", han_script(text)
     if script == "Jpan":
@@ -634,9 +643,10 @@ def _script_language(script: str, text: str) -> tuple[str, str]:
 def paragraph_language(para: Paragraph, document_lang: str) -> str:
     """A paragraph's language (script rule or first backend), or ``und``.
 
-    The document's language is kept when the paragraph cannot rule it out (it has at least
-    half the probability of the paragraph's best guess) or when the best guess is one of its
-    close relatives: a paragraph is weaker evidence than the whole document.
+    The document's language is kept when the paragraph's best guess is unsure (below 0.5),
+    when the paragraph cannot rule the document's language out (it has at least half the
+    probability of the best guess) or when the best guess is one of its close relatives: a
+    paragraph is weaker evidence than the whole document.
     """
     if para.script is None:
         return UNDETERMINED
@@ -645,7 +655,8 @@ def paragraph_language(para: Paragraph, document_lang: str) -> str:
     if not para.dist:
         return UNDETERMINED
     lang, prob = _best(para.dist)
-    if para.dist.get(document_lang, 0.0) >= 0.5 * prob or lang in _FAMILY.get(document_lang, ()):
+    if (prob < 0.5 or para.dist.get(document_lang, 0.0) >= 0.5 * prob
+            or lang in _FAMILY.get(document_lang, ())):
         return document_lang
     return lang
 
@@ -758,6 +769,19 @@ def sample_paragraphs(paras: list[str], max_chars: int) -> list[str]:
     return kept
 
 
+def _encodable(paras: list[str]) -> list[str]:
+    """``paras`` with lone surrogates (invalid in UTF-8, refused by the backends) replaced.
+
+    >>> _encodable(["ok", "bad \\ud800"])
+    ['ok', 'bad ?']
+    """
+    try:
+        "".join(paras).encode("utf-8")
+        return paras
+    except UnicodeEncodeError:
+        return [p.encode("utf-8", "replace").decode("utf-8") for p in paras]
+
+
 # --- public API -------------------------------------------------------------------------------
 
 def detect_document(text: str, config: LanguageConfig) -> tuple[Guess, dict[str, float]]:
@@ -766,7 +790,7 @@ def detect_document(text: str, config: LanguageConfig) -> tuple[Guess, dict[str,
     Long texts are sampled first. Paragraphs with fewer than ``paragraph_min_letters``
     letters are too short to count in the shares; see :func:`paragraph_language`.
     """
-    sample = sample_paragraphs(paragraphs(text), config.max_chars)
+    sample = _encodable(sample_paragraphs(paragraphs(text), config.max_chars))
     paras = [read_paragraph(p, config) for p in sample]
     overall = decide(paras, config)
     if overall.lang == UNDETERMINED:
@@ -777,6 +801,11 @@ def detect_document(text: str, config: LanguageConfig) -> tuple[Guess, dict[str,
             if para.letters < config.paragraph_min_letters:
                 continue
             lang = paragraph_language(para, overall.lang)
+            if lang not in {overall.lang, UNDETERMINED} and para.script not in _SCRIPT_DECIDES:
+                # A paragraph that seems to disagree gets the full mix, as the document did.
+                lang = decide([para], config).lang
+                if lang in _FAMILY.get(overall.lang, ()):
+                    lang = overall.lang
             if lang != UNDETERMINED:
                 shares[lang] += para.letters
     if not shares:
@@ -794,7 +823,7 @@ def detect(text: str, config: LanguageConfig | None = None) -> tuple[str, float]
     'en'
     """
     config = config or LanguageConfig()
-    sample = sample_paragraphs(paragraphs(text), config.max_chars)
+    sample = _encodable(sample_paragraphs(paragraphs(text), config.max_chars))
     found = decide([read_paragraph(p, config) for p in sample], config)
     return found.lang, round(found.score, 4)
 
