@@ -225,6 +225,11 @@ def test_shards_are_bounded(tmp_path):
     names = sorted(p.name for p in (out / "data" / "documents").glob("*.parquet"))
     assert names == [f"train-{i:05d}-of-00005.parquet" for i in range(5)]
     assert validate_version(out) == []
+    import datasets
+
+    datasets.config.HF_HUB_OFFLINE = True
+    loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "cache"))
+    assert list(loaded) == ["train"] and sorted(loaded["train"]["id"]) == sorted(d.id for d in docs)
     assert shard_bounds([10, 10, 10], max_rows=10, max_bytes=15) == [(0, 1), (1, 2), (2, 3)]
 
 
