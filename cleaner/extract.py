@@ -286,6 +286,12 @@ class ExtractStep(DocumentStep):
         if not is_fragment(markup):
             # Measured on whole pages: trafilatura's own choice beats any blind second guess;
             # only its known blind spot, an article cut into several containers, is repaired.
+            if not text.strip() and not self.config.favor_recall:
+                # Nothing at all in precision mode: a recall pass before giving up on the page.
+                recall = self._trafilatura(markup, url, favor_precision=False, favor_recall=True)
+                if recall is not None and (recall.text or "").strip():
+                    stats.counters["recall_pass"] += 1
+                    text, result = recall.text, result if result is not None else recall
             if self.config.restore_split_body:
                 text, restored = restore_split_body(markup, text)
                 stats.counters["restored_paragraphs"] += restored

@@ -170,3 +170,19 @@ def test_fragment_credit_dropped_by_trafilatura_is_kept_for_the_boilerplate_step
         stats)
     assert doc.text.endswith("责任编辑：李墨轩")
     assert stats.counters["credit_lines_kept"] == 1
+
+
+class _PrecisionFindsNothing(ExtractStep):
+    """trafilatura's precision pass coming back empty, as it does on some odd pages."""
+
+    def _trafilatura(self, markup, url, **overrides):
+        if overrides.get("favor_recall"):
+            return super()._trafilatura(markup, url, **overrides)
+        return None
+
+
+def test_whole_page_gets_a_recall_pass_when_precision_finds_nothing():
+    stats = StepStats("extract")
+    doc = _PrecisionFindsNothing(ExtractConfig()).process(Document(source="p", html=PAGE), stats)
+    assert "burst its banks" in doc.text
+    assert stats.counters["recall_pass"] == 1
