@@ -435,58 +435,83 @@ def _script(char: str) -> str:
     return unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
 
 
-def _char_score(prev: str, char: str, nxt: str, common: frozenset[str]) -> float:
-    """How natural one non-ASCII character looks between its neighbours (-3 to 1)."""
+# Kinds of characters whose score depends on their neighbours.
+_HAN, _WIDE_PUNCT, _LETTER, _MARK, _FIXED = range(5)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _char_kind(char: str) -> tuple[int, float]:
+    """(kind, score) of a non-ASCII character; for _FIXED the score is final (-3 to 1)."""
     code = ord(char)
     category = _category(char)
     if category in ("Cc", "Co", "Cn", "Cs") or char == "\ufffd":
-        return -3.0
+        return _FIXED, -3.0
     if (0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF
             or code >= 0x20000):
-        score = 1.0 if char in common else -1.0
+        return _HAN, 1.0 if char in _common_characters() else -1.0
+    if 0x3000 <= code <= 0x303F or 0xFF01 <= code <= 0xFF60:
+        return _WIDE_PUNCT, 1.0  # CJK and full-width punctuation
+    if 0x3041 <= code <= 0x30FF:
+        return _FIXED, 1.0  # kana
+    if 0xAC00 <= code <= 0xD7A3:
+        return _FIXED, 1.0 if char in _common_characters() else -1.0
+    if 0xFF61 <= code <= 0xFF9F:
+        return _FIXED, -1.0  # half-width katakana: nearly always a wrong decoding today
+    if 0x2010 <= code <= 0x205E:
+        return _FIXED, 1.0  # dashes, quotes, ellipsis, bullets
+    if char in "ªº":
+        return _FIXED, 0.0
+    if category.startswith("L"):
+        return _LETTER, 0.0
+    if category.startswith("S"):
+        return _FIXED, 0.0 if code >= 0x1F000 else -0.5  # emoji are common; ° ± ¨ are not
+    if category == "Mn":
+        return _MARK, 0.0
+    return _FIXED, 0.0
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _neighbour(char: str) -> tuple[bool, bool, bool, str]:
+    """(is a letter, is an ASCII letter, is lower case, script) of a neighbouring character."""
+    alpha = char.isalpha()
+    return alpha, alpha and char.isascii(), char.islower(), _script(char) if alpha else ""
+
+
+def _char_score(prev: str, char: str, nxt: str) -> float:
+    """How natural one non-ASCII character looks between its neighbours (-3 to 1)."""
+    kind, score = _char_kind(char)
+    if kind == _FIXED:
+        return score
+    if kind == _HAN:
         # Chinese and Japanese are written without spaces; hanzi glued to Latin letters or
         # between spaces are what Korean or Western bytes look like when read as GBK.
-        return score - 0.5 if any(c == " " or (c.isascii() and c.isalpha())
-                                  for c in (prev, nxt)) else score
-    if 0x3000 <= code <= 0x303F or 0xFF01 <= code <= 0xFF60:
-        # CJK and full-width punctuation, but not inside a Latin word ("it＊s" is Big5 misread)
-        return -0.5 if prev.isascii() and nxt.isascii() and prev.isalnum() and nxt.isalnum() \
-            else 1.0
-    if 0x3041 <= code <= 0x30FF:
-        return 1.0  # kana
-    if 0xAC00 <= code <= 0xD7A3:
-        return 1.0 if char in common else -1.0
-    if 0xFF61 <= code <= 0xFF9F:
-        return -1.0  # half-width katakana: nearly always a wrong decoding today
-    if 0x2010 <= code <= 0x205E:
-        return 1.0  # dashes, quotes, ellipsis, bullets
-    if char in "ªº":
-        return 0.0
-    if category.startswith("L"):
-        return _letter_score(prev, char, nxt)
-    if category.startswith("S"):
-        return 0.0 if code >= 0x1F000 else -0.5  # emoji are common; ° ± ¨ mid-text are not
-    if category == "Mn":
-        return 0.0 if prev.isalpha() else -1.0
-    return 0.0
+        if prev == " " or nxt == " " or _neighbour(prev)[1] or _neighbour(nxt)[1]:
+            return score - 0.5
+        return score
+    if kind == _WIDE_PUNCT:
+        # ... but not inside a Latin word ("it＊s" is Big5 misread as GBK)
+        inside = prev.isascii() and nxt.isascii() and prev.isalnum() and nxt.isalnum()
+        return -0.5 if inside else 1.0
+    if kind == _MARK:
+        return 0.0 if _neighbour(prev)[0] else -1.0
+    return _letter_score(prev, char, nxt)
 
 
 def _letter_score(prev: str, char: str, nxt: str) -> float:
     """Letters belong in words of their own script, lower case after lower case."""
-    script = _script(char)
-    score = 0.0
+    before, after, (_, _, lower, script) = _neighbour(prev), _neighbour(nxt), _neighbour(char)
     if script == "LATIN":
-        ascii_neighbour = any(c.isascii() and c.isalpha() for c in (prev, nxt))
-        foreign = any(c.isalpha() and not c.isascii() for c in (prev, nxt))
+        ascii_neighbour = before[1] or after[1]
+        foreign = (before[0] and not before[1]) or (after[0] and not after[1])
         score = 1.0 if ascii_neighbour else (-0.5 if foreign else 0.5)
     else:
-        mixed = any(c.isalpha() and _script(c) != script for c in (prev, nxt))
-        alone = not (prev.isalpha() or nxt.isalpha())
+        mixed = (before[0] and before[3] != script) or (after[0] and after[3] != script)
+        alone = not (before[0] or after[0])
         score = -1.0 if mixed else (0.5 if alone else 1.0)
-    if char.isupper():
+    if not lower and char.isupper():
         # Text is mostly lower case: KOI8-R read as cp1251 is all capitals, and capitals
         # inside a word ("оПЮБХРЕКЭЯ") are the case pattern of cp1251 read as KOI8-R.
-        score -= 1.5 if prev.isalpha() and prev.islower() else 0.3
+        score -= 1.5 if before[0] and before[2] else 0.3
     return score
 
 
@@ -500,7 +525,6 @@ def plausibility(text: str, codec: str = "") -> float:
     >>> plausibility("上海市政府") > plausibility("ÉÏº£ÊÐÕþ¸®")
     True
     """
-    common = _common_characters()
     total = count = kana = han = hangul = 0
     padded = f"\n{text}\n"  # line ends are natural neighbours for any character
     for index in range(1, len(padded) - 1):
@@ -508,7 +532,7 @@ def plausibility(text: str, codec: str = "") -> float:
         if char < "\x80":
             continue
         count += 1
-        total += _char_score(padded[index - 1], char, padded[index + 1], common)
+        total += _char_score(padded[index - 1], char, padded[index + 1])
         if "\u3041" <= char <= "\u30ff":
             kana += 1
         elif "\u4e00" <= char <= "\u9fff":
@@ -649,10 +673,14 @@ def _charset_normalizer_guess(data: bytes) -> str | None:
     return codec_for_label(best.encoding) if best is not None else None
 
 
+# Replacement characters, private use and lone surrogates: what no text is made of.
+UNREADABLE_RE = re.compile("[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff\ud800-\udfff]")
+
+
 def undecodable_reason(text: str, codec: str) -> str | None:
     """Why decoded ``text`` is still not readable, or None.
 
-    Too many replacement characters, private-use or unassigned code points; or,
+    Too many replacement characters, private-use code points or lone surrogates; or,
     for a legacy or UTF-16 decoding (valid UTF-8 is strong evidence on its own), characters
     that read like no text at all (:func:`plausibility`).
 
@@ -663,11 +691,12 @@ def undecodable_reason(text: str, codec: str) -> str | None:
     if not sample:
         return None
     # (C1 controls do not count: they are mojibake that the repairs can still undo.)
-    bad = sum(1 for char in sample if char == "\ufffd" or _category(char) in ("Co", "Cn", "Cs"))
+    bad = len(UNREADABLE_RE.findall(sample))
     if bad >= 10 and bad > len(sample) * 0.1 or 0 < bad == len(sample.strip()):
         return f"{bad / len(sample):.0%} unreadable characters ({codec})"
-    if codec != "utf-8" and sum(1 for char in sample[:20_000] if char > "\x7f") >= 20:
-        score = plausibility(sample[:20_000], codec)
+    head = sample[:5000]
+    if codec != "utf-8" and len(head) - len(head.encode("ascii", "ignore")) >= 20:
+        score = plausibility(head, codec)
         if score < UNREADABLE_SCORE:
             return f"decoded as {codec}, reads like no language (plausibility {score:.2f})"
     return None
@@ -1046,7 +1075,11 @@ def repair_text(text: str, *, unescape: bool = True, uncurl_quotes: bool = True,
 
 
 class DecodeStep(DocumentStep):
-    """Bytes -> ``doc.html`` or ``doc.text``, with front matter, repairs and an audit trail."""
+    """Bytes -> ``doc.html`` or ``doc.text``, with front matter, repairs and an audit trail.
+
+    Drops (with a detail for the audit): ``binary`` (file signatures, NUL or control bytes),
+    ``undecodable`` (no decoding reads as text), ``empty`` (nothing left to read).
+    """
 
     name = "decode"
 
@@ -1054,45 +1087,10 @@ class DecodeStep(DocumentStep):
         self.config = config
 
     def process(self, doc: Document, stats: StepStats) -> Document | Drop:
-        if doc.data:
-            reason = binary_reason(doc.data)
-            if reason:
-                return Drop("binary", detail=reason)
-            decoded = decode_bytes(doc.data, doc.charset_hint)
-            text, codec = decoded.text, decoded.codec
-            doc.repairs.extend(decoded.repairs)
-            if decoded.codec != "utf-8" or decoded.evidence == "bom":
-                doc.meta["charset"] = decoded.codec  # worth keeping when it was not plain UTF-8
-            stats.counters[f"charset:{decoded.codec}"] += 1
-            stats.counters[f"charset_from:{decoded.evidence}"] += 1
-        elif doc.html is not None or doc.text:
-            text = doc.html if doc.html is not None else doc.text
-            codec = "utf-8"  # already text
-        else:
-            return Drop("empty", detail="no bytes")
-        doc.data = b""
-
-        text = text.removeprefix("\ufeff")
-        ratio = control_ratio(text[:100_000])
-        if ratio > 0.05:
-            return Drop("binary", detail=f"{ratio:.0%} control characters")
-        if "\x00" in text:
-            text = text.replace("\x00", "")
-            doc.repairs.append("removed_nul_bytes")
-        problem = undecodable_reason(text, codec)
-        if problem:
-            return Drop("undecodable", detail=problem)
-
-        front = split_front_matter(text, self.config.max_front_matter_bytes)
-        text = front.body
-        if front.data:
-            apply_front_matter(doc, front.data)
-            stats.counters[f"front_matter:{front.kind}"] += 1
-        if front.error:
-            doc.meta["front_matter_error"] = front.error
-            stats.counters["front_matter_error"] += 1
-            stats.sample("front_matter_error", f"{doc.source}: {front.error}")
-
+        decoded = self._decode(doc, stats)
+        if isinstance(decoded, Drop):
+            return decoded
+        text = self._front_matter(doc, decoded, stats)
         is_html = looks_like_html(text, doc.content_type)
         if not is_html:
             # Markup is left as decoded: the extraction stage repairs the text it takes out
@@ -1106,7 +1104,6 @@ class DecodeStep(DocumentStep):
             value = getattr(doc, attribute)
             if value:
                 setattr(doc, attribute, repair_text(value)[0].strip() or None)
-
         if is_html:
             if not visible_text(text).strip():
                 return Drop("empty", detail="markup without text")
@@ -1116,3 +1113,46 @@ class DecodeStep(DocumentStep):
                 return Drop("empty", detail="no text after decoding")
             doc.content_type, doc.html, doc.text = "text", None, text
         return doc
+
+    def _decode(self, doc: Document, stats: StepStats) -> str | Drop:
+        """The document's text (``doc.data`` decoded and cleared), or why there is none."""
+        if doc.data:
+            reason = binary_reason(doc.data)
+            if reason:
+                return Drop("binary", detail=reason)
+            decoded = decode_bytes(doc.data, doc.charset_hint)
+            text, codec = decoded.text, decoded.codec
+            doc.repairs.extend(decoded.repairs)
+            if codec != "utf-8" or decoded.evidence == "bom":
+                doc.meta["charset"] = codec  # worth keeping when it was not plain UTF-8
+            stats.counters[f"charset:{codec}"] += 1
+            stats.counters[f"charset_from:{decoded.evidence}"] += 1
+        elif doc.html is not None or doc.text:
+            text = doc.html if doc.html is not None else doc.text
+            codec = "utf-8"  # handed over as text already
+        else:
+            return Drop("empty", detail="no bytes")
+        doc.data = b""
+        text = text.removeprefix("\ufeff")
+        ratio = control_ratio(text[:100_000])
+        if ratio > 0.05:
+            return Drop("binary", detail=f"{ratio:.0%} control characters")
+        if "\x00" in text:
+            text = text.replace("\x00", "")
+            doc.repairs.append("removed_nul_bytes")
+        problem = undecodable_reason(text, codec)
+        if problem:
+            return Drop("undecodable", detail=problem)
+        return text
+
+    def _front_matter(self, doc: Document, text: str, stats: StepStats) -> str:
+        """Move front matter into the document's fields; return the body."""
+        front = split_front_matter(text, self.config.max_front_matter_bytes)
+        if front.data:
+            apply_front_matter(doc, front.data)
+            stats.counters[f"front_matter:{front.kind}"] += 1
+        if front.error:
+            doc.meta["front_matter_error"] = front.error
+            stats.counters["front_matter_error"] += 1
+            stats.sample("front_matter_error", f"{doc.source}: {front.error}")
+        return front.body
