@@ -321,8 +321,11 @@ def check_constraints(table: pa.Table, table_name: str) -> list[Violation]:
                     else f"does not match {spec.pattern}")
             out += _report(table, _pattern_mask(column, spec.pattern), key, f"{spec.name} {what}")
         if spec.minimum is not None or spec.maximum is not None:
-            off = pc.or_(pc.less(column, spec.minimum), pc.greater(column, spec.maximum))
-            off = pc.or_(off, pc.is_nan(column))
+            low = spec.minimum if spec.minimum is not None else float("-inf")
+            high = spec.maximum if spec.maximum is not None else float("inf")
+            off = pc.or_(pc.less(column, low), pc.greater(column, high))
+            if pa.types.is_floating(column.type):
+                off = pc.or_(off, pc.is_nan(column))
             out += _report(table, off, key, f"{spec.name} is outside "
                            f"[{spec.minimum}, {spec.maximum}]")
         if spec.unique:

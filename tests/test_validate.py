@@ -242,3 +242,9 @@ def test_croissant_out_of_date_fails(version):
     assert "croissant.json: fields of record set 'documents' differ from schemas/documents.json" \
         in found
     assert any("croissant.json: version '0.9.0'" in m for m in found)
+
+
+def test_nan_score_fails(version):
+    table = pq.read_table(version / DOCS)
+    rewrite(version, DOCS, set_value(table, "lang_score", 0, float("nan")))
+    assert any(DOCS in m and "lang_score is outside [0, 1]" in m for m in messages(version))
