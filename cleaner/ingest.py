@@ -325,14 +325,25 @@ class Reader:
                 yield from self._read_file(path, _posix(path))
 
     def _read_folder(self, root: Path) -> Iterator[Document | Removal]:
+        """Every file under ``root``, in the order of their sources (relative POSIX paths)."""
         real_root = Path(os.path.realpath(root))
-        visited = {real_root}
-        yield from self._walk(root, real_root, "", visited)
+        found = sorted(self._walk(root, real_root, "", {real_root}),
+                       key=lambda item: item.source if isinstance(item, Removal) else item[0])
+        for item in found:
+            if isinstance(item, Removal):
+                yield item
+            else:
+                yield from self._read_file(item[1], item[0])
 
     def _walk(self, folder: Path, real_root: Path, prefix: str,
-              visited: set[Path]) -> Iterator[Document | Removal]:
+              visited: set[Path]) -> Iterator[tuple[str, Path] | Removal]:
+        """(source, path) of each file to read under ``folder``, or a removal saying why not.
+
+        Symlinks are followed only while they stay inside the input folder, and each folder
+        is entered once (symlink loops end).
+        """
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)  # deterministic walk
         except OSError as error:
             yield self._removal(prefix.rstrip("/") or _posix(folder), "unreadable", str(error))
             return
@@ -342,6 +353,7 @@ class Reader:
                 self.skipped.append(source)
                 continue
             path = Path(entry.path)
+            is_dir = entry.is_dir(follow_symlinks=False)
             if entry.is_symlink():
                 real = Path(os.path.realpath(path))
                 if not real.exists():
@@ -355,20 +367,18 @@ class Reader:
                     yield self._removal(source, "symlink", "symlinks are not followed "
                                         "(ingest.follow_symlinks = false)")
                     continue
-                if real.is_dir():
-                    if real in visited:  # a loop: the folder is read once already
-                        continue
+                is_dir = real.is_dir()
+            if is_dir:
+                real = Path(os.path.realpath(path))
+                if real not in visited:  # else a loop, or a folder reached twice
                     visited.add(real)
                     yield from self._walk(path, real_root, source + "/", visited)
-                    continue
-            elif entry.is_dir(follow_symlinks=False):
-                yield from self._walk(path, real_root, source + "/", visited)
                 continue
             if self.config.extensions and not entry.name.lower().endswith(
                     tuple(e.lower() for e in self.config.extensions)):
                 self.skipped.append(source)
                 continue
-            yield from self._read_file(path, source)
+            yield source, path
 
     # One file -----------------------------------------------------------------------------
 
