@@ -126,6 +126,7 @@ def card_metadata(data: CardData) -> dict[str, Any]:
 
 
 def _stats_table(stats: list[StepStats]) -> str:
+    """The steps table: documents in, out, changed and dropped by reason."""
     rows = ["| step | in | out | changed | dropped |", "| --- | ---: | ---: | ---: | --- |"]
     for step in stats:
         dropped = ", ".join(f"{reason} {n}" for reason, n in sorted(step.dropped.items()))
@@ -147,6 +148,7 @@ def _counters(stats: list[StepStats], limit: int = 12) -> str:
 
 
 def _sources(data: CardData, limit: int = 30) -> str:
+    """Where the documents came from: the input folders and files."""
     folders = ", ".join(f"`{p}`" for p in data.config.dataset.inputs)
     text = (f"{len(data.inputs)} input files, read from {folders}. Each file's sha256 is "
             "listed in `manifest.json` (`inputs`); each document's `source` column names the "
@@ -160,6 +162,7 @@ def _sources(data: CardData, limit: int = 30) -> str:
 
 
 def _language_table(languages: dict[str, Counter]) -> str:
+    """Documents per language (rows) and split (columns)."""
     splits = [s for s in schema.SPLITS if s in languages]
     languages = {s: languages[s] for s in splits}
     header = "| language | " + " | ".join(splits) + " | total |"

@@ -67,11 +67,13 @@ CONTEXT: dict[str, Any] = {
 
 
 def _file_object(relative: str, sha256: str) -> dict[str, Any]:
+    """A Parquet file with its checksum."""
     return {"@type": "cr:FileObject", "@id": relative, "name": relative,
             "contentUrl": relative, "encodingFormat": PARQUET, "sha256": sha256}
 
 
 def _file_set(name: str, pattern: str) -> dict[str, Any]:
+    """The shards of one table, by glob."""
     return {"@type": "cr:FileSet", "@id": f"{name}-files", "name": f"{name}-files",
             "encodingFormat": PARQUET, "includes": pattern}
 
@@ -103,6 +105,7 @@ def _field(record_set: str, spec: schema.FieldSpec, file_set: str) -> dict[str, 
 
 
 def _record_set(name: str, table: str, file_set: str, split_field: bool) -> dict[str, Any]:
+    """The records of one table: its fields (and the split, for configs)."""
     spec = schema.load_schema(table)
     fields = [_field(name, f, file_set) for f in spec.fields]
     if split_field:

@@ -191,6 +191,7 @@ def _as_text(value: Any) -> str | None:
 
 
 def _as_date(value: Any) -> dt.date | None:
+    """A date from a date, datetime or ISO string; ``None`` when it is none of these."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -232,6 +233,7 @@ def document_row(doc: Document) -> dict[str, Any]:
 
 
 def removal_row(removal: Removal) -> dict[str, Any]:
+    """One row of ``audit/removed.parquet``."""
     return {"id": removal.id, "source": removal.source, "reason": removal.reason,
             "step": removal.step, "duplicate_of": removal.duplicate_of or None,
             "detail": removal.detail or ""}
@@ -246,6 +248,7 @@ def unique_pairs(pairs: list[Pair]) -> list[Pair]:
 
 
 def _table(rows: list[dict[str, Any]], name: str) -> pa.Table:
+    """Rows → an Arrow table of the schema ``name``; a row that does not fit is a PublishError."""
     try:
         return pa.Table.from_pylist(rows, schema=schema.arrow_schema(name))
     except (pa.ArrowException, TypeError, ValueError) as error:
@@ -306,6 +309,7 @@ def write_parquet(table: pa.Table, path: Path, config: PackageConfig, name: str)
 
 
 def sha256_file(path: Path) -> str:
+    """The sha256 of a file, read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -378,10 +382,13 @@ def check_accounting(docs: list[Document], removals: list[Removal], pairs: list[
 # --- the version folder --------------------------------------------------------------------
 
 def _temp_dir(out_dir: Path) -> Path:
+    """The temporary folder of this process beside ``out_dir`` (same file system: rename is
+    atomic)."""
     return out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether a process still runs (its temporary folder is then not stale)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -403,6 +410,7 @@ def clean_stale_temps(out_dir: Path) -> list[Path]:
 
 
 def _files_of(folder: Path) -> dict[str, Path]:
+    """relative POSIX path → path, for every file under ``folder``."""
     return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
@@ -421,6 +429,8 @@ def first_difference(a: Path, b: Path) -> str | None:
 def _manifest(config: Config, version: str, previous: str | None, folder: Path,
               input_digests: dict[str, str], counts: dict[str, Any],
               row_counts: dict[str, int]) -> dict[str, Any]:
+    """The manifest: what was built, by which tool, with which settings, from which inputs, and
+    the sha256/size/rows of every file."""
     files = {}
     for relative, path in _files_of(folder).items():
         entry: dict[str, Any] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
@@ -440,6 +450,7 @@ def _manifest(config: Config, version: str, previous: str | None, folder: Path,
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """Write ``manifest.json`` (sorted keys: deterministic bytes)."""
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     (folder / "manifest.json").write_text(text, encoding="utf-8")
 

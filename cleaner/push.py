@@ -62,6 +62,7 @@ def stale_operations(existing: list[str], new: list[str]) -> list[CommitOperatio
 
 
 def _size(num_bytes: int) -> str:
+    """A byte count for humans: ``11.6 kB``."""
     for unit in ("B", "kB", "MB", "GB"):
         if num_bytes < 1000 or unit == "GB":
             return f"{num_bytes:.0f} {unit}" if unit == "B" else f"{num_bytes:.1f} {unit}"

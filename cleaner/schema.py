@@ -85,6 +85,7 @@ class FieldSpec:
 
 @dataclass(frozen=True)
 class TableSchema:
+    """A whole table: its fields in column order and its primary key."""
     name: str
     title: str
     description: str
@@ -103,6 +104,7 @@ class TableSchema:
 
 
 def _field_spec(raw: dict[str, Any], table: str) -> FieldSpec:
+    """Read one Table Schema field descriptor."""
     constraints = raw.get("constraints", {})
     kind = raw.get("type", "string")
     items = None
@@ -142,6 +144,7 @@ def load_schema(name: str) -> TableSchema:
 
 
 def _item_arrow_type(items: dict[str, Any]) -> pa.DataType:
+    """The Arrow type of a JSON Schema item (object → struct, array → list)."""
     kind = items.get("type")
     if kind == "object":
         required = set(items.get("required", []))
@@ -197,6 +200,7 @@ def _type_label(spec: FieldSpec) -> str:
 
 
 def _item_label(items: dict[str, Any]) -> str:
+    """The human label of a JSON Schema item, e.g. ``struct<lang: string>``."""
     kind = items.get("type", "string")
     if kind == "object":
         inner = ", ".join(f"{key}: {_item_label(sub)}" for key, sub in items["properties"].items())
@@ -227,6 +231,7 @@ def markdown_table(name: str) -> str:
 
 
 def _json_property(spec: FieldSpec) -> dict[str, Any]:
+    """The JSON Schema property of one column (null allowed unless required)."""
     if spec.type == "array":
         prop: dict[str, Any] = {"type": "array", "items": spec.items}
     elif spec.type == "date":
@@ -264,6 +269,7 @@ def json_schema(name: str) -> dict[str, Any]:
 
 
 def render_json_schema(name: str) -> str:
+    """The JSON Schema of a table as the text of ``schemas/json/<name>.schema.json``."""
     return json.dumps(json_schema(name), ensure_ascii=False, indent=2) + "\n"
 
 

@@ -89,6 +89,7 @@ class _Table:
 
 
 def _sha256(path: Path) -> str:
+    """The sha256 of a file, read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -97,12 +98,14 @@ def _sha256(path: Path) -> str:
 
 
 def _relative_files(folder: Path) -> list[str]:
+    """Every file under ``folder``, as sorted relative POSIX paths."""
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
 # --- files and manifest --------------------------------------------------------------------
 
 def _check_layout(folder: Path, files: list[str]) -> list[Violation]:
+    """Required files present, shards named and numbered right, nothing else."""
     out = [Violation(name, "missing", "files") for name in LAYOUT_FILES if name not in files]
     shards: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     for name in files:
@@ -131,6 +134,7 @@ def _check_layout(folder: Path, files: list[str]) -> list[Violation]:
 
 
 def _load_manifest(folder: Path) -> tuple[dict[str, Any] | None, list[Violation]]:
+    """Read ``manifest.json`` and check its keys and version."""
     path = folder / "manifest.json"
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -159,6 +163,7 @@ def _load_manifest(folder: Path) -> tuple[dict[str, Any] | None, list[Violation]
 
 
 def _check_manifest(folder: Path, files: list[str], manifest: dict[str, Any]) -> list[Violation]:
+    """Every file is listed, with the sha256, size and rows the manifest says."""
     out = []
     listed: dict[str, Any] = manifest["files"]
     for name in files:
@@ -193,6 +198,7 @@ def _check_manifest(folder: Path, files: list[str], manifest: dict[str, Any]) ->
 # --- schema and constraints ----------------------------------------------------------------
 
 def _describe_schema_difference(actual: pa.Schema, expected: pa.Schema) -> list[str]:
+    """What differs between a file's schema and the expected one, one phrase per column."""
     problems = []
     actual_fields = {f.name: f for f in actual}
     for field in expected:
@@ -213,6 +219,7 @@ def _describe_schema_difference(actual: pa.Schema, expected: pa.Schema) -> list[
 
 def _read_parquet(folder: Path, relative: str, table_name: str
                   ) -> tuple[pa.Table | None, list[Violation]]:
+    """Read one Parquet file and check its schema; the table is ``None`` when it does not fit."""
     try:
         table = pq.read_table(folder / relative)
     except (pa.ArrowException, OSError) as error:
@@ -349,6 +356,7 @@ def check_constraints(table: pa.Table, table_name: str) -> list[Violation]:
 
 
 def _is_object(text: str) -> bool:
+    """Whether ``text`` is a JSON object."""
     try:
         return isinstance(json.loads(text), dict)
     except ValueError:
@@ -358,6 +366,7 @@ def _is_object(text: str) -> bool:
 # --- references and splits -----------------------------------------------------------------
 
 def _column(table: pa.Table | None, name: str) -> list[Any]:
+    """A column as a Python list (empty when the table is missing)."""
     return [] if table is None else table.column(name).to_pylist()
 
 
@@ -424,6 +433,7 @@ def check_references(docs: _Table, pairs: _Table, audit: pa.Table | None,
 # --- card and croissant --------------------------------------------------------------------
 
 def _split_files(config: _Table) -> dict[str, list[str]]:
+    """split → shard files of a config, in split order."""
     out: dict[str, list[str]] = {}
     for relative in config.files:
         out.setdefault(schema.SHARD_NAME.match(relative.rsplit("/", 1)[-1]).group(1),
@@ -432,6 +442,7 @@ def _split_files(config: _Table) -> dict[str, list[str]]:
 
 
 def _rows_per_split(config: _Table) -> dict[str, int]:
+    """split → number of rows of a config."""
     if config.table is None:
         return {}
     counts = pc.value_counts(config.table.column("__split__"))
@@ -507,6 +518,8 @@ def check_card(folder: Path, manifest: dict[str, Any] | None, docs: _Table, pair
 
 def check_croissant(folder: Path, manifest: dict[str, Any] | None, parquet_files: list[str]
                     ) -> list[Violation]:
+    """``croissant.json`` names this version, every Parquet file with its sha256, and the
+    schemas' fields."""
     path = folder / "croissant.json"
     if not path.is_file():
         return []
@@ -593,6 +606,7 @@ def find_versions(root: Path) -> list[Path]:
 
 
 def exit_code(violations: Iterable[Violation]) -> int:
+    """0 when there is no violation, else 1."""
     return EXIT_INVALID if list(violations) else EXIT_VALID
 
 

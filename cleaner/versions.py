@@ -142,6 +142,7 @@ def _read_config(folder: Path, config: str) -> pa.Table | None:
 
 
 def _read_schema(folder: Path, config: str) -> pa.Schema | None:
+    """The Arrow schema of a table in a version folder (first shard), or ``None``."""
     if config == "removed":
         path = folder / schema.AUDIT_FILE
         return pq.read_schema(path).remove_metadata() if path.is_file() else None
