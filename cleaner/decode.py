@@ -789,6 +789,8 @@ def split_front_matter(text: str, max_bytes: int = 64 * 1024) -> FrontMatter:
         data = _parse_yaml(block) if kind == "yaml" else tomllib.loads(block)
     except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError, RecursionError) as error:
         message = " ".join(str(error).split())
+        if isinstance(error, yaml.constructor.ConstructorError) and "!!python" in block:
+            message = f"unsafe tag rejected ({message})"
         return FrontMatter(body, error=f"{kind}: {message}"[:300], kind=kind)
     if data is None:
         return FrontMatter(body, {}, kind=kind)
@@ -1123,6 +1125,9 @@ class DecodeStep(DocumentStep):
             decoded = decode_bytes(doc.data, doc.charset_hint)
             text, codec = decoded.text, decoded.codec
             doc.repairs.extend(decoded.repairs)
+            for repair in decoded.repairs:  # e.g. declared_charset_wrong:utf-8
+                stats.counters[f"repair:{repair.split(':')[0]}"] += 1
+                stats.sample(repair.split(":")[0], f"{doc.source}: {repair} -> {codec}")
             if codec != "utf-8" or decoded.evidence == "bom":
                 doc.meta["charset"] = codec  # worth keeping when it was not plain UTF-8
             stats.counters[f"charset:{codec}"] += 1

@@ -406,7 +406,7 @@ class Reader:
             if _is_warc(path, head):
                 yield from self._read_warc(path, source, facts.gzip_complete)
             elif head.startswith(GZIP_MAGIC):
-                yield from self._read_gzip(path, source, info.st_size)
+                yield from self._read_gzip(path, source)
             elif _looks_like_json(path.name, head):
                 if info.st_size > self.config.max_file_bytes and not _is_jsonl_name(path.name):
                     # A JSON array must be loaded whole; JSONL is streamed line by line.
@@ -421,7 +421,7 @@ class Reader:
         except OSError as error:
             yield self._removal(source, "unreadable", f"{type(error).__name__}: {error}")
 
-    def _read_gzip(self, path: Path, source: str, size: int) -> Iterator[Document | Removal]:
+    def _read_gzip(self, path: Path, source: str) -> Iterator[Document | Removal]:
         """A gzip file holding one document or a JSON(L) file (WARC is read by warcio)."""
         inner_name = re.sub(r"\.(gz|gzip)$", "", path.name, flags=re.IGNORECASE)
         try:

@@ -110,6 +110,10 @@ def test_broken_or_hostile_front_matter_keeps_the_body(block):
     assert isinstance(doc, Document)
     assert doc.text.strip() == "The body stays."
     assert doc.meta["front_matter_error"]
+    if "python" in block:
+        assert "unsafe tag" in doc.meta["front_matter_error"]
+    if "*c" in block:
+        assert "alias" in doc.meta["front_matter_error"]
 
 
 def test_markdown_rule_is_not_front_matter():
