@@ -72,3 +72,61 @@ def test_stale_files_of_an_older_version_are_deleted():
     assert [op.path_in_repo for op in stale_operations(existing, new)] == [
         "data/documents/train-00000-of-00002.parquet",
         "data/documents/train-00001-of-00002.parquet"]
+
+
+class FakeApi:
+    """Records what push_version asks of the Hub (no network)."""
+
+    calls: list = []
+    tags: list[str] = []
+
+    def __init__(self, token=None):
+        self.token = token
+
+    def create_repo(self, repo_id, **kwargs):
+        self.calls.append(("create_repo", repo_id, kwargs))
+
+    def list_repo_refs(self, repo_id, **kwargs):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(tags=[SimpleNamespace(name=t) for t in self.tags])
+
+    def list_repo_files(self, repo_id, **kwargs):
+        return ["README.md", "data/documents/train-00000-of-00009.parquet"]
+
+    def create_commit(self, repo_id, operations, **kwargs):
+        from types import SimpleNamespace
+
+        self.calls.append(("create_commit", repo_id, operations, kwargs))
+        return SimpleNamespace(oid="abc123def4567890")
+
+    def create_tag(self, repo_id, **kwargs):
+        self.calls.append(("create_tag", repo_id, kwargs))
+
+
+def test_push_commits_every_file_and_tags_the_version(version, monkeypatch):
+    import huggingface_hub
+
+    FakeApi.calls, FakeApi.tags = [], []
+    monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
+    lines = push_version(version, "my-org/news", dry_run=False, token="t")
+    kinds = [call[0] for call in FakeApi.calls]
+    assert kinds == ["create_repo", "create_commit", "create_tag"]
+    _, _, operations, kwargs = FakeApi.calls[1]
+    assert kwargs["repo_type"] == "dataset"
+    paths = [op.path_in_repo for op in operations]
+    assert "README.md" in paths and "manifest.json" in paths
+    assert "data/documents/train-00000-of-00009.parquet" in paths  # the stale shard is deleted
+    assert FakeApi.calls[2][2]["tag"] == "1.0.0"
+    assert FakeApi.calls[2][2]["revision"] == "abc123def4567890"
+    assert lines[-1].startswith("tagged 1.0.0")
+
+
+def test_push_never_replaces_a_published_version(version, monkeypatch):
+    import huggingface_hub
+
+    FakeApi.calls, FakeApi.tags = [], ["1.0.0"]
+    monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
+    with pytest.raises(PublishError, match="already has version 1.0.0"):
+        push_version(version, "my-org/news", dry_run=False)
+    assert [call[0] for call in FakeApi.calls] == ["create_repo"]
