@@ -528,8 +528,10 @@ def write_version(docs: list[Document], state: RunState, config: Config, out_dir
             stats=list(state.stats.values()), counts=counts, previous=previous,
             changelog=changelog, inputs=dict(input_digests), compare_error=compare_error)
         (temp / "README.md").write_text(card.render_card(card_data), encoding="utf-8")
-        write_manifest(temp, _manifest(config, version, previous, temp, input_digests, counts,
-                                       row_counts))
+        manifest = _manifest(config, version, previous, temp, input_digests, counts, row_counts)
+        if changelog is not None:
+            manifest["changes"] = changelog.counts()
+        write_manifest(temp, manifest)
         violations = validate_version(temp)
         if violations:
             more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""

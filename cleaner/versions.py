@@ -91,6 +91,15 @@ class Changelog:
         return bool(self.added or self.removed or self.changed or self.moved
                     or self.pairs_added or self.pairs_removed or self.schema_changes)
 
+    def counts(self) -> dict[str, object]:
+        """The changes as numbers (for ``manifest.json``)."""
+        return {"from": self.old, "documents_added": len(self.added),
+                "documents_removed": len(self.removed), "documents_changed": len(self.changed),
+                "documents_moved": len(self.moved), "pairs_added": self.pairs_added,
+                "pairs_removed": self.pairs_removed,
+                "schema_changes": [str(change) for change in self.schema_changes],
+                "breaking": self.breaking}
+
     def summary(self) -> str:
         """One line: ``3 documents added, 1 removed, 2 changed; 1 pair added``."""
         parts = [f"{len(self.added)} documents added, {len(self.removed)} removed, "

@@ -147,6 +147,8 @@ def test_changed_content_is_refused_and_next_version_has_a_changelog(built):
     card = (nxt / "README.md").read_text()
     assert "previous version, 1.0.0" in card
     assert "1 documents added, 0 removed, 1 changed" in card
+    changes = json.loads((nxt / "manifest.json").read_text())["changes"]
+    assert changes["from"] == "1.0.0" and changes["documents_changed"] == 1
     assert validate_version(nxt) == [] and validate_version(built) == []
     assert previous_version(built.parent, "1.1.0") == built
     log = diff_versions(built, nxt)
