@@ -243,6 +243,40 @@ def parse_date(value: str | None) -> dt.date | None:
         return None
 
 
+# What sites put between a headline and their own name in <title>.
+TITLE_SEPARATOR = re.compile(r"\s+[|\-–—:·»]\s+|\s*[|｜]\s*")
+
+
+def _site_key(name: str) -> str:
+    """A site name or host in comparable form: "www.SpaceNews.com" → "spacenews"."""
+    name = name.casefold().removeprefix("www.")
+    name = re.sub(r"\.(?:com|org|net|gov|edu|co|io|info|news)(?:\.[a-z]{2})?$", "", name)
+    return re.sub(r"\W+", "", name)
+
+
+def strip_site_name(title: str | None, site_names: list[str]) -> str | None:
+    """The headline of a ``<title>`` that ends with the site's own name or host.
+
+    A site name in front ("Site | Headline") is left alone: there the separator is too often
+    part of the headline ("Opinion | …").
+
+    >>> strip_site_name("NASA adds five companies - SpaceNews.com", ["spacenews.com"])
+    'NASA adds five companies'
+    >>> strip_site_name("Jam Recipe | The Anti-June Cleaver", ["The Anti-June Cleaver"])
+    'Jam Recipe'
+    >>> strip_site_name("Opinion | Republicans Are Following Trump", ["The New York Times"])
+    'Opinion | Republicans Are Following Trump'
+    """
+    keys = {_site_key(name) for name in site_names if name} - {""}
+    if not title or not keys:
+        return title
+    for match in TITLE_SEPARATOR.finditer(title):
+        head, tail = title[:match.start()].strip(), title[match.end():]
+        if head and _site_key(tail) in keys:
+            return head
+    return title
+
+
 def _clean_meta(value: str | None) -> str | None:
     value = " ".join(value.split()) if value else ""
     return value or None
@@ -335,7 +369,10 @@ class ExtractStep(DocumentStep):
     def _metadata(doc: Document, result: object, fragment: bool) -> None:
         """Fill what the document does not have yet from what trafilatura found."""
         if doc.title is None:
-            doc.title = _clean_meta(getattr(result, "title", None))
+            title = _clean_meta(getattr(result, "title", None))
+            names = [getattr(result, "sitename", None), getattr(result, "hostname", None),
+                     doc.meta.get("site_name"), urlsplit(doc.url or "").hostname]
+            doc.title = strip_site_name(title, [n for n in names if isinstance(n, str)])
         if doc.author is None:
             doc.author = _clean_meta(getattr(result, "author", None))
         if doc.published is None and not fragment:

@@ -16,6 +16,7 @@ from cleaner.extract import (
     paragraph_text,
     parse_date,
     restore_split_body,
+    strip_site_name,
 )
 from cleaner.pipeline import StepStats
 
@@ -186,3 +187,13 @@ def test_whole_page_gets_a_recall_pass_when_precision_finds_nothing():
     doc = _PrecisionFindsNothing(ExtractConfig()).process(Document(source="p", html=PAGE), stats)
     assert "burst its banks" in doc.text
     assert stats.counters["recall_pass"] == 1
+
+
+def test_site_name_is_stripped_from_the_end_of_the_title():
+    assert strip_site_name("Jam Recipe | The Anti-June Cleaver", ["The Anti-June Cleaver"]) == (
+        "Jam Recipe")
+    assert strip_site_name("Moon landers - SpaceNews.com", ["https://x", "spacenews.com"]) == (
+        "Moon landers")
+    assert strip_site_name("Opinion | Trump", ["NYTimes"]) == "Opinion | Trump"
+    assert strip_site_name("Just a title", ["Site"]) == "Just a title"
+    assert strip_site_name(None, ["Site"]) is None
