@@ -332,3 +332,11 @@ def test_seed_credits_land_in_metadata():
     assert docs["003"].meta["credit_source"] == "上观新闻"
     assert docs["004"].title.startswith("The portal website of Jinan Municipal Government")
     assert docs["004"].text.startswith("On the afternoon of February 23")
+
+
+def test_docstring_examples():
+    import doctest
+
+    import cleaner.boilerplate
+
+    assert doctest.testmod(cleaner.boilerplate).failed == 0

@@ -197,3 +197,11 @@ def test_site_name_is_stripped_from_the_end_of_the_title():
     assert strip_site_name("Opinion | Trump", ["NYTimes"]) == "Opinion | Trump"
     assert strip_site_name("Just a title", ["Site"]) == "Just a title"
     assert strip_site_name(None, ["Site"]) is None
+
+
+def test_docstring_examples():
+    import doctest
+
+    import cleaner.extract
+
+    assert doctest.testmod(cleaner.extract).failed == 0

@@ -69,3 +69,11 @@ def test_normalize_is_idempotent_and_clean(text):
     assert normalize_text(once) == once
     assert "\u3000" not in once and "\n\n\n" not in once
     assert all(line == line.strip() for line in once.split("\n"))
+
+
+def test_docstring_examples():
+    import doctest
+
+    import cleaner.normalize
+
+    assert doctest.testmod(cleaner.normalize).failed == 0
