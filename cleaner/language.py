@@ -669,6 +669,11 @@ def _needs_lingua(dist: dict[str, float], text: str, config: LanguageConfig) -> 
     return prob < config.fasttext_sure or top in _FAMILY
 
 
+# lingua weighs the languages the other backends give at least this probability, with their
+# close relatives (each language lingua weighs loads its models once per process).
+_CANDIDATE_MIN = 0.01
+
+
 @dataclass(frozen=True)
 class Guess:
     """A document-level decision: language, script subtag and confidence."""
@@ -712,7 +717,7 @@ def decide(paras: list[Paragraph], config: LanguageConfig) -> Guess:
                 continue
             candidates = None
             if current:
-                candidates = {k for k, v in current.items() if v >= 0.01}
+                candidates = {k for k, v in current.items() if v >= _CANDIDATE_MIN}
                 for code in list(candidates):
                     candidates |= _FAMILY.get(code, set())
             dist = _backend_distribution(backend, text, script, config, candidates)

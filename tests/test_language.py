@@ -158,3 +158,45 @@ def test_config_check() -> None:
 def test_doctests() -> None:
     result = doctest.testmod(language)
     assert result.failed == 0
+
+
+def test_single_paragraph_shares_agree_with_lang() -> None:
+    for text in ["aaaa " * 40, "word " * 60, "Dia pergi ke pasar kerana mahu membeli ikan."]:
+        doc, _ = run_step(text)
+        assert doc.langs == {doc.lang: 1.0}
+
+
+def test_hostile_text_never_crashes() -> None:
+    doc, _ = run_step("\ud800 broken surrogate in an English sentence about the weather")
+    assert doc.lang == "en"
+    emoji, _ = run_step("😀😀 🎉 👍")
+    assert emoji.lang == "und"
+    # Letters of a script the rules do not know still get a (weak) guess, not und.
+    unknown, _ = run_step("ꯀꯁꯂ ꯃꯄ")
+    assert unknown.lang != "und" and unknown.script == "Zzzz" and unknown.lang_score < 0.3
+    huge, _ = run_step("x" * 200_000)
+    assert huge.lang != "und"
+
+
+def test_marker_words_separate_close_relatives() -> None:
+    assert detect("Kerajaan akan memperkenalkan cukai baharu kerana ekonomi lemah.")[0] == "ms"
+    assert detect("Pemerintah akan memperkenalkan pajak baru karena ekonomi lemah.")[0] == "id"
+    assert detect("Deca su se igrala pored reke dok je vreme bilo lepo.")[0] == "sr"
+    assert detect("Predsjednik Vlade rekao je da će tijekom tjedna biti poznata odluka.")[0] == "hr"
+
+
+def test_japanese_name_in_chinese_text_stays_chinese() -> None:
+    text = SIMPLIFIED + "\n日本经济产业省（経済産業省）今天发布了新的政策。\n" + SIMPLIFIED
+    doc, _ = run_step(text)
+    assert (doc.lang, doc.script) == ("zh", "Hans")
+    assert run_step("経済産業省")[0].lang == "ja"
+
+
+def test_language_section_of_the_config_file() -> None:
+    from cleaner.config import ConfigError, config_from_dict
+
+    config = config_from_dict({"language": {"backends": ["fasttext"], "min_letters": 3,
+                                            "priors": {"nn": 0.4}}})
+    assert config.language.backends == ["fasttext"] and config.language.min_letters == 3
+    with pytest.raises(ConfigError):
+        config_from_dict({"language": {"backends": ["cld3"]}})
