@@ -3,6 +3,7 @@
 A version ``DIR/NAME/X.Y.Z/`` (see CONTRACT.md) holds::
 
     README.md                                   the dataset card (card.py)
+    images/*.svg                                the card's charts (charts.py)
     croissant.json                              ML Croissant metadata (croissant.py)
     manifest.json                               versions, config, input digests, file checksums
     data/documents/<split>-NNNNN-of-NNNNN.parquet
@@ -495,7 +496,7 @@ def write_version(docs: list[Document], state: RunState, config: Config, out_dir
     ``"unchanged"`` when an identical one already exists; raises :class:`PublishError` when a
     different one exists, or when the data breaks the schema or the accounting.
     """
-    from cleaner import card, croissant
+    from cleaner import card, charts, croissant
     from cleaner.validate import validate_version
     from cleaner.versions import SEMVER, diff_versions, previous_version, suggest_next_version
 
@@ -522,11 +523,13 @@ def write_version(docs: list[Document], state: RunState, config: Config, out_dir
         counts = {"inputs": len(docs) + len(state.removals), "documents": len(docs),
                   "removed": len(state.removals), "pairs": sum(pairs.rows.values())}
         croissant.write_croissant(temp, config, version, documents.files, pairs.files)
+        drawn = charts.write_charts(temp)  # images/*.svg, drawn from the files just written
         card_data = card.CardData(
             config=config, version=version, documents=documents, pairs=pairs,
             languages=languages, removals=Counter(r.reason for r in state.removals),
             stats=list(state.stats.values()), counts=counts, previous=previous,
-            changelog=changelog, inputs=dict(input_digests), compare_error=compare_error)
+            changelog=changelog, inputs=dict(input_digests), compare_error=compare_error,
+            charts=drawn)
         (temp / "README.md").write_text(card.render_card(card_data), encoding="utf-8")
         manifest = _manifest(config, version, previous, temp, input_digests, counts, row_counts)
         if changelog is not None:

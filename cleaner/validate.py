@@ -119,7 +119,7 @@ def _check_layout(folder: Path, files: list[str]) -> list[Violation]:
                                      "train, validation or test", "files"))
                 continue
             shards[(parts[1], match.group(1))].append((int(match.group(2)), int(match.group(3))))
-        else:
+        elif not (len(parts) == 2 and parts[0] == "images" and parts[1].endswith(".svg")):
             out.append(Violation(name, "unexpected file in a version folder", "files"))
     for (config, split), numbers in sorted(shards.items()):
         count = {total for _, total in numbers}
@@ -509,6 +509,9 @@ def check_card(folder: Path, manifest: dict[str, Any] | None, docs: _Table, pair
                            f"{_rows_per_split(config)}"))
     previous = (manifest or {}).get("previous_version")
     text = path.read_text(encoding="utf-8")
+    for image in sorted(set(re.findall(r"\]\((images/[^)\s]+)\)", text))):
+        if not (folder / image).is_file():
+            out.append(bad(f"shows {image}, which is not in the folder"))
     if "## Changelog" not in text:
         out.append(bad("no '## Changelog' section"))
     elif previous and f"previous version, {previous}" not in text:

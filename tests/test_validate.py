@@ -248,3 +248,14 @@ def test_nan_score_fails(version):
     table = pq.read_table(version / DOCS)
     rewrite(version, DOCS, set_value(table, "lang_score", 0, float("nan")))
     assert any(DOCS in m and "lang_score is outside [0, 1]" in m for m in messages(version))
+
+
+def test_card_image_that_is_missing_fails(version):
+    images = sorted((version / "images").glob("*.svg"))
+    assert images, "the packager draws the card's charts"
+    images[0].unlink()
+    manifest = json.loads((version / "manifest.json").read_text())
+    del manifest["files"][f"images/{images[0].name}"]
+    (version / "manifest.json").write_text(json.dumps(manifest))
+    assert messages(version) == [f"README.md: shows images/{images[0].name}, which is not in "
+                                 "the folder"]
