@@ -20,6 +20,8 @@ from typing import Protocol
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 PARENS = re.compile(r"\([^)]*\)")
+# Tone digits, spaces and separators in CC-CEDICT pinyin ("Chong2 qing4" -> "chongqing").
+TONE_MARKS = re.compile(r"[\d\s·,:-]+")
 # Function words carry no content; they are not terms of either side.
 _STOPWORD_TEXT = """
 a about above after again against all also am an and any are as at be because been before
@@ -127,19 +129,20 @@ def load_cedict() -> dict[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
-def proper_nouns() -> frozenset[str]:
-    """CC-CEDICT words whose pinyin is capitalised: place, person and organisation names.
+def proper_nouns() -> dict[str, str]:
+    """CC-CEDICT words whose pinyin is capitalised (place, person and organisation names),
+    with that pinyin, toneless and joined.
 
-    >>> "上海" in proper_nouns(), "会议" in proper_nouns()
-    (True, False)
+    >>> proper_nouns()["重庆"], "会议" in proper_nouns()
+    ('chongqing', False)
     """
     return _parse_cedict()[1]
 
 
 @lru_cache(maxsize=1)
-def _parse_cedict() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+def _parse_cedict() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
     merged: dict[str, set[str]] = {}
-    proper: set[str] = set()
+    proper: dict[str, str] = {}
     with gzip.open(cedict_path(), "rt", encoding="utf-8") as lines:
         for line in lines:
             if line.startswith("#") or "/" not in line:
@@ -156,8 +159,8 @@ def _parse_cedict() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
                 if len(word) <= MAX_WORD:
                     merged.setdefault(word, set()).update(terms)
                     if pinyin[:1].isupper() and len(word) > 1:
-                        proper.add(word)
-    return {word: frozenset(terms) for word, terms in merged.items()}, frozenset(proper)
+                        proper.setdefault(word, TONE_MARKS.sub("", pinyin.split("]")[0]).lower())
+    return {word: frozenset(terms) for word, terms in merged.items()}, proper
 
 
 def segment(run: str, dictionary: dict[str, frozenset[str]]) -> list[str]:
@@ -196,8 +199,6 @@ class CedictLexicon:
         >>> "gongzheng" in names, "shanghai" in names
         (True, True)
         """
-        from pypinyin import lazy_pinyin
-
         dictionary = load_cedict()
         proper = proper_nouns()
         found: dict[str, frozenset[str]] = {}
@@ -211,12 +212,12 @@ class CedictLexicon:
                     if word in dictionary:
                         found[word] = dictionary[word]
                     continue
-                names.update(_joined_pinyin(singles, lazy_pinyin))
+                names.update(_joined_pinyin(singles))
                 singles = []
                 if word in dictionary:
                     found[word] = dictionary[word]
                 if word in proper:
-                    names.add("".join(lazy_pinyin(word)))
+                    names.add(proper[word])
         for term in english_terms(text):
             found.setdefault(term, frozenset([term]))
         return found, names
@@ -225,13 +226,23 @@ class CedictLexicon:
         return english_terms(text), latin_name_keys(text)
 
 
-def _joined_pinyin(chars: list[str], to_pinyin) -> set[str]:
+@lru_cache(maxsize=1 << 15)
+def char_pinyin(char: str) -> str:
+    """The most common pinyin of one character, without tone (pypinyin).
+
+    >>> char_pinyin("龚"), char_pinyin("绿")
+    ('gong', 'lv')
+    """
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(char))
+
+
+def _joined_pinyin(chars: list[str]) -> set[str]:
     """Pinyin of every 2 and 3 neighbouring characters (candidate personal names)."""
     if len(chars) < 2:
         return set()
-    syllables = to_pinyin("".join(chars))
-    if len(syllables) != len(chars):
-        return set()
+    syllables = [char_pinyin(c) for c in chars]
     keys = {syllables[i] + syllables[i + 1] for i in range(len(chars) - 1)}
     keys.update(syllables[i] + syllables[i + 1] + syllables[i + 2] for i in range(len(chars) - 2))
     return keys

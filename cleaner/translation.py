@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from cleaner.dedup import DedupConfig, has_origin_credit, language_rank
@@ -35,11 +35,19 @@ LEXICAL_WEIGHT = 0.7
 # Lengths within this factor of the expected ratio are not penalised at all.
 LENGTH_TOLERANCE = 1.6
 # A term that occurs in more target documents than this is too common to find candidates.
-MAX_POSTINGS = 200
+MAX_POSTINGS = 100
+# Same-language similarity above which two documents are versions of one text.
+SAME_CONTENT = 0.4
+# Another version of a translation scores within this much of the best one (independent human
+# translations of one news story differ by up to ~0.1); a text that only partly matches is
+# further below and is left alone.
+VERSION_GAP = 0.15
 # Slices per document for the positional comparison (see Profile).
 BINS = 8
+# At most this many postings are read to find one document's candidates.
+POSTINGS_BUDGET = 4000
 # At most this many of a document's rarest terms are used to look up candidates.
-QUERY_TERMS = 80
+QUERY_TERMS = 64
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 EN_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
@@ -201,6 +209,28 @@ def coverage(profile: Profile, other: Profile) -> float:
     return covered / total if total else 0.0
 
 
+def same_language_similarity(first: Profile, second: Profile) -> float:
+    """How much two documents of one language share the same words at the same places.
+
+    Harmonic mean of the IDF-weighted share of each one's words found in the same or a
+    neighbouring slice of the other. Two independent translations of one story score high
+    (0.6 and more on WMT news), different stories on one topic low (under 0.2).
+    """
+    def share(a: Profile, b: Profile) -> float:
+        keys = [frozenset(units) for units in b.bins]
+        total = found = 0.0
+        for position, units in enumerate(a.bins):
+            near = frozenset().union(*keys[max(0, position - 1):position + 2])
+            for unit in units:
+                weight = a.weights.get(unit, 1.0)
+                total += weight
+                found += weight if unit in near else 0.0
+        return found / total if total else 0.0
+
+    x, y = share(first, second), share(second, first)
+    return 2 * x * y / (x + y) if x + y else 0.0
+
+
 def anchor_agreement(source: Profile, target: Profile) -> float | None:
     """Share of anchors the two sides have in common (None when neither has any).
 
@@ -241,81 +271,105 @@ def candidate_pairs(sources: list[Profile], targets: list[Profile], config: Dedu
                     ) -> set[tuple[int, int]]:
     """(source, target) positions worth scoring, from an inverted index of the targets.
 
-    Each source looks up its rarest terms, numbers and names (those in at most
-    ``MAX_POSTINGS`` targets, so the cost per document does not grow with the corpus) and
-    keeps the ``translation_candidates`` targets with the largest IDF-weighted overlap that
-    fall within the date window. Targets collect their best sources the same way, through
-    the same postings, so both sides have rivals for the margin test.
+    Each source votes with its rarest words (by its own side's IDF, so a rare word counts
+    however common its translations are) and all its numbers and names. A word votes once for
+    every target holding one of its translations; lookups skip terms found in more than
+    ``MAX_POSTINGS`` targets and stop after ``POSTINGS_BUDGET`` postings, so the cost per
+    document does not grow with the corpus (rare keys come first and matter most). The
+    ``translation_candidates`` targets with the most votes within the date window are kept.
+    A target is then scored against every source that chose it, so both documents of a pair
+    have rivals for the margin test.
     """
     postings: dict[str, list[int]] = defaultdict(list)
     for position, target in enumerate(targets):
         for key in target.terms | target.numbers | target.names:
             postings[key].append(position)
     total = len(targets)
-    idf = {key: math.log((1 + total) / (1 + len(hits))) + 1.0 for key, hits in postings.items()}
     window = config.translation_date_window_days
     top = config.translation_candidates
     pairs: set[tuple[int, int]] = set()
-    by_target: dict[int, list[tuple[float, int]]] = defaultdict(list)
     for s_position, source in enumerate(sources):
-        keys = [k for k in source.terms | source.numbers | source.names
-                if k in postings and len(postings[k]) <= MAX_POSTINGS]
-        keys.sort(key=lambda k: (-idf[k], k))
         votes: Counter[int] = Counter()
-        for key in keys[:QUERY_TERMS]:
+        budget = POSTINGS_BUDGET
+        anchors = sorted((len(postings[k]), k) for k in source.numbers | source.names
+                         if k in postings and len(postings[k]) <= MAX_POSTINGS)
+        for size, key in anchors:
+            weight = math.log((1 + total) / (1 + size)) + 1.0
             for t_position in postings[key]:
-                votes[t_position] += idf[key]
+                votes[t_position] += weight
+            budget -= size
+            if budget <= 0:
+                break
+        words: dict[str, frozenset[str]] = {}
+        for units in source.bins:
+            words.update(units)
+        rare = sorted(words, key=lambda w: (-source.weights.get(w, 1.0), w))[:QUERY_TERMS]
+        for word in rare:
+            if budget <= 0:
+                break
+            hits: set[int] = set()
+            for term in sorted(words[word]):
+                found = postings.get(term)
+                if found and len(found) <= MAX_POSTINGS:
+                    hits.update(found)
+                    budget -= len(found)
+            weight = source.weights.get(word, 1.0)
+            for t_position in hits:
+                votes[t_position] += weight
         ranked = sorted(votes.items(), key=lambda item: (-item[1], item[0]))
         kept = 0
-        for t_position, vote in ranked:
+        for t_position, _vote in ranked:
             target = targets[t_position]
             if (window is not None and source.published is not None
                     and target.published is not None
                     and abs(source.published - target.published) > window):
                 continue
-            if kept < top:
-                pairs.add((s_position, t_position))
-                kept += 1
-            by_target[t_position].append((vote, s_position))
-    for t_position, votes_for in by_target.items():
-        votes_for.sort(key=lambda item: (-item[0], item[1]))
-        pairs.update((s_position, t_position) for _, s_position in votes_for[:top])
+            pairs.add((s_position, t_position))
+            kept += 1
+            if kept >= top:
+                break
     return pairs
 
 
-def match_one_to_one(scores: dict[tuple[int, int], float], threshold: float, margin: float
+def match_one_to_one(scores: dict[tuple[int, int], float], threshold: float, margin: float,
+                     alike: Callable[[str, int, int], bool] | None = None
                      ) -> list[tuple[int, int, float]]:
     """Accept pairs best first, each document at most once, with a margin over every rival.
 
     A pair's rivals are the other scored pairs that share either of its documents; the pair is
-    accepted only if its score beats the best rival by ``margin``. Ties are broken by position.
+    accepted only if its score beats the best rival by ``margin``. A rival that is the same
+    text in other words (``alike("source" | "target", i, j)``: e.g. a second translation of the
+    same story) is no rival. Ties are broken by position.
 
     >>> match_one_to_one({(0, 0): 0.9, (0, 1): 0.5, (1, 1): 0.8}, 0.3, 0.1)
     [(0, 0, 0.9), (1, 1, 0.8)]
     >>> match_one_to_one({(0, 0): 0.9, (0, 1): 0.85}, 0.3, 0.1)
     []
+    >>> match_one_to_one({(0, 0): 0.9, (0, 1): 0.85}, 0.3, 0.1, lambda side, i, j: True)
+    [(0, 0, 0.9)]
     """
-    best_rival: dict[tuple[int, int], float] = {}
-    by_source: dict[int, list[float]] = defaultdict(list)
-    by_target: dict[int, list[float]] = defaultdict(list)
+    by_source: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    by_target: dict[int, list[tuple[float, int]]] = defaultdict(list)
     for (s, t), score in scores.items():
-        by_source[s].append(score)
-        by_target[t].append(score)
+        by_source[s].append((score, t))
+        by_target[t].append((score, s))
+    for ranked in (*by_source.values(), *by_target.values()):
+        ranked.sort(key=lambda item: (-item[0], item[1]))
 
-    def second(values: list[float], own: float) -> float:
-        rest = sorted(values, reverse=True)
-        rest.remove(own)
-        return rest[0] if rest else 0.0
+    def best_rival(ranked: list[tuple[float, int]], side: str, own: int) -> float:
+        for score, other in ranked:
+            if other != own and not (alike and alike(side, own, other)):
+                return score
+        return 0.0
 
-    for (s, t), score in scores.items():
-        best_rival[(s, t)] = max(second(by_source[s], score), second(by_target[t], score))
     accepted: list[tuple[int, int, float]] = []
     used_sources: set[int] = set()
     used_targets: set[int] = set()
     for (s, t), score in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
         if score < threshold or s in used_sources or t in used_targets:
             continue
-        if score - best_rival[(s, t)] < margin:
+        rival = max(best_rival(by_source[s], "target", t), best_rival(by_target[t], "source", s))
+        if score - rival < margin:
             continue
         accepted.append((s, t, score))
         used_sources.add(s)
@@ -355,6 +409,18 @@ def choose_original(source: Document, target: Document, expected_ratio: float,
     return by_language, "preferred_language"
 
 
+@dataclass(frozen=True)
+class Match:
+    """An accepted pair (positions in the corpus) and other versions of either side."""
+
+    source: int
+    target: int
+    score: float
+    # (position, score) of same-language alternatives of the source / of the target.
+    more_sources: list[tuple[int, float]]
+    more_targets: list[tuple[int, float]]
+
+
 # --- the step --------------------------------------------------------------------------------
 
 
@@ -367,8 +433,8 @@ class TranslationStep(CorpusStep):
         self.config = config
 
     def find_pairs(self, docs: list[Document], source_lang: str, target_lang: str,
-                   taken: set[int]) -> list[tuple[int, int, float]]:
-        """Accepted (source index, target index, score) for one language pair."""
+                   taken: set[int]) -> list[Match]:
+        """Accepted matches for one language pair (positions are indexes into ``docs``)."""
         lexicon = LEXICONS[(source_lang, target_lang)]()
         sources = [source_profile(i, d, lexicon) for i, d in enumerate(docs)
                    if i not in taken and primary(d.lang) == source_lang and d.text.strip()]
@@ -383,9 +449,30 @@ class TranslationStep(CorpusStep):
         expected = self.expected_ratio(source_lang, target_lang)
         scores = {(s, t): pair_score(sources[s], targets[t], expected)
                   for s, t in candidate_pairs(sources, targets, self.config)}
-        matched = match_one_to_one(scores, self.config.translation_threshold,
-                                   self.config.translation_margin)
-        return [(sources[s].index, targets[t].index, score) for s, t, score in matched]
+        similar: dict[tuple[str, int, int], bool] = {}
+
+        def alike(side: str, i: int, j: int) -> bool:
+            key = (side, min(i, j), max(i, j))
+            if key not in similar:
+                profiles = sources if side == "source" else targets
+                similar[key] = same_language_similarity(profiles[i], profiles[j]) >= SAME_CONTENT
+            return similar[key]
+
+        threshold = self.config.translation_threshold
+        matches = []
+        for s, t, score in match_one_to_one(scores, threshold, self.config.translation_margin,
+                                            alike):
+            # Other versions of either side (a second translation of the same story...).
+            floor = max(threshold, score - VERSION_GAP)
+            more_targets = sorted(
+                (targets[o].index, value) for (a, o), value in scores.items()
+                if a == s and o != t and value >= floor and alike("target", t, o))
+            more_sources = sorted(
+                (sources[o].index, value) for (o, b), value in scores.items()
+                if b == t and o != s and value >= floor and alike("source", s, o))
+            matches.append(Match(sources[s].index, targets[t].index, score,
+                                 more_sources, more_targets))
+        return matches
 
     def expected_ratio(self, source_lang: str, target_lang: str) -> float:
         """Expected characters of the target per character of the source (1 if unknown)."""
@@ -402,6 +489,7 @@ class TranslationStep(CorpusStep):
             return
         stats = state.stats_for(self.name)
         taken: set[int] = set()
+        # Dropped translations by object id (positions would do, but docs may repeat ids).
         dropped: dict[int, Document] = {}
         for pair in self.config.translation_pairs:
             lang_a, lang_b = pair.split("-")
@@ -413,20 +501,34 @@ class TranslationStep(CorpusStep):
                 stats.counters[f"no_lexicon:{pair}"] += 1
                 continue
             expected = self.expected_ratio(source_lang, target_lang)
-            for s, t, score in self.find_pairs(docs, source_lang, target_lang, taken):
-                taken.update((s, t))
-                kept, evidence = choose_original(docs[s], docs[t], expected, self.config)
-                other = docs[t] if kept is docs[s] else docs[s]
-                other.cluster = kept.cluster
-                dropped[t if kept is docs[s] else s] = kept
+            for match in self.find_pairs(docs, source_lang, target_lang, taken):
+                source, target = docs[match.source], docs[match.target]
+                kept, evidence = choose_original(source, target, expected, self.config)
                 stats.counters[f"kept_by_{evidence}"] += 1
-                state.pairs.append(Pair(
-                    id_a=kept.id, id_b=other.id, source_a=kept.source, source_b=other.source,
-                    lang_a=kept.lang, lang_b=other.lang, text_a=kept.text, text_b=other.text,
-                    score=round(min(1.0, max(0.0, score)), 6)))
-        for i, doc in enumerate(docs):
-            if i in dropped:
-                self.drop(state, doc, "translation", duplicate_of=dropped[i].id)
+                translated = [(target, match.score)] if kept is source else [(source, match.score)]
+                # Other versions on the translation's side are translations of the kept
+                # document too; on the kept side they are the same story: cluster only.
+                same_side, other_side = ((match.more_sources, match.more_targets)
+                                         if kept is source else
+                                         (match.more_targets, match.more_sources))
+                translated += [(docs[i], score) for i, score in other_side if i not in taken]
+                for i, _ in same_side:
+                    if i not in taken:
+                        docs[i].cluster = kept.cluster
+                        stats.counters["same_story_same_language"] += 1
+                taken.update([match.source, match.target, *(i for i, _ in same_side),
+                              *(i for i, _ in other_side)])
+                stats.counters["alternative_translations"] += len(translated) - 1
+                for doc, score in translated:
+                    doc.cluster = kept.cluster
+                    dropped[id(doc)] = kept
+                    state.pairs.append(Pair(
+                        id_a=kept.id, id_b=doc.id, source_a=kept.source, source_b=doc.source,
+                        lang_a=kept.lang, lang_b=doc.lang, text_a=kept.text, text_b=doc.text,
+                        score=round(min(1.0, max(0.0, score)), 6)))
+        for doc in docs:
+            if id(doc) in dropped:
+                self.drop(state, doc, "translation", duplicate_of=dropped[id(doc)].id)
             else:
                 yield doc
 

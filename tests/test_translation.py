@@ -138,13 +138,27 @@ def test_margin_rejects_ambiguous_candidates() -> None:
     assert match_one_to_one(scores, threshold=0.3, margin=0.0) == [(0, 0, 0.80)]
 
 
-def test_two_copies_of_a_translation_compete_for_the_original() -> None:
+def test_a_second_version_of_the_translation_is_a_translation_too() -> None:
     docs = seed_like_corpus()
     twin = Document(source="000-copy.txt", text=EN_TRANSLATION + " ", lang="en")
     kept, state = run([*docs, twin])
-    # Equal scores: the margin keeps the step from guessing (exact dedup removes such twins).
-    assert state.pairs == []
-    assert len(kept) == 5
+    # The two English versions are alike, so they are not rivals of each other: both are
+    # translations of the original (exact dedup would normally have removed the copy first).
+    assert [d.source for d in kept] == ["001.txt", "002.txt", "003.txt"]
+    assert sorted(p.source_b for p in state.pairs) == ["000-copy.txt", "000.txt"]
+    assert {p.source_a for p in state.pairs} == {"001.txt"}
+    assert twin.cluster == docs[1].id
+
+
+def test_two_different_near_ties_are_left_alone() -> None:
+    docs = seed_like_corpus()
+    # An English text that mixes the translation with an unrelated story: a weaker rival.
+    mixed = Document(source="mix.txt", lang="en",
+                     text=EN_TRANSLATION[: len(EN_TRANSLATION) // 2] + "\n" + EN_OTHER)
+    _, strict = run([*docs, mixed], DedupConfig(translation_margin=0.9))
+    assert strict.pairs == []  # no candidate beats its rivals by that much
+    _, normal = run([*docs, mixed])
+    assert [(p.source_a, p.source_b) for p in normal.pairs] == [("001.txt", "000.txt")]
 
 
 def test_number_anchors_agree_across_languages() -> None:

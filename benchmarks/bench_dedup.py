@@ -1,0 +1,187 @@
+"""Benchmark of deduplication: translation pairs on WMT22, and scaling on generated corpora.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_dedup.py [--sizes 5000 10000] [--skip-scaling]
+
+Reads ``../shared/eval/parallel`` (or ``$CLEANER_EVAL_DIR/parallel``) and prints:
+
+* pair precision / recall against ``pairs.jsonl`` when ``docs.jsonl`` and ``unpaired.jsonl``
+  are one corpus (the hard negatives are pairs of documents in it), hard-negative pairs found,
+  and how often the keep policy kept the original (``original_lang``);
+* the same with ``alt_translations.jsonl`` added (a second, independent translation of one
+  side): what near-dedup and translation matching do with such paraphrases;
+* seconds for the three dedup steps on generated corpora of 5k and 10k documents built from
+  real paragraphs of the eval texts (with exact copies, mirrored copies and translation pairs
+  planted), their ratio, and the memory per document of the dedup indexes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cleaner.dedup import DedupConfig, ExactDedupStep, NearDedupStep  # noqa: E402
+from cleaner.document import Document  # noqa: E402
+from cleaner.lexicon import load_cedict  # noqa: E402
+from cleaner.pipeline import RunState, run_corpus_steps  # noqa: E402
+from cleaner.translation import TranslationStep  # noqa: E402
+
+EVAL_DIR = Path(os.environ.get("CLEANER_EVAL_DIR",
+                               Path(__file__).resolve().parents[2] / "shared" / "eval"))
+PARALLEL = EVAL_DIR / "parallel"
+
+
+def read_jsonl(name: str) -> list[dict]:
+    with open(PARALLEL / name, encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def steps(config: DedupConfig) -> list:
+    return [ExactDedupStep(config), NearDedupStep(config), TranslationStep(config)]
+
+
+def evaluate(with_alternatives: bool) -> None:
+    """Precision, recall, hard negatives and keep-policy accuracy on the WMT22 sets."""
+    records = read_jsonl("docs.jsonl") + read_jsonl("unpaired.jsonl")
+    alternatives = read_jsonl("alt_translations.jsonl") if with_alternatives else []
+    docs = [Document(source=r["doc_id"], text=r["text"], lang=r["lang"])
+            for r in records + alternatives]
+    gold = {(p["zh_id"], p["en_id"]): p["original_lang"] for p in read_jsonl("pairs.jsonl")}
+    hard = {(p["zh_id"], p["en_id"]) for p in read_jsonl("hard_negatives.jsonl")}
+    # A second translation of the same source is a correct pair too, just not the listed one.
+    same_as = {a["doc_id"]: a["same_content_as"] for a in alternatives}
+    state = RunState()
+    started = time.perf_counter()
+    kept = run_corpus_steps(docs, steps(DedupConfig()), state)
+    seconds = time.perf_counter() - started
+    by_id = {d.id: d for d in docs}
+    predicted: dict[tuple[str, str], str] = {}
+    for pair in state.pairs:
+        a, b = by_id[pair.id_a], by_id[pair.id_b]
+        zh, en = (a, b) if a.lang == "zh" else (b, a)
+        predicted[(same_as.get(zh.source, zh.source), same_as.get(en.source, en.source))] = \
+            a.lang
+    correct = set(predicted) & set(gold)
+    precision = len(correct) / len(predicted) if predicted else 1.0
+    recall = len(correct) / len(gold)
+    keep_right = sum(predicted[k] == gold[k] for k in correct)
+    label = "with alt_translations" if with_alternatives else "docs + unpaired"
+    print(f"[{label}] {len(docs)} documents, {len(kept)} kept, {seconds:.1f} s")
+    print(f"  pairs: predicted {len(predicted)}, correct {len(correct)}, "
+          f"precision {precision:.3f}, recall {recall:.3f}")
+    print(f"  hard-negative pairs found: {len(set(predicted) & hard)} of {len(hard)}")
+    print(f"  keep policy kept the original: {keep_right}/{len(correct)} "
+          f"({keep_right / max(1, len(correct)):.3f}); evidence: "
+          f"{dict(sorted(state.stats['translation'].counters.items()))}")
+    for step_name in ("exact-dedup", "near-dedup"):
+        dropped = dict(state.stats[step_name].dropped)
+        print(f"  {step_name}: dropped {dropped or 0}")
+    for removal in state.removals:
+        if removal.reason == "near_duplicate":
+            print(f"    near duplicate: {removal.source} of {by_id[removal.duplicate_of].source}")
+    for key in sorted(set(predicted) - set(gold)):
+        print(f"    wrong pair: {key}")
+
+
+def paragraph_pool() -> tuple[list[tuple[list[str], list[str]]], list[str], list[str]]:
+    """Aligned (zh lines, en lines) of every true pair, and all zh / en lines of the sets."""
+    records = read_jsonl("docs.jsonl") + read_jsonl("unpaired.jsonl") + \
+        read_jsonl("alt_translations.jsonl")
+    text = {r["doc_id"]: r["text"] for r in records}
+    aligned = []
+    for pair in read_jsonl("pairs.jsonl"):
+        zh, en = text[pair["zh_id"]].split("\n"), text[pair["en_id"]].split("\n")
+        if len(zh) == len(en):  # WMT documents are aligned segment by segment
+            aligned.append((zh, en))
+    zh_lines = sorted({ln for r in records if r["lang"] == "zh" for ln in r["text"].split("\n")
+                       if len(ln) > 10})
+    en_lines = sorted({ln for r in records if r["lang"] == "en" for ln in r["text"].split("\n")
+                       if len(ln) > 40})
+    return aligned, zh_lines, en_lines
+
+
+def generate(count: int, seed: int = 7) -> list[Document]:
+    """``count`` documents from real paragraphs: random mixes of lines in one language, plus
+    exact copies (2%), mirrored copies with site chrome (3%) and translation pairs (10%)."""
+    rng = random.Random(seed)
+    aligned, zh_lines, en_lines = paragraph_pool()
+    docs: list[Document] = []
+    while len(docs) < count:
+        roll = rng.random()
+        n = len(docs)
+        if roll < 0.05 and docs:
+            original = docs[rng.randrange(len(docs))]
+            text = original.text if roll < 0.02 else (
+                f"Home | News | Share\n{original.text}\nCopyright {n} All rights reserved")
+            docs.append(Document(source=f"copy{n}", text=text, lang=original.lang))
+        elif roll < 0.10:
+            zh, en = aligned[rng.randrange(len(aligned))]
+            start = rng.randrange(max(1, len(zh) - 6))
+            picked = range(start, min(len(zh), start + rng.randint(4, 12)))
+            docs.append(Document(source=f"zh{n}", text="\n".join(zh[i] for i in picked),
+                                 lang="zh"))
+            docs.append(Document(source=f"en{n}", text="\n".join(en[i] for i in picked),
+                                 lang="en"))
+        else:
+            lang, lines = ("zh", zh_lines) if roll < 0.55 else ("en", en_lines)
+            text = "\n".join(rng.sample(lines, rng.randint(5, 15)))
+            docs.append(Document(source=f"{lang}{n}", text=text, lang=lang))
+    return docs[:count]
+
+
+def scaling(sizes: list[int]) -> None:
+    """Seconds of the dedup steps per corpus size, and the ratio of consecutive sizes."""
+    load_cedict()  # once per process; not part of the per-corpus cost
+    timings = []
+    for size in sizes:
+        docs = generate(size)
+        state = RunState()
+        started = time.perf_counter()
+        kept = run_corpus_steps(docs, steps(DedupConfig()), state)
+        seconds = time.perf_counter() - started
+        per_step = ", ".join(f"{s.name} {s.seconds:.1f} s" for s in state.stats.values())
+        print(f"[scaling] {size} documents: {seconds:.1f} s ({per_step}); kept {len(kept)}, "
+              f"pairs {len(state.pairs)}, dropped {len(state.removals)}")
+        timings.append(seconds)
+    for (a, ta), (b, tb) in zip(zip(sizes, timings, strict=True),
+                                zip(sizes[1:], timings[1:], strict=True), strict=False):
+        print(f"[scaling] time({b}) / time({a}) = {tb / ta:.2f} (size ratio {b / a:.2f})")
+
+
+def memory(size: int = 2000) -> None:
+    """Peak Python memory of the dedup steps per document, beyond the documents themselves."""
+    load_cedict()
+    docs = generate(size)
+    config = DedupConfig()
+    for step in steps(config):
+        tracemalloc.start()
+        list(step.run(list(docs), RunState()))
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"[memory] {step.name}: peak {peak / size / 1024:.1f} KiB per document "
+              f"({size} documents)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 10000])
+    parser.add_argument("--skip-scaling", action="store_true")
+    args = parser.parse_args()
+    evaluate(with_alternatives=False)
+    evaluate(with_alternatives=True)
+    if not args.skip_scaling:
+        memory()
+        scaling(args.sizes)
+
+
+if __name__ == "__main__":
+    main()
