@@ -19,6 +19,7 @@ import yaml
 from cleaner import schema
 from cleaner.charts import charts_markdown
 from cleaner.croissant import citation
+from cleaner.versions import plural
 
 if TYPE_CHECKING:
     from cleaner.charts import Chart
@@ -59,6 +60,8 @@ class CardData:
     inputs: dict[str, str] = field(default_factory=dict)
     # Why the previous version could not be compared (a damaged folder), if it could not.
     compare_error: str | None = None
+    # "zh → en" → number of translation pairs.
+    pair_languages: Counter = field(default_factory=Counter)
     # Charts already written into the version's images/ (charts.write_charts), shown in order.
     charts: list[Chart] = field(default_factory=list)
 
@@ -176,6 +179,13 @@ def _language_table(languages: dict[str, Counter]) -> str:
     return "\n".join(rows)
 
 
+def _pair_table(pair_languages: Counter) -> str:
+    """Translation pairs per language direction, e.g. ``| zh → en | 12 |``."""
+    rows = ["| languages | pairs |", "| --- | ---: |"]
+    rows += [f"| {langs} | {n} |" for langs, n in sorted(pair_languages.items())]
+    return "\n".join(rows)
+
+
 def _parameters(config: Config) -> str:
     """The pipeline's settings, one TOML-like line each, grouped by section."""
     lines = ["```toml"]
@@ -214,9 +224,10 @@ def render_card(data: CardData) -> str:
         f"Version **{data.version}** of `{dataset.name}`.",
         dataset.description.strip() or "(no description given in `[dataset] description`)",
         homepage.strip(),
-        f"- **{counts['documents']}** documents kept out of {counts['inputs']} input documents "
-        f"({counts['removed']} removed, each listed with its reason in "
-        f"`audit/removed.parquet`)\n- **{counts['pairs']}** translation pairs ({pair_splits})\n"
+        f"- **{plural(counts['documents'], 'document')}** kept out of "
+        f"{plural(counts['inputs'], 'input document')} ({counts['removed']} removed, each listed "
+        f"with its reason in `audit/removed.parquet`)\n"
+        f"- **{plural(counts['pairs'], 'translation pair')}** ({pair_splits})\n"
         f"- License: `{dataset.license}`",
         "## Sources",
         _sources(data),
@@ -242,6 +253,9 @@ def render_card(data: CardData) -> str:
         charts_markdown(data.charts),
         "Documents per language and split:",
         _language_table(data.languages),
+        "Translation pairs by language (kept document → its translation):" if data.pairs.files
+        else "",
+        _pair_table(data.pair_languages) if data.pairs.files else "",
         "Removed documents by reason:",
         "| reason | documents |\n| --- | ---: |\n" + (removals or "| (none) | 0 |"),
         "## Changelog",

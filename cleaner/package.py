@@ -529,7 +529,8 @@ def write_version(docs: list[Document], state: RunState, config: Config, out_dir
             languages=languages, removals=Counter(r.reason for r in state.removals),
             stats=list(state.stats.values()), counts=counts, previous=previous,
             changelog=changelog, inputs=dict(input_digests), compare_error=compare_error,
-            charts=drawn)
+            charts=drawn, pair_languages=Counter(f"{p.lang_a} → {p.lang_b}"
+                                                 for p in unique_pairs(state.pairs)))
         (temp / "README.md").write_text(card.render_card(card_data), encoding="utf-8")
         manifest = _manifest(config, version, previous, temp, input_digests, counts, row_counts)
         if changelog is not None:

@@ -24,6 +24,15 @@ from cleaner import schema
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 document``, ``2 documents``.
+
+    >>> plural(1, "pair"), plural(0, "pair")
+    ('1 pair', '0 pairs')
+    """
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def parse_version(version: str) -> tuple[int, int, int]:
     """``"1.2.3"`` → ``(1, 2, 3)``; raises ValueError for anything else."""
     match = SEMVER.match(version)
@@ -101,12 +110,13 @@ class Changelog:
                 "breaking": self.breaking}
 
     def summary(self) -> str:
-        """One line: ``3 documents added, 1 removed, 2 changed; 1 pair added``."""
-        parts = [f"{len(self.added)} documents added, {len(self.removed)} removed, "
+        """One line: ``3 documents added, 1 removed, 2 changed; 1 translation pair added...``."""
+        parts = [f"{plural(len(self.added), 'document')} added, {len(self.removed)} removed, "
                  f"{len(self.changed)} changed"]
         if self.moved:
             parts.append(f"{len(self.moved)} moved to another split")
-        parts.append(f"{self.pairs_added} translation pairs added, {self.pairs_removed} removed")
+        parts.append(f"{plural(self.pairs_added, 'translation pair')} added, "
+                     f"{self.pairs_removed} removed")
         if self.schema_changes:
             kind = "breaking" if self.breaking else "compatible"
             parts.append(f"{len(self.schema_changes)} schema changes ({kind})")
@@ -128,7 +138,7 @@ class Changelog:
                 more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
                 lines.append(f"- {title} documents ({len(ids)}): {shown}{more}")
         if self.audit_added or self.audit_removed:
-            lines.append(f"- Audit: {self.audit_added} removed documents added, "
+            lines.append(f"- Audit: {plural(self.audit_added, 'removed document')} added, "
                          f"{self.audit_removed} no longer there")
         for change in self.schema_changes:
             lines.append(f"- Schema: {change}")

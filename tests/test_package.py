@@ -146,7 +146,7 @@ def test_changed_content_is_refused_and_next_version_has_a_changelog(built):
     assert result.suggested_version == "1.1.0"
     card = (nxt / "README.md").read_text()
     assert "previous version, 1.0.0" in card
-    assert "1 documents added, 0 removed, 1 changed" in card
+    assert "1 document added, 0 removed, 1 changed" in card
     changes = json.loads((nxt / "manifest.json").read_text())["changes"]
     assert changes["from"] == "1.0.0" and changes["documents_changed"] == 1
     assert validate_version(nxt) == [] and validate_version(built) == []
@@ -319,7 +319,7 @@ def test_schema_changes_decide_the_next_version():
     assert suggest_next_version("1.4.2", Changelog("1.4.2", "n", schema_changes=added)) == "1.5.0"
     assert suggest_next_version("1.4.2", Changelog("1.4.2", "n")) == "1.4.3"
     text = Changelog("1.4.2", "2.0.0", added=["a"], schema_changes=retyped).render()
-    assert text.splitlines()[0].startswith("Changes from 1.4.2 to 2.0.0: 1 documents added")
+    assert text.splitlines()[0].startswith("Changes from 1.4.2 to 2.0.0: 1 document added")
     assert "documents.x: type double → string (breaking)" in text
 
 
