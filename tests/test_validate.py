@@ -259,3 +259,13 @@ def test_card_image_that_is_missing_fails(version):
     (version / "manifest.json").write_text(json.dumps(manifest))
     assert messages(version) == [f"README.md: shows images/{images[0].name}, which is not in "
                                  "the folder"]
+
+
+def test_bad_item_inside_a_list_column_fails(version):
+    table = pq.read_table(version / DOCS)
+    rewrite(version, DOCS, set_value(table, "langs", 3, [{"lang": "zh", "share": 1.5},
+                                                         {"lang": "english", "share": 0.1}]))
+    found = [m for m in messages(version) if DOCS in m]
+    doc_id = table.column("id")[3].as_py()
+    assert any(doc_id in m and "langs.share" in m for m in found), found
+    assert any(doc_id in m and "langs.lang" in m for m in found), found
