@@ -20,11 +20,17 @@ How a language is decided, cheapest evidence first:
 3. **lingua** (75 languages, models inside its wheel): best on short text and close relatives
    (bs/hr/sr, ms/id, nb/nn/da); it runs once per document, only when the text is short or the
    fastText answer is unsure or falls in a family of close relatives, over a small candidate
-   set, so only the models of languages actually met are loaded.
+   set, so only the models of languages actually met are loaded (about 15-30 MB each).
 4. **langdetect** (seeded) can be added to ``backends``; by measurement it lowers accuracy
    when combined, so it is not in the default list.
+5. **Marker words** (``cleaner/data/language_markers.toml``) shift probability between close
+   relatives (Croatian *tijekom*, Serbian ekavian *vreme*, Malay *kerana*...), **priors**
+   temper languages the models over-predict, and on short text **telltale letters** (Serbian
+   ``ћ``, Ukrainian ``є``...) settle what the models cannot.
 
 The statistical backends' probabilities are mixed with the weights in ``LanguageConfig``.
+Paragraphs are first classified by the script and fastText alone; one that disagrees with
+the document is decided again with the full mix, so ``langs`` agrees with ``lang``.
 Heavy models are loaded lazily, once per process; the step itself holds only its config, so
 it pickles for worker processes. Long documents are sampled (evenly spread paragraphs, a
 fixed character budget), so the result is deterministic and the cost bounded.
@@ -37,7 +43,6 @@ import gzip
 import importlib.resources
 import re
 import tomllib
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -237,6 +242,28 @@ def char_script(ch: str) -> str:
         if start <= point <= end:
             return script
     return "Zzzz"
+
+
+# Everything that is not a letter: removed before counting letters per script.
+_NON_LETTERS = re.compile(r"[\W\d_]+")
+
+
+def script_counts(text: str) -> Counter[str]:
+    """How many letters of ``text`` belong to each script.
+
+    Non-letters are removed in one regular-expression pass; ASCII letters are all Latin;
+    other letters are counted (in C) and each distinct one classified once.
+
+    >>> dict(script_counts("Hi 你好!"))
+    {'Latn': 2, 'Hani': 2}
+    """
+    letters = _NON_LETTERS.sub("", text)
+    if letters.isascii():
+        return Counter({"Latn": len(letters)}) if letters else Counter()
+    counts: Counter[str] = Counter()
+    for ch, n in Counter(letters).items():
+        counts[char_script(ch)] += n
+    return counts
 
 
 def main_script(counts: Counter[str]) -> str | None:
@@ -581,28 +608,6 @@ class Paragraph:
     dist: dict[str, float] = field(default_factory=dict)
 
 
-# Everything that is not a letter: removed before counting letters per script.
-_NON_LETTERS = re.compile(r"[\W\d_]+")
-
-
-def script_counts(text: str) -> Counter[str]:
-    """How many letters of ``text`` belong to each script.
-
-    Non-letters are removed in one regular-expression pass; ASCII letters are all Latin;
-    other letters are counted (in C) and each distinct one classified once.
-
-    >>> dict(script_counts("Hi 你好!"))
-    {'Latn': 2, 'Hani': 2}
-    """
-    letters = _NON_LETTERS.sub("", text)
-    if letters.isascii():
-        return Counter({"Latn": len(letters)}) if letters else Counter()
-    counts: Counter[str] = Counter()
-    for ch, n in Counter(letters).items():
-        counts[char_script(ch)] += n
-    return counts
-
-
 def read_paragraph(text: str, config: LanguageConfig, classify: bool = True) -> Paragraph:
     """Count ``text``'s scripts and, when ``classify`` and the script does not decide, run
     the first (fast) backend on it (only on paragraphs long enough to count)."""
@@ -650,6 +655,8 @@ def paragraph_language(para: Paragraph, document_lang: str) -> str:
     """
     if para.script is None:
         return UNDETERMINED
+    if para.script == "Hani" and document_lang in {"ja", "ko"}:
+        return document_lang  # Japanese and Korean are written with Han characters too
     if para.script in _SCRIPT_DECIDES:
         return _script_language(para.script, para.text)[0]
     if not para.dist:
@@ -701,9 +708,9 @@ def decide(paras: list[Paragraph], config: LanguageConfig) -> Guess:
         lang, subtag = _script_language(script, text)
         return Guess(lang, subtag, trust)
     mixed: Counter[str] = Counter()
+    covered = sum(p.letters for p in in_script if p.dist)
     for backend in config.backends:
         weight = config.weights.get(backend, 1.0)
-        covered = sum(p.letters for p in in_script if p.dist)
         if backend == config.backends[0] and covered >= 0.8 * letters:
             # The paragraphs were classified already: their letter-weighted mean.
             summed: Counter[str] = Counter()
@@ -858,11 +865,3 @@ class LanguageStep(DocumentStep):
             stats.sample("mixed", f"{doc.source}: {ranked[0][0]} + {ranked[1][0]}")
         return doc
 
-
-def count_letters(text: str) -> int:
-    """Number of letters in ``text`` (Unicode letters; digits and punctuation excluded).
-
-    >>> count_letters("12 apples!")
-    6
-    """
-    return sum(1 for ch in text if unicodedata.category(ch).startswith("L"))

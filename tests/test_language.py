@@ -200,3 +200,10 @@ def test_language_section_of_the_config_file() -> None:
     assert config.language.backends == ["fasttext"] and config.language.min_letters == 3
     with pytest.raises(ConfigError):
         config_from_dict({"language": {"backends": ["cld3"]}})
+
+
+def test_kanji_only_line_in_japanese_document_counts_as_japanese() -> None:
+    text = "東京都知事選挙結果発表\n東京都は新しい計画を発表しました。市民の生活を守るためです。"
+    doc, stats = run_step(text)
+    assert (doc.lang, doc.script, doc.langs) == ("ja", "Jpan", {"ja": 1.0})
+    assert stats.counters["mixed"] == 0
