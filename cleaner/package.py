@@ -48,8 +48,9 @@ if TYPE_CHECKING:
     from cleaner.versions import Changelog
 
 COMPRESSIONS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
-# Codecs whose level pyarrow accepts.
-_LEVELLED = {"zstd", "gzip", "brotli"}
+# Codecs whose level pyarrow accepts, and the levels they accept.
+_LEVELS = {"zstd": (1, 22), "gzip": (1, 9), "brotli": (0, 11)}
+_LEVELLED = set(_LEVELS)
 # meta keys that become typed columns; any other key goes to ``extra_meta`` as JSON.
 META_LISTS = ("categories", "tags")
 META_STRINGS = ("editor", "reporter", "credit_source", "original_title", "site_name",
@@ -99,9 +100,10 @@ class PackageConfig:
         if self.compression not in COMPRESSIONS:
             raise ValueError(f"compression {self.compression!r} is not one of "
                              f"{', '.join(COMPRESSIONS)}")
-        if self.compression == "zstd" and not 1 <= self.compression_level <= 22:
-            raise ValueError(f"compression_level must be 1..22 for zstd, not "
-                             f"{self.compression_level}")
+        low, high = _LEVELS.get(self.compression, (self.compression_level,) * 2)
+        if not low <= self.compression_level <= high:
+            raise ValueError(f"compression_level must be {low}..{high} for {self.compression}, "
+                             f"not {self.compression_level}")
 
 
 @dataclass

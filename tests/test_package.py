@@ -215,6 +215,9 @@ def test_splits_config_check():
         SplitsConfig(train=1.2, validation=-0.2, test=0.0).check()
     with pytest.raises(ValueError, match="compression"):
         PackageConfig(compression="lzma").check()
+    with pytest.raises(ValueError, match="1..9 for gzip"):
+        PackageConfig(compression="gzip", compression_level=12).check()
+    PackageConfig(compression="snappy", compression_level=12).check()  # level unused
 
 
 def test_shards_are_bounded(tmp_path):
