@@ -220,7 +220,7 @@ def test_splits_config_check():
     PackageConfig(compression="snappy", compression_level=12).check()  # level unused
 
 
-def test_shards_are_bounded(tmp_path):
+def test_shards_are_bounded(tmp_path, monkeypatch):
     docs, state = corpus()
     cfg = config()
     cfg.package = PackageConfig(max_rows_per_shard=1)
@@ -232,7 +232,7 @@ def test_shards_are_bounded(tmp_path):
     assert validate_version(out) == []
     import datasets
 
-    datasets.config.HF_HUB_OFFLINE = True
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
     loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "cache"))
     assert list(loaded) == ["train"] and sorted(loaded["train"]["id"]) == sorted(d.id for d in docs)
     assert shard_bounds([10, 10, 10], max_rows=10, max_bytes=15) == [(0, 1), (1, 2), (2, 3)]
@@ -274,10 +274,10 @@ def test_meta_becomes_typed_columns():
     assert json.loads(row["extra_meta"]) == {"headimg": "https://x/y.png"}
 
 
-def test_load_dataset_offline_gives_typed_features(built, tmp_path):
+def test_load_dataset_offline_gives_typed_features(built, tmp_path, monkeypatch):
     import datasets
 
-    datasets.config.HF_HUB_OFFLINE = True
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
     documents = datasets.load_dataset(str(built), cache_dir=str(tmp_path / "cache"))
     pairs = datasets.load_dataset(str(built), "pairs", cache_dir=str(tmp_path / "cache"))
     manifest = json.loads((built / "manifest.json").read_text())
