@@ -89,12 +89,13 @@ def binary_signature(data: bytes) -> str | None:
     return None
 
 
-def binary_reason(data: bytes) -> str | None:
+def binary_reason(data: bytes, charset_hint: str | None = None) -> str | None:
     """Why ``data`` is binary rather than text, or None.
 
     A known file signature, NUL bytes (beyond one in a thousand) or more than 5% control
-    bytes, as in images, archives and executables whatever their names. UTF-16/32 text,
-    whose NULs are part of the characters, is left to be checked once decoded.
+    bytes, as in images, archives and executables whatever their names. UTF-16/32 text
+    (by BOM, header or content), whose NULs are part of the characters, is left to be
+    checked once decoded.
 
     >>> binary_reason(b"hello\\x00world"), binary_reason("上海".encode("utf-16"))
     ('NUL bytes', None)
@@ -102,7 +103,9 @@ def binary_reason(data: bytes) -> str | None:
     signature = binary_signature(data)
     if signature:
         return signature
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(data):
+    declared = codec_for_label(charset_hint) or ""
+    if (data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+            or declared.startswith(("utf-16", "utf-32")) or utf16_without_bom(data)):
         return None
     sample = data[:65536]
     if not sample:
@@ -244,10 +247,15 @@ def utf8_evidence(data: bytes) -> tuple[int, int]:
 
 
 def utf16_without_bom(data: bytes) -> str | None:
-    """"utf-16-le"/"utf-16-be" when NUL bytes sit at every other position (mostly-ASCII text).
+    """"utf-16-le"/"utf-16-be" for UTF-16 text without a byte-order mark, else None.
+
+    Mostly-ASCII text shows NUL bytes at every other position; other text (CJK, Cyrillic...)
+    is recognised when its NUL or control bytes, read as UTF-16, give plausible text.
 
     >>> utf16_without_bom("hello world".encode("utf-16-le"))
     'utf-16-le'
+    >>> utf16_without_bom("上海市政府今天召开常务会议，研究部署绿色发展。".encode("utf-16-be"))
+    'utf-16-be'
     """
     sample = data[:4096]
     if len(sample) < 8:
@@ -258,6 +266,14 @@ def utf16_without_bom(data: bytes) -> str | None:
         return "utf-16-le"
     if even_nul > 0.3 and odd_nul < 0.05:
         return "utf-16-be"
+    controls = len(sample) - len(sample.translate(None, CONTROL_BYTES))
+    if controls < len(sample) * 0.01:
+        return None  # an 8-bit text: no reason to think of UTF-16
+    sample = sample[: len(sample) // 2 * 2]
+    for codec in ("utf-16-le", "utf-16-be"):
+        text = decode_strict(sample, codec)
+        if text is not None and plausibility(text, codec) >= 0.6:
+            return codec
     return None
 
 
@@ -337,6 +353,8 @@ def decode_bytes(data: bytes, charset_hint: str | None = None) -> Decoded:
         repairs.append(f"declared_charset_wrong:{label}")
 
     if invalid == 0:
+        if b"\x1b$" in data and (text := decode_strict(data, "iso2022_jp")) is not None:
+            return Decoded(text, "iso2022_jp", "detected", repairs)  # 7-bit Japanese
         return Decoded(data.decode("utf-8"), "utf-8", "utf8", repairs)
     if _mostly_utf8(valid, invalid):
         # UTF-8 with a few broken sequences (a cut-off character): keep it UTF-8.
@@ -1119,7 +1137,7 @@ class DecodeStep(DocumentStep):
     def _decode(self, doc: Document, stats: StepStats) -> str | Drop:
         """The document's text (``doc.data`` decoded and cleared), or why there is none."""
         if doc.data:
-            reason = binary_reason(doc.data)
+            reason = binary_reason(doc.data, doc.charset_hint)
             if reason:
                 return Drop("binary", detail=reason)
             decoded = decode_bytes(doc.data, doc.charset_hint)

@@ -268,3 +268,27 @@ def test_unreadable_after_decoding_is_undecodable(data):
 def test_utf16_text_of_any_script_is_kept(text):
     result = run(text.encode("utf-16"))
     assert isinstance(result, Document) and result.text == text
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_recognised_not_called_binary(codec):
+    result = run(NEWS_ZH.encode(codec))
+    assert isinstance(result, Document) and result.text == NEWS_ZH
+
+
+def test_utf16_declared_by_the_header_is_not_called_binary():
+    result = run(NEWS_RU.encode("utf-16-le"), charset="utf-16le")
+    assert result.text == NEWS_RU
+
+
+def test_iso_2022_jp_seven_bit_japanese():
+    assert run(NEWS_JA.encode("iso2022_jp")).text == NEWS_JA
+
+
+def test_random_bytes_are_binary():
+    import random
+
+    rng = random.Random(0)
+    data = bytes(rng.randrange(256) for _ in range(4096))
+    result = run(data, "html", source="x.html")
+    assert isinstance(result, Drop) and result.reason == "binary"
