@@ -23,6 +23,7 @@ from itertools import chain, islice
 from typing import Protocol
 
 from cleaner.document import Document, Drop, Pair, Removal
+from cleaner.limits import TimeLimitExceeded, step_seconds, time_limit
 
 # A batch closes at this many documents or this many bytes of input, whichever comes first.
 BATCH_DOCS = 64
@@ -121,7 +122,10 @@ def process_document(doc: Document, steps: list[DocumentStep],
         before = _snapshot(doc)
         started = time.perf_counter()
         try:
-            result = step.process(doc, step_stats)
+            with time_limit(step_seconds(step)):  # one pathological page cannot stall a build
+                result = step.process(doc, step_stats)
+        except TimeLimitExceeded as error:
+            result = Drop("timeout", detail=f"{step.name}: {error}")
         except Exception as error:  # noqa: BLE001 - one bad page must not stop a build
             result = Drop("error", detail=f"{step.name}: {type(error).__name__}: {error}"[:500])
         elapsed = time.perf_counter() - started
