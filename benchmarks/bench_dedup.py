@@ -104,8 +104,14 @@ def paragraph_pool() -> tuple[list[tuple[list[str], list[str]]], list[str], list
             aligned.append((zh, en))
     zh_lines = sorted({ln for r in records if r["lang"] == "zh" for ln in r["text"].split("\n")
                        if len(ln) > 10})
-    en_lines = sorted({ln for r in records if r["lang"] == "en" for ln in r["text"].split("\n")
-                       if len(ln) > 40})
+    english = [r["text"] for r in records if r["lang"] == "en"]
+    # More English paragraphs: the article bodies of the extraction set.
+    truth = EVAL_DIR / "extraction" / "ground-truth.json"
+    if truth.is_file():
+        english += [page["articleBody"] for page in
+                    json.loads(truth.read_text(encoding="utf-8")).values()]
+    en_lines = sorted({ln.strip() for text in english for ln in text.split("\n")
+                       if len(ln.strip()) > 40})
     return aligned, zh_lines, en_lines
 
 
@@ -139,29 +145,37 @@ def generate(count: int, seed: int = 7) -> list[Document]:
 
 
 def scaling(sizes: list[int]) -> None:
-    """Seconds of the dedup steps per corpus size, and the ratio of consecutive sizes."""
+    """Seconds of the dedup steps per corpus size, and the ratio of consecutive sizes.
+
+    Both wall-clock and CPU seconds are shown: on a shared machine the CPU time of this
+    process is the steadier measure of the work done.
+    """
     load_cedict()  # once per process; not part of the per-corpus cost
     timings = []
     for size in sizes:
         docs = generate(size)
         state = RunState()
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         kept = run_corpus_steps(docs, steps(DedupConfig()), state)
-        seconds = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         per_step = ", ".join(f"{s.name} {s.seconds:.1f} s" for s in state.stats.values())
-        print(f"[scaling] {size} documents: {seconds:.1f} s ({per_step}); kept {len(kept)}, "
-              f"pairs {len(state.pairs)}, dropped {len(state.removals)}")
-        timings.append(seconds)
-    for (a, ta), (b, tb) in zip(zip(sizes, timings, strict=True),
-                                zip(sizes[1:], timings[1:], strict=True), strict=False):
-        print(f"[scaling] time({b}) / time({a}) = {tb / ta:.2f} (size ratio {b / a:.2f})")
+        print(f"[scaling] {size} documents: {wall:.1f} s wall, {cpu:.1f} s CPU ({per_step}); "
+              f"kept {len(kept)}, pairs {len(state.pairs)}, dropped {len(state.removals)}")
+        timings.append((wall, cpu))
+    for i in range(1, len(sizes)):
+        (wall_a, cpu_a), (wall_b, cpu_b) = timings[i - 1], timings[i]
+        print(f"[scaling] time({sizes[i]}) / time({sizes[i - 1]}) = {wall_b / wall_a:.2f} wall, "
+              f"{cpu_b / cpu_a:.2f} CPU (size ratio {sizes[i] / sizes[i - 1]:.2f})")
 
 
 def memory(size: int = 2000) -> None:
-    """Peak Python memory of the dedup steps per document, beyond the documents themselves."""
+    """Peak Python memory of the dedup steps per document, beyond the documents themselves
+    (after a warm-up run, so imports and the lexicon are not counted)."""
     load_cedict()
-    docs = generate(size)
     config = DedupConfig()
+    for step in steps(config):
+        list(step.run(generate(200, seed=1), RunState()))
+    docs = generate(size)
     for step in steps(config):
         tracemalloc.start()
         list(step.run(list(docs), RunState()))

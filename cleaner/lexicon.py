@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import sys
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -174,7 +175,8 @@ def segment(run: str, dictionary: dict[str, frozenset[str]]) -> list[str]:
     while i < len(run):
         for size in range(min(MAX_WORD, len(run) - i), 0, -1):
             if size == 1 or run[i:i + size] in dictionary:
-                words.append(run[i:i + size])
+                # Interned: a corpus repeats the same words, kept once in memory.
+                words.append(sys.intern(run[i:i + size]))
                 i += size
                 break
     return words

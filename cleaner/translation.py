@@ -24,6 +24,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from cleaner.dedup import DedupConfig, has_origin_credit, language_rank
 from cleaner.document import Document, Pair
@@ -129,9 +130,11 @@ class Profile:
     length: int
     # Per slice: unit -> the target terms it may be (a target term maps to itself).
     bins: list[dict[str, frozenset[str]]]
-    # Per slice: the target terms of that slice and its neighbours.
+    # Per slice: the target terms the slice contains or may translate to.
+    bin_terms: list[frozenset[str]]
+    # Target side only: per slice, the terms of that slice and its neighbours; and every term
+    # of the document (the candidate index). Sources leave them empty to save memory.
     near: list[frozenset[str]]
-    # Every target term of the document (to find candidates).
     terms: frozenset[str]
     # Numbers and months.
     numbers: frozenset[str]
@@ -157,22 +160,30 @@ def slices(text: str, count: int) -> list[str]:
 
 
 def build_profile(index: int, doc: Document, pieces: list[tuple[dict[str, frozenset[str]],
-                  set[str]]]) -> Profile:
+                  set[str]]], target: bool) -> Profile:
     """A profile from the analysed slices of ``doc`` (see :func:`slices`)."""
     bins = [units for units, _ in pieces]
     bin_terms = [frozenset().union(*units.values()) if units else frozenset()
                  for units in bins]
     near = [frozenset().union(*bin_terms[max(0, b - 1):b + 2]) for b in range(len(bins))]
     names = set().union(*(found for _, found in pieces))
-    return Profile(index, visible_length(doc.text), bins, near,
-                   frozenset().union(*bin_terms), frozenset(number_anchors(doc.text)),
-                   frozenset(names), doc.published.toordinal() if doc.published else None)
+    return Profile(index, visible_length(doc.text), bins, bin_terms,
+                   near if target else [],
+                   frozenset().union(*bin_terms) if target else frozenset(),
+                   frozenset(number_anchors(doc.text)), frozenset(names),
+                   doc.published.toordinal() if doc.published else None)
 
 
 def source_profile(index: int, doc: Document, lexicon) -> Profile:
     """Profile of a document in the lexicon's source language."""
     return build_profile(index, doc, [lexicon.analyse_source(piece)
-                                      for piece in slices(doc.text, BINS)])
+                                      for piece in slices(doc.text, BINS)], target=False)
+
+
+@lru_cache(maxsize=1 << 18)
+def itself(term: str) -> frozenset[str]:
+    """The one-term set a target term translates to (shared, not one per occurrence)."""
+    return frozenset([term])
 
 
 def target_profile(index: int, doc: Document, lexicon) -> Profile:
@@ -180,8 +191,8 @@ def target_profile(index: int, doc: Document, lexicon) -> Profile:
     pieces = []
     for piece in slices(doc.text, BINS):
         terms, names = lexicon.analyse_target(piece)
-        pieces.append(({t: frozenset([t]) for t in terms}, names))
-    return build_profile(index, doc, pieces)
+        pieces.append(({t: itself(t) for t in terms}, names))
+    return build_profile(index, doc, pieces, target=True)
 
 
 def idf_weights(profiles: list[Profile]) -> dict[str, float]:
@@ -193,19 +204,35 @@ def idf_weights(profiles: list[Profile]) -> dict[str, float]:
     return {unit: math.log((1 + total) / (1 + count)) + 1.0 for unit, count in df.items()}
 
 
-def coverage(profile: Profile, other: Profile) -> float:
-    """IDF-weighted share of ``profile``'s units with a translation near the same position in
-    ``other`` (slices are compared by relative position, see :class:`Profile`)."""
+def source_coverage(source: Profile, target: Profile) -> float:
+    """IDF-weighted share of the source's words with a translation near the same relative
+    position in the target (the same slice or a neighbour, see :class:`Profile`)."""
     total = covered = 0.0
-    weights = profile.weights
-    last = len(other.near) - 1
-    for b, units in enumerate(profile.bins):
-        near = other.near[min(b, last)]
+    weights = source.weights
+    last = len(target.near) - 1
+    for b, units in enumerate(source.bins):
+        near = target.near[min(b, last)]
         for unit, translations in units.items():
             weight = weights.get(unit, 1.0)
             total += weight
             if not translations.isdisjoint(near):
                 covered += weight
+    return covered / total if total else 0.0
+
+
+def target_coverage(target: Profile, source: Profile) -> float:
+    """IDF-weighted share of the target's terms that a word near the same relative position in
+    the source may translate to."""
+    total = covered = 0.0
+    weights = target.weights
+    last = len(source.bin_terms) - 1
+    for b, terms in enumerate(target.bin_terms):
+        total += sum(weights.get(t, 1.0) for t in terms)
+        b = min(b, last)
+        matched = set()
+        for neighbour in source.bin_terms[max(0, b - 1):b + 2]:
+            matched.update(terms & neighbour)
+        covered += sum(weights.get(t, 1.0) for t in matched)
     return covered / total if total else 0.0
 
 
@@ -253,8 +280,8 @@ def pair_score(source: Profile, target: Profile, expected_ratio: float) -> float
     Lexical part: harmonic mean of how much of each side the other covers. Anchor part:
     :func:`anchor_agreement`. Both are multiplied by :func:`length_factor`.
     """
-    cover_source = coverage(source, target)
-    cover_target = coverage(target, source)
+    cover_source = source_coverage(source, target)
+    cover_target = target_coverage(target, source)
     lexical = (2 * cover_source * cover_target / (cover_source + cover_target)
                if cover_source + cover_target else 0.0)
     anchors = anchor_agreement(source, target)
