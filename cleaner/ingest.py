@@ -462,8 +462,9 @@ class Reader:
             except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                 parsed = None  # perhaps JSONL with a .json name: read it line by line
             else:
-                if isinstance(parsed, list):
-                    for number, record in enumerate(parsed, start=1):
+                records = self._records_of(parsed)
+                if records is not None:
+                    for number, record in enumerate(records, start=1):
                         yield self._record(record, f"{source}#{number}")
                     return
                 yield self._record(parsed, source)
@@ -494,6 +495,19 @@ class Reader:
                                     f"line {number}: not valid JSON: {error}"[:300])
                 continue
             yield self._record(record, record_source)
+
+    def _records_of(self, parsed: Any) -> list[Any] | None:
+        """The records of a JSON file: an array, or the one array of objects in an object
+        without a text field of its own (``{"articles": [...]}``); None for a single record.
+        """
+        if isinstance(parsed, list):
+            return parsed
+        if not isinstance(parsed, dict) or _first_field(
+                parsed, self.config.json_html_fields + self.config.json_text_fields):
+            return None
+        arrays = [value for value in parsed.values()
+                  if isinstance(value, list) and value and all(isinstance(v, dict) for v in value)]
+        return arrays[0] if len(arrays) == 1 else None
 
     def _record(self, record: Any, source: str) -> Document | Removal:
         """One JSON record as a document; its text or HTML field is the document's data."""

@@ -123,6 +123,14 @@ def test_json_text_given_as_a_list_of_paragraphs(tmp_path):
     assert item.data == b"One.\n\nTwo."
 
 
+def test_json_object_holding_an_array_of_records(tmp_path):
+    (tmp_path / "export.json").write_text(json.dumps(
+        {"site": "x", "articles": [{"text": "a"}, {"content": "b"}]}))
+    items = read_all([tmp_path])
+    assert [(i.source, i.data) for i in items] == [("export.json#1", b"a"),
+                                                   ("export.json#2", b"b")]
+
+
 def test_json_array_file_and_gzipped_jsonl(tmp_path):
     (tmp_path / "arr.json").write_text(json.dumps([{"text": "a"}, {"text": "b"}]))
     (tmp_path / "lines.jsonl.gz").write_bytes(gzip.compress(b'{"text": "c"}\n{"text": "d"}\n'))
