@@ -977,8 +977,8 @@ def unescape_entities(text: str, rounds: int = 3) -> tuple[str, int]:
     Returns the text and how many rounds changed it (2 means double-escaped entities).
     A bare ``&`` and entity-like words without ``;`` (``AT&T``, ``&copy 2020``) stay.
 
-    >>> unescape_entities("Tom &amp;amp; Jerry &amp;#123; &#x4e0a;&#28023;")
-    ('Tom & Jerry { 上海', 2)
+    >>> unescape_entities("Tom &amp;amp; Jerry &amp;#123; &#x4e0a;&#28023; &EACUTE;")
+    ('Tom & Jerry { 上海 É', 2)
     """
     changed = 0
     for _ in range(rounds):
@@ -991,6 +991,8 @@ def unescape_entities(text: str, rounds: int = 3) -> tuple[str, int]:
 
 def _unescape_one(entity: str) -> str:
     char = html.unescape(entity)
+    if char == entity and entity[1:-1].isupper():
+        char = html.unescape(entity.lower()).upper()  # &EACUTE; from upper-cased text
     # Entities of NUL, surrogates or controls would smuggle in what repairs remove.
     if char == entity or any(unicodedata.category(c) in ("Cs", "Cc") and c not in "\t\n"
                              for c in char):
