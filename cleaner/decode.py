@@ -961,11 +961,20 @@ def visible_text(markup: str) -> str:
 ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 CJK_RE = re.compile(r"[\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
                     r"\uf900-\ufaff\U00020000-\U0003134f]")
-# ftfy's fixes, minus the ones repair_text applies itself (entities; quotes and width,
-# which are only artefacts outside CJK text, where full-width punctuation and curly
-# quotation marks are the norm).
-FTFY_CONFIG = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False,
-                                   fix_character_width=False, explain=True)
+# ftfy's fixes, minus HTML entities (repair_text unescapes them itself, only with their ";").
+# Straightening quotes and narrowing full-width forms are ftfy defaults too, but only on
+# lines without CJK characters: in CJK text full-width punctuation and curly quotation
+# marks are the norm.
+CJK_SAFE_CONFIG = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False,
+                                       fix_character_width=False, explain=True)
+
+
+@functools.cache
+def _ftfy_config(uncurl_quotes: bool, fix_width: bool) -> ftfy.TextFixerConfig:
+    return ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=uncurl_quotes,
+                                fix_character_width=fix_width, explain=True)
+
+
 # ftfy explanation steps -> repair names.
 FTFY_STEP_NAMES = {"encode": "fix_encoding", "decode": "fix_encoding",
                    "transcode": "fix_encoding"}
@@ -1027,38 +1036,35 @@ def _segments(text: str, size: int = 100_000) -> Iterator[str]:
 
     ftfy's cost grows with the length of what it is given at once; markup is often one line.
     """
-    for line in text.splitlines(keepends=True):
-        for start in range(0, len(line), size):
-            yield line[start:start + size]
+    # Only "\n" ends a line here: str.splitlines would also cut at U+0085, which is half
+    # of many mojibake sequences ("Ã\x85").
+    start = 0
+    while start < len(text):
+        end = min(text.find("\n", start) + 1 or len(text), start + size)
+        yield text[start:end]
+        start = end
 
 
-def _ftfy_lines(text: str) -> tuple[str, set[str]]:
-    """ftfy line by line (bounded cost on long texts), with the names of the fixes applied."""
+def _ftfy_lines(text: str, uncurl_quotes: bool, fix_width: bool) -> tuple[str, set[str]]:
+    """ftfy line by line (bounded cost on long texts), with the names of the fixes applied.
+
+    A line is fixed with the CJK-safe configuration first; if the result has no CJK
+    character, it is fixed again from the start with the quote and width fixes on (ftfy
+    interleaves them with its decoding rounds, which undo some double mojibake).
+    """
+    latin_config = _ftfy_config(uncurl_quotes, fix_width)
     out, names = [], set()
     for line in _segments(text):
         if line.isascii() and not CONTROL_RE.search(line) and "\r" not in line:
             out.append(line)  # nothing ftfy could change: save the time
             continue
-        fixed, explanation = ftfy.fix_and_explain(line, FTFY_CONFIG)
+        fixed, explanation = ftfy.fix_and_explain(line, CJK_SAFE_CONFIG)
+        if (uncurl_quotes or fix_width) and not CJK_RE.search(fixed):
+            fixed, explanation = ftfy.fix_and_explain(line, latin_config)
         names |= _ftfy_names(explanation or [])
         if fixed != line and not explanation:
             names.add("ftfy")
         out.append(fixed)
-    return "".join(out), names
-
-
-def _latin_only_fixes(text: str, uncurl_quotes: bool, fix_width: bool) -> tuple[str, set[str]]:
-    """Straighten curly quotes and narrow full-width forms on lines without CJK characters."""
-    out, names = [], set()
-    for line in text.splitlines(keepends=True):
-        if not line.isascii() and not CJK_RE.search(line):
-            if uncurl_quotes and (new := ftfy.fixes.uncurl_quotes(line)) != line:
-                line = new
-                names.add("uncurl_quotes")
-            if fix_width and (new := ftfy.fixes.fix_character_width(line)) != line:
-                line = new
-                names.add("fix_character_width")
-        out.append(line)
     return "".join(out), names
 
 
@@ -1082,11 +1088,8 @@ def repair_text(text: str, *, unescape: bool = True, uncurl_quotes: bool = True,
             names.add("unescape_html")
         if rounds > 1:
             names.add("unescape_html_twice")
-    text, fixed = _ftfy_lines(text)
+    text, fixed = _ftfy_lines(text, uncurl_quotes, fix_width)
     names |= fixed
-    if uncurl_quotes or fix_width:
-        text, fixed = _latin_only_fixes(text, uncurl_quotes, fix_width)
-        names |= fixed
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
         names.add("nfc")

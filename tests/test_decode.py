@@ -134,6 +134,8 @@ def test_html_or_text_by_content():
     ("a &amp;#123; b", "a { b", "unescape_html_twice"),
     ("price \x80 5", "price € 5", "fix_c1_controls"),
     ("e\u0301te\u0301", "été", "nfc"),
+    ("Lietuvi\u00c3\u0085\u00c2\u00b3", "Lietuvių", "fix_encoding"),  # twice, with U+0085
+    ("a\r\nb", "a\nb", "fix_line_breaks"),
 ])
 def test_repair_text(broken, fixed, repair):
     text, repairs = repair_text(broken)
