@@ -118,16 +118,17 @@ def document_record(doc: Document) -> dict[str, Any]:
 
 
 def clean_paths(paths: list[Path], config: Config | None = None, workers: int = 1,
-                progress: Progress | None = None, engine: Engine | None = None
-                ) -> Iterator[dict[str, Any]]:
+                progress: Progress | None = None, engine: Engine | None = None,
+                state: RunState | None = None) -> Iterator[dict[str, Any]]:
     """Clean every document under ``paths`` (no corpus step, no filtering), in input order.
 
     A document that cannot be cleaned still gets a record, with empty text and a ``dropped``
-    reason, so that the output has one line per input document.
+    reason, so that the output has one line per input document. Pass ``state`` to read the
+    steps' stats afterwards.
     """
     config = config or Config()
     progress = progress or Progress("off")
-    state = RunState()
+    state = state if state is not None else RunState()
     _, items = _read(config, paths, state)
     steps = [*cleaning_steps(config), LanguageStep(config.language)]
     cleaned = map_documents(items, steps, state, workers, engine=engine)

@@ -216,7 +216,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from cleaner.build import clean_paths
+    from cleaner.build import clean_paths, samples_text, summary_table
+    from cleaner.pipeline import RunState
     from cleaner.progress import make_progress
 
     _check_workers(args.workers)
@@ -224,10 +225,15 @@ def cmd_clean(args: argparse.Namespace) -> int:
     out = sys.stdout
     progress = make_progress(quiet=args.quiet)
     engine = _engine(args, args.workers or 1)
+    state = RunState()
     for record in clean_paths(args.inputs, config, workers=args.workers or 1, progress=progress,
-                              engine=engine):
+                              engine=engine, state=state):
         out.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
     out.flush()
+    if args.verbose:
+        print("\n" + summary_table(state), file=sys.stderr)
+        if samples := samples_text(state):
+            print("\nWhat the steps did, with examples:\n" + samples, file=sys.stderr)
     return EXIT_OK
 
 

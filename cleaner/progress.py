@@ -79,6 +79,14 @@ def count_files(paths: Iterable[Path]) -> int:
     return count
 
 
+def _terminal_size(stream: IO[str]) -> os.terminal_size:
+    """The size of the terminal behind ``stream``, (0, 0) when there is none."""
+    try:
+        return os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return os.terminal_size((0, 0))
+
+
 class Progress:
     """Reports how far a run is, on ``stream`` (stderr by default).
 
@@ -111,8 +119,13 @@ class Progress:
     def _bar(self, items: Iterable[T], label: str, total: int | None, unit: str) -> Iterator[T]:
         from tqdm import tqdm
 
+        # A terminal that reports no size (a pseudo-terminal in some CI runners) would get
+        # an empty bar: then draw for a common size.
+        size = _terminal_size(self.stream)
+        sized = size.columns > 0 and size.lines > 0
         with tqdm(total=total, desc=label, unit=" " + unit, file=self.stream,
-                  dynamic_ncols=True, leave=True, smoothing=0.1) as bar:
+                  dynamic_ncols=sized, ncols=None if sized else 100,
+                  nrows=None if sized else 24, leave=True, smoothing=0.1) as bar:
             for item in items:
                 yield item
                 if bar.total is not None and bar.n >= bar.total:

@@ -239,6 +239,14 @@ def test_clean_quiet_prints_only_json(work, monkeypatch, capsys):
     assert capsys.readouterr().err.startswith("clean: 5 documents in ")
 
 
+def test_clean_verbose_adds_the_step_table(work, monkeypatch, capsys):
+    monkeypatch.chdir(work)
+    assert cli.main(["clean", "seeds", "--verbose"]) == 0
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 5
+    assert "boilerplate" in err and "What the steps did, with examples:" in err
+
+
 def test_quiet_and_verbose_exclude_each_other(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["build", "--quiet", "--verbose"])
