@@ -1048,9 +1048,10 @@ def _segments(text: str, size: int = 100_000) -> Iterator[str]:
 def _ftfy_lines(text: str, uncurl_quotes: bool, fix_width: bool) -> tuple[str, set[str]]:
     """ftfy line by line (bounded cost on long texts), with the names of the fixes applied.
 
-    A line is fixed with the CJK-safe configuration first; if the result has no CJK
-    character, it is fixed again from the start with the quote and width fixes on (ftfy
-    interleaves them with its decoding rounds, which undo some double mojibake).
+    Lines without CJK characters get the quote and width fixes too (ftfy interleaves them
+    with its decoding rounds, which undoes some double mojibake) unless the repaired line
+    turns out to be CJK text (mojibake of Chinese has no CJK character before it is fixed):
+    then it is fixed again without them.
     """
     latin_config = _ftfy_config(uncurl_quotes, fix_width)
     out, names = [], set()
@@ -1058,9 +1059,12 @@ def _ftfy_lines(text: str, uncurl_quotes: bool, fix_width: bool) -> tuple[str, s
         if line.isascii() and not CONTROL_RE.search(line) and "\r" not in line:
             out.append(line)  # nothing ftfy could change: save the time
             continue
-        fixed, explanation = ftfy.fix_and_explain(line, CJK_SAFE_CONFIG)
-        if (uncurl_quotes or fix_width) and not CJK_RE.search(fixed):
+        if CJK_RE.search(line):
+            fixed, explanation = ftfy.fix_and_explain(line, CJK_SAFE_CONFIG)
+        else:
             fixed, explanation = ftfy.fix_and_explain(line, latin_config)
+            if (uncurl_quotes or fix_width) and CJK_RE.search(fixed):
+                fixed, explanation = ftfy.fix_and_explain(line, CJK_SAFE_CONFIG)
         names |= _ftfy_names(explanation or [])
         if fixed != line and not explanation:
             names.add("ftfy")
