@@ -294,3 +294,9 @@ def test_random_bytes_are_binary():
     data = bytes(rng.randrange(256) for _ in range(4096))
     result = run(data, "html", source="x.html")
     assert isinstance(result, Drop) and result.reason == "binary"
+
+
+def test_quote_and_width_fixes_can_be_turned_off():
+    text = "He said “yes” at ＮＯＯＮ."
+    assert run(text.encode(), uncurl_quotes=False, fix_character_width=False).text == text
+    assert run(text.encode()).text == 'He said "yes" at NOON.'
