@@ -167,17 +167,31 @@ def build_profile(index: int, doc: Document, pieces: list[tuple[dict[str, frozen
                  for units in bins]
     near = [frozenset().union(*bin_terms[max(0, b - 1):b + 2]) for b in range(len(bins))]
     names = set().union(*(found for _, found in pieces))
-    return Profile(index, visible_length(doc.text), bins, bin_terms,
+    return Profile(index, visible_length(matching_text(doc)), bins, bin_terms,
                    near if target else [],
                    frozenset().union(*bin_terms) if target else frozenset(),
-                   frozenset(number_anchors(doc.text)), frozenset(names),
+                   frozenset(number_anchors(matching_text(doc))), frozenset(names),
                    doc.published.toordinal() if doc.published else None)
+
+
+def matching_text(doc: Document) -> str:
+    """The text compared across languages: the title (when extraction moved it out of the
+    text) followed by the text, since a translation translates its headline too.
+
+    >>> matching_text(Document(source="a", title="Hello", text="World")).split()
+    ['Hello', 'World']
+    """
+    title = (doc.title or "").strip()
+    if title and not doc.text.lstrip().startswith(title):
+        return f"{title}\n{doc.text}"
+    return doc.text
 
 
 def source_profile(index: int, doc: Document, lexicon) -> Profile:
     """Profile of a document in the lexicon's source language."""
     return build_profile(index, doc, [lexicon.analyse_source(piece)
-                                      for piece in slices(doc.text, BINS)], target=False)
+                                      for piece in slices(matching_text(doc), BINS)],
+                         target=False)
 
 
 @lru_cache(maxsize=1 << 18)
@@ -189,7 +203,7 @@ def itself(term: str) -> frozenset[str]:
 def target_profile(index: int, doc: Document, lexicon) -> Profile:
     """Profile of a document in the lexicon's target language."""
     pieces = []
-    for piece in slices(doc.text, BINS):
+    for piece in slices(matching_text(doc), BINS):
         terms, names = lexicon.analyse_target(piece)
         pieces.append(({t: itself(t) for t in terms}, names))
     return build_profile(index, doc, pieces, target=True)
@@ -428,7 +442,8 @@ def choose_original(source: Document, target: Document, expected_ratio: float,
     source_credit, target_credit = has_origin_credit(source), has_origin_credit(target)
     if source_credit != target_credit:
         return (source if source_credit else target), "metadata"
-    source_length, target_length = visible_length(source.text), visible_length(target.text)
+    source_length = visible_length(matching_text(source))
+    target_length = visible_length(matching_text(target))
     if source_length and target_length:
         drift = math.log(target_length / source_length / expected_ratio)
         if abs(drift) > 0.02:

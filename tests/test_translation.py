@@ -163,3 +163,46 @@ def test_two_different_near_ties_are_left_alone() -> None:
 
 def test_number_anchors_agree_across_languages() -> None:
     assert number_anchors("12.5万辆，6月18日") == number_anchors("125,000 cars, June 18")
+
+
+def test_length_tells_the_direction_when_metadata_is_silent() -> None:
+    docs = seed_like_corpus()
+    plain = [Document(source=d.source, text=d.text, lang=d.lang) for d in docs]
+    _, state = run(plain)
+    (pair,) = state.pairs
+    # English per Chinese character is above the neutral ratio: the English is the translation.
+    assert (pair.source_a, state.stats["translation"].counters["kept_by_length"]) == ("001.txt", 1)
+
+
+def test_an_earlier_date_marks_the_original() -> None:
+    docs = seed_like_corpus()
+    docs[0].published = dt.date(2024, 6, 17)  # the English one is now the earlier
+    _, state = run(docs)
+    assert state.pairs[0].source_a == "000.txt"
+    assert state.removals[0].source == "001.txt"
+
+
+def test_dates_outside_the_window_are_never_candidates() -> None:
+    docs = seed_like_corpus()
+    docs[0].published = dt.date(2023, 1, 1)
+    kept, state = run(docs, DedupConfig(translation_date_window_days=30))
+    assert state.pairs == [] and len(kept) == 4
+
+
+def test_titles_outside_the_text_are_compared_too() -> None:
+    zh_title, *zh_body = ZH_ORIGINAL.split("\n")
+    en_title, *en_body = EN_TRANSLATION.split("\n")
+    docs = [Document(source="zh", lang="zh", title=zh_title, text="\n".join(zh_body)),
+            Document(source="en", lang="en", title=en_title, text="\n".join(en_body))]
+    _, state = run(docs)
+    assert [(p.source_a, p.source_b) for p in state.pairs] == [("zh", "en")]
+
+
+def test_unsupported_languages_and_empty_texts_are_left_alone() -> None:
+    docs = [Document(source="fr", text="Le maire a présidé la réunion.", lang="fr"),
+            Document(source="und", text="", lang="und"),
+            Document(source="zh", text="", lang="zh"),
+            Document(source="en", text=EN_OTHER, lang="en")]
+    kept, state = run(docs, DedupConfig(translation_pairs=["zh-en", "fr-de"]))
+    assert len(kept) == 4 and state.pairs == []
+    assert state.stats["translation"].counters["no_lexicon:fr-de"] == 1
