@@ -12,13 +12,23 @@ decode step (:mod:`cleaner.decode`) to turn into text. Containers are opened her
 * anything else is one document (HTML, text, Markdown with front matter...), its kind
   decided from content by the decode step.
 
-Whatever cannot even be read becomes a :class:`~cleaner.document.Removal` with a reason
-(``too_large``, ``outside_input``, ``corrupt_archive``, ``malformed_record``, ``unreadable``,
-``unsupported_type``, ``http_status``...), so nothing is lost silently and the build goes on.
+Whatever cannot even be read becomes a :class:`~cleaner.document.Removal` (step ``ingest``)
+with a reason, so nothing is lost silently and the build goes on:
+
+* ``too_large`` — a document over ``max_file_bytes`` (also after decompression: gzip bombs);
+* ``outside_input`` — a symlink leaving the input folder (not followed); ``symlink`` — any
+  symlink when ``follow_symlinks = false``;
+* ``corrupt_archive`` — truncated or damaged gzip / WARC (records before the damage kept);
+* ``malformed_record`` — a JSON(L) record that is not JSON, not an object, or has no text;
+* ``http_status`` / ``unsupported_type`` — WARC responses that are errors or not documents
+  (images, scripts...);
+* ``unreadable`` — permissions, broken symlinks, special files.
 
 Source names follow CONTRACT.md: the path relative to the folder it was found under (POSIX
 separators), a file given directly by its path as given, ``path#N`` for the N-th line of a
-JSONL file (the N-th item of a JSON array) and ``path#<record id>`` for a WARC record.
+JSONL file (the N-th item of a JSON array) and ``path#<record id>`` for a WARC record. When
+two inputs hold the same relative name, the second is named by its full path (ids stay
+unique). A folder's files come in the sorted order of their sources.
 """
 
 from __future__ import annotations
@@ -305,7 +315,6 @@ class Reader:
         self.file_digests: dict[str, str] = {}
         # Hidden files skipped (not documents: .git, .DS_Store...), for the build summary.
         self.skipped: list[str] = []
-        self._seen_sources: set[str] = set()
 
     # Walking ------------------------------------------------------------------------------
 
