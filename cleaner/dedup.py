@@ -56,8 +56,9 @@ class DedupConfig:
     seed: int = 1
     # Translated documents (cross-lingual, see cleaner/translation.py).
     translation: bool = True
-    # Minimum translation score in [0, 1] for a pair.
-    translation_threshold: float = 0.35
+    # Minimum translation score in [0, 1] for a pair (on WMT22 news, true pairs score 0.48-0.79
+    # and the best-scoring non-pairs under 0.3).
+    translation_threshold: float = 0.4
     # The best candidate must beat the second best (for either document) by this much.
     translation_margin: float = 0.05
     # Language pairs searched for translations, "a-b" with BCP-47 primary subtags.
