@@ -263,6 +263,18 @@ def samples_text(state: RunState, limit: int = 3) -> str:
     return "\n".join(lines)
 
 
+def _compared(write: WriteResult) -> list[str]:
+    """One line on the changes since the previous version, when there is one."""
+    log = write.changelog
+    if write.previous is None or log is None:
+        return []
+    line = (f"compared:   with {write.previous}: {len(log.added)} added, {len(log.removed)} "
+            f"removed, {len(log.changed)} changed documents")
+    if write.suggested_version and write.suggested_version != write.path.name:
+        line += f" (these changes call for version {write.suggested_version})"
+    return [line]
+
+
 def build_summary(result: BuildResult, verbose: bool = False) -> str:
     """Everything a person wants to know after a build: steps, languages, pairs, where the
     version is and how to load it."""
@@ -282,6 +294,7 @@ def build_summary(result: BuildResult, verbose: bool = False) -> str:
         f"languages:  {languages or '-'}",
         f"pairs:      {len(state.pairs)} translation pairs",
         f"version:    {result.write.path} ({status})",
+        *_compared(result.write),
         f'load it:    datasets.load_dataset("{result.write.path}")',
         f"look at it: cleaner inspect {result.write.path}",
     ]))

@@ -229,6 +229,14 @@ def test_verbose_shows_samples_and_rebuild_says_unchanged(work, monkeypatch, cap
         "unchanged (an identical version already exists)" in err
 
 
+def test_a_later_version_is_compared_with_the_previous_one(work, monkeypatch, capsys):
+    monkeypatch.chdir(work)
+    assert cli.main(["build", "--output", "plain", "--workers", "1", "--quiet"]) == 0
+    assert cli.main(["build", "--output", "plain", "--workers", "1", "--version", "1.0.1"]) == 0
+    err = capsys.readouterr().err
+    assert "compared:   with 1.0.0: 0 added, 0 removed, 0 changed documents\n" in err
+
+
 def test_clean_quiet_prints_only_json(work, monkeypatch, capsys):
     monkeypatch.chdir(work)
     assert cli.main(["clean", "seeds", "--quiet"]) == 0
