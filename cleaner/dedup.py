@@ -78,9 +78,6 @@ class DedupConfig:
     keep: str = "original"
     # Language preference when nothing shows which document is the original.
     preferred_languages: list[str] = field(default_factory=lambda: ["zh", "en"])
-    # Optional embedding model directory for translation scoring (off by default; never
-    # downloaded).
-    embedding_model: str | None = None
 
     def check(self) -> None:
         """Raise ValueError("key: what is wrong") for a value out of range."""

@@ -5,16 +5,20 @@ words of one side onto the terms of the other, and language-independent anchors 
 numbers (with 万/亿 and million/billion scaled), months, Latin-script words, and the pinyin of
 Chinese names against capitalised names in English. For each language pair ``a-b``:
 
-1. every document is *profiled* once (terms, anchors, length);
+1. every document is *profiled* once: its words per slice of the text (8 slices, so that
+   word order can be checked), its numbers and names, its length;
 2. *candidates* for a source document come from an inverted index of the target documents
-   (rare terms and anchors only, within a date window), never from all pairs;
-3. each candidate pair gets a *score* in [0, 1]: the IDF-weighted coverage of each side by the
-   other, mixed with anchor agreement, times a length-ratio factor;
+   (its rarest words and its anchors, within a date window), never from all pairs;
+3. each candidate pair gets a *score* in [0, 1]: the IDF-weighted share of each side's words
+   translated near the same relative position in the other, mixed with anchor agreement,
+   times a length-ratio factor;
 4. pairs are accepted greedily, best first, *one-to-one*, when the score passes
-   ``translation_threshold`` and beats every rival of either document by ``translation_margin``.
+   ``translation_threshold`` and beats every rival of either document by ``translation_margin``
+   (a rival that is another version of the same text, such as a second translation, is none).
 
 Of each pair the original is kept (see :func:`choose_original`) and the translation goes to the
-audit with reason ``translation``; the pair goes to ``state.pairs``.
+audit with reason ``translation``; the pair goes to ``state.pairs``. Other versions of the
+translation (alike, scoring close to it) are translations of the original too.
 """
 
 from __future__ import annotations
