@@ -37,6 +37,9 @@ RULES_DIR = Path(__file__).parent / "rules"
 RULE_KINDS = ("line", "tail", "credit", "tailcredit")
 # Whole-line chrome is short; longer lines are only checked for a chrome tail (and stay fast).
 MAX_CHROME_LINE = 1000
+# A chrome tail is short too: tail rules only look at a line's last characters (this also keeps
+# a regular expression's worst case bounded on a very long line).
+MAX_CHROME_TAIL = 400
 
 
 @dataclass
@@ -221,7 +224,8 @@ def clean_line(line: str, rules: list[Rule]) -> LineResult:
                     continue
                 match = rule.pattern.fullmatch(stripped)
             else:
-                match = rule.pattern.search(stripped)
+                offset = max(0, len(stripped) - MAX_CHROME_TAIL)
+                match = rule.pattern.search(stripped, offset)
             if not match:
                 continue
             if rule.kind.endswith("credit"):

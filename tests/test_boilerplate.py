@@ -340,3 +340,15 @@ def test_docstring_examples():
     import cleaner.boilerplate
 
     assert doctest.testmod(cleaner.boilerplate).failed == 0
+
+
+@pytest.mark.parametrize("line", [
+    " " * 100_000 + "x",
+    "a " * 50_000 + "(Editor: Li)",
+    "字号" + " " * 990 + "x",
+    "Home » " * 140 + "»" * 5,
+    "发布时间：2023-02-24 " * 60 + "x",
+])
+def test_adversarial_lines_do_not_blow_up_the_regex_engine(line):
+    # Would hang (catastrophic backtracking) if a rule's quantifiers overlapped.
+    clean_line(line, load_rules(BoilerplateConfig().rules))
