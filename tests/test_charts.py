@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -134,14 +133,6 @@ def test_the_card_shows_the_charts_it_is_given(tmp_path):
     assert statistics < text.index("](images/languages.svg)") < text.index("## Changelog")
 
 
-def _packager_writes_charts() -> bool:
-    from cleaner import package
-
-    return "write_charts" in inspect.getsource(package.write_version)
-
-
-@pytest.mark.skipif(not _packager_writes_charts(),
-                    reason="package.write_version does not call charts.write_charts yet")
 def test_the_seeds_card_shows_charts_whose_files_are_in_the_version(seeds_build):
     from cleaner.validate import validate_version
 
