@@ -418,13 +418,19 @@ def site_of(doc: Document) -> str:
     return f"folder:{PurePosixPath(doc.source.split('#', 1)[0]).parent}"
 
 
-def article_key(blocks: list[str]) -> str:
-    """What tells two documents apart: their longest block.
+def context_keys(blocks: set[str], exclude: set[str] = frozenset()) -> dict[str, str]:
+    """For each block of a document, what tells *this document* apart when that block is
+    shared: its longest other block (known chrome in ``exclude`` left out).
 
-    Copies of one article (exact or near duplicates, handled later by dedup) share their
-    longest paragraph, so their lines are counted once and never mistaken for chrome.
+    A line shared by copies of one article (exact or near duplicates, handled later by dedup)
+    sits next to the same longest paragraph in each copy, so it counts once and is never taken
+    for chrome; a footer shared by different articles sits next to different paragraphs.
+
+    >>> context_keys({"footer line", "a long article paragraph", "short"})["footer line"]
+    'a long article paragraph'
     """
-    return max(blocks, key=lambda b: (len(b), b), default="")
+    ranked = sorted(blocks - exclude, key=lambda b: (-len(b), b))
+    return {block: next((b for b in ranked if b != block), "") for block in blocks}
 
 
 class RepeatedBlocksStep(CorpusStep):
@@ -435,28 +441,34 @@ class RepeatedBlocksStep(CorpusStep):
     def __init__(self, config: BoilerplateConfig | None = None) -> None:
         self.config = config or BoilerplateConfig()
 
+    def _blocks(self, doc: Document) -> set[str]:
+        blocks = {normalize_block(line) for line in doc.text.splitlines()}
+        return {b for b in blocks if len(b) >= self.config.repeated_min_chars}
+
+    def _chrome(self, texts: list[set[str]], exclude: set[str]) -> set[str]:
+        """The blocks of one site's distinct ``texts`` that recur next to different content."""
+        config = self.config
+        contexts: dict[str, set[str]] = defaultdict(set)
+        for blocks in texts:
+            for block, key in context_keys(blocks, exclude).items():
+                contexts[block].add(key)
+        need = max(config.repeated_min_docs, config.repeated_min_share * len(texts))
+        need_sentence = max(need, config.repeated_sentence_share * len(texts))
+        return {block for block, keys in contexts.items()
+                if len(keys) >= (need_sentence if is_sentence(block) else need)}
+
     def repeated(self, docs: list[Document]) -> dict[str, set[str]]:
         """Per site, the normalised lines that count as chrome under the config's thresholds."""
-        config = self.config
-        # site -> line -> distinct article keys it occurs in; site -> distinct article keys
-        seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        articles: dict[str, set[str]] = defaultdict(set)
+        texts: dict[str, dict[str, set[str]]] = defaultdict(dict)
         for doc in docs:
-            blocks = [normalize_block(line) for line in doc.text.splitlines()]
-            blocks = [b for b in blocks if len(b) >= config.repeated_min_chars]
-            if not blocks:
-                continue
-            site, key = site_of(doc), article_key(blocks)
-            articles[site].add(key)
-            for block in set(blocks):
-                seen[site][block].add(key)
+            blocks = self._blocks(doc)
+            if blocks:  # exact copies count once
+                texts[site_of(doc)]["\n".join(sorted(blocks))] = blocks
         chrome: dict[str, set[str]] = {}
-        for site, lines in seen.items():
-            total = len(articles[site])
-            need = max(config.repeated_min_docs, config.repeated_min_share * total)
-            need_sentence = max(need, config.repeated_sentence_share * total)
-            chrome[site] = {line for line, keys in lines.items()
-                            if len(keys) >= (need_sentence if is_sentence(line) else need)}
+        for site, site_texts in sorted(texts.items()):
+            found = self._chrome(list(site_texts.values()), set())
+            # Once more without the chrome found: a long footer next to a shorter one hid it.
+            chrome[site] = found | self._chrome(list(site_texts.values()), found)
         return chrome
 
     def run(self, docs: list[Document], state: RunState) -> Iterator[Document]:

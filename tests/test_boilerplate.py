@@ -352,3 +352,21 @@ def test_docstring_examples():
 def test_adversarial_lines_do_not_blow_up_the_regex_engine(line):
     # Would hang (catastrophic backtracking) if a rule's quantifiers overlapped.
     clean_line(line, load_rules(BoilerplateConfig().rules))
+
+
+def test_repeated_banner_longer_than_the_articles_is_still_found():
+    banner = ("Our partners and we store and access information on your device to show you "
+              "personalised content and measure how our pages are used, see our notice")
+    docs = [Document(source=f"{i}.html", url=f"https://short.example/{i}",
+                     text=f"Short item number {i} about the weather.\n{banner}") for i in range(4)]
+    kept = list(RepeatedBlocksStep(BoilerplateConfig()).run(docs, RunState()))
+    assert [d.text for d in kept] == [f"Short item number {i} about the weather." for i in range(4)]
+
+
+def test_repeated_blocks_ignore_near_copies_of_one_article():
+    body = ["The same story was syndicated to three sites of one group.",
+            "Its second paragraph travelled with it, word for word."]
+    docs = [Document(source=f"{i}.txt", text="\n".join([*body, f"Copy {i} has its own footer."]))
+            for i in range(3)]
+    kept = list(RepeatedBlocksStep(BoilerplateConfig()).run(docs, RunState()))
+    assert all(body[0] in d.text and body[1] in d.text for d in kept)
