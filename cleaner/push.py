@@ -21,7 +21,7 @@ from cleaner.package import PublishError
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 # Folders of a version that the packager owns on the Hub side: stale files there are removed.
-MANAGED = ("data/", "audit/")
+MANAGED = ("data/", "audit/", "images/")
 
 
 def check_repo_id(repo_id: str) -> str:
