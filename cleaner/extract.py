@@ -77,6 +77,13 @@ BLOCK_TAGS = frozenset({
     "tr", "td", "th", "caption", "figure", "figcaption", "br", "hr", "address", "body",
 })
 WHOLE_PAGE = re.compile(r"<\s*(html|body|head)\b", re.IGNORECASE)
+# Characters lxml parses but refuses to write back into a tree (drop_tree raises ValueError).
+XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _parse(markup: str) -> etree._Element:
+    """``lxml.html.fromstring`` of ``markup``, control characters (a form feed) as spaces."""
+    return lxml.html.fromstring(XML_UNSAFE.sub(" ", markup))
 
 
 def is_fragment(markup: str) -> bool:
@@ -100,7 +107,7 @@ def paragraph_text(markup: str) -> str:
     'One two\\nthree'
     """
     try:
-        root = lxml.html.fromstring(markup)
+        root = _parse(markup)
     except (etree.ParserError, ValueError):
         return ""
     for bad in root.xpath("//" + " | //".join(NON_CONTENT_TAGS)):
@@ -167,7 +174,7 @@ def restore_split_body(markup: str, text: str, min_kept: int = 2) -> tuple[str, 
     if not text.strip():
         return text, 0
     try:
-        root = lxml.html.fromstring(markup)
+        root = _parse(markup)
     except (etree.ParserError, ValueError):
         return text, 0
     for bad in root.xpath("//" + " | //".join(NON_CONTENT_TAGS)):
