@@ -69,7 +69,7 @@ class LanguageConfig:
     # Fewer letters than this (a Han, Kana or Hangul character counts as one) gives ``und``.
     min_letters: int = 1
     # Longer texts are sampled (evenly spread paragraphs) down to about this many characters.
-    max_chars: int = 3000
+    max_chars: int = 1000
     # Statistical backends to combine, among "fasttext", "lingua", "langdetect".
     backends: list[str] = field(default_factory=lambda: ["fasttext", "lingua"])
     # Weight of each backend's probabilities in the mix.
@@ -246,22 +246,30 @@ def char_script(ch: str) -> str:
 
 # Everything that is not a letter: removed before counting letters per script.
 _NON_LETTERS = re.compile(r"[\W\d_]+")
+_HAN = re.compile("[" + "".join(f"{chr(start)}-{chr(end)}" for start, end, script
+                                in _SCRIPT_RANGES if script == "Hani") + "]+")
 
 
 def script_counts(text: str) -> Counter[str]:
     """How many letters of ``text`` belong to each script.
 
-    Non-letters are removed in one regular-expression pass; ASCII letters are all Latin;
-    other letters are counted (in C) and each distinct one classified once.
+    Non-letters and then Han characters are removed by regular expressions (counting what
+    went); ASCII letters are all Latin; any other letter is classified once per distinct one.
 
-    >>> dict(script_counts("Hi 你好!"))
-    {'Latn': 2, 'Hani': 2}
+    >>> sorted(script_counts("Hi 你好! Привет").items())
+    [('Cyrl', 6), ('Hani', 2), ('Latn', 2)]
     """
     letters = _NON_LETTERS.sub("", text)
-    if letters.isascii():
-        return Counter({"Latn": len(letters)}) if letters else Counter()
     counts: Counter[str] = Counter()
-    for ch, n in Counter(letters).items():
+    # Han characters are many and varied: one more pass counts them all at once.
+    rest = _HAN.sub("", letters) if not letters.isascii() else letters
+    if len(rest) < len(letters):
+        counts["Hani"] = len(letters) - len(rest)
+    if rest.isascii():
+        if rest:
+            counts["Latn"] = len(rest)
+        return counts
+    for ch, n in Counter(rest).items():
         counts[char_script(ch)] += n
     return counts
 
@@ -324,13 +332,11 @@ def han_script(text: str) -> str:
     >>> han_script("这个问题很重要"), han_script("這個問題很重要")
     ('Hans', 'Hant')
     """
-    return _han_subtag(Counter(text))
-
-
-def _han_subtag(chars: Counter[str]) -> str:
     simplified, traditional, _ = _han_variants()
-    n_simplified = sum(n for ch, n in chars.items() if ch in simplified)
-    n_traditional = sum(n for ch, n in chars.items() if ch in traditional)
+    chars = Counter(text)
+    # Set intersections run in C over the distinct characters only.
+    n_simplified = sum(chars[ch] for ch in simplified.intersection(chars))
+    n_traditional = sum(chars[ch] for ch in traditional.intersection(chars))
     return "Hant" if n_traditional > n_simplified else "Hans"
 
 
@@ -340,7 +346,8 @@ def japanese_kanji(text: str) -> int:
     >>> japanese_kanji("経済"), japanese_kanji("经济")
     (2, 0)
     """
-    return sum(ch in _han_variants()[2] for ch in text)
+    chars = Counter(text)
+    return sum(chars[ch] for ch in _han_variants()[2].intersection(chars))
 
 
 # Letters used by few languages of a script: when one is present, languages outside its set
@@ -477,15 +484,15 @@ def fasttext_distribution(text: str, k: int = 10) -> dict[str, float]:
     """
     # fastText reads one line: newlines would end the input early.
     labels, probs = _fasttext_model().predict(text.replace("\n", " "), k=k, threshold=0.0)
-    dist: Counter[str] = Counter()
+    dist: dict[str, float] = {}
     for label, prob in zip(labels, probs, strict=True):
         code = normalize_code(label)
-        if code == "sh":
-            for part in ("bs", "hr", "sr"):
-                dist[part] += float(prob) / 3
-        else:
-            dist[code] += float(prob)
-    return dict(dist)
+        for part in _SERBO_CROATIAN if code == "sh" else (code,):
+            dist[part] = dist.get(part, 0.0) + float(prob) / (3 if code == "sh" else 1)
+    return dist
+
+
+_SERBO_CROATIAN = ("bs", "hr", "sr")
 
 
 @lru_cache(maxsize=1)
@@ -588,7 +595,9 @@ def _backend_distribution(backend: str, text: str, script: str, config: Language
                           candidates: set[str] | None = None) -> dict[str, float]:
     """One backend's probabilities for ``text``, restricted to languages of ``script``."""
     if backend == "fasttext":
-        return _restrict(fasttext_distribution(text), script)
+        # Short text needs more candidates (lingua then weighs them); long text is clear.
+        k = 10 if len(text) < config.short_text else 5
+        return _restrict(fasttext_distribution(text, k), script)
     if backend == "langdetect":
         return _restrict(langdetect_distribution(text[: config.max_chars], config.seed), script)
     if candidates is None:
@@ -626,8 +635,8 @@ _SCRIPT_DECIDES = set(SCRIPT_LANGUAGE) | {"Jpan", "Kore"}
 def _script_language(script: str, text: str) -> tuple[str, str]:
     """Language and script subtag decided by the script alone (Han, Kana, Hangul, Thai...).
 
-    Han text is Chinese unless Japanese-only character forms make up at least 2% of it (a
-    Japanese name quoted in Chinese text must not turn it Japanese); its script subtag says
+    Han text is Chinese unless Japanese-only character forms make up at least 2% of its
+    characters (a Japanese name quoted in Chinese must not turn it Japanese); its subtag says
     whether it is written in simplified or traditional characters.
 
     >>> _script_language("Hani", "経済産業省"), _script_language("Hani", "经济")
@@ -635,7 +644,7 @@ def _script_language(script: str, text: str) -> tuple[str, str]:
     """
     if script == "Hani":
         japanese = japanese_kanji(text)
-        if japanese and japanese >= 0.02 * script_counts(text)["Hani"]:
+        if japanese and japanese >= 0.02 * len(text):
             return "ja", "Jpan"
         return "zh", han_script(text)
     if script == "Jpan":
@@ -655,7 +664,7 @@ def paragraph_language(para: Paragraph, document_lang: str) -> str:
     """
     if para.script is None:
         return UNDETERMINED
-    if para.script == "Hani" and document_lang in {"ja", "ko"}:
+    if para.script == "Hani" and document_lang in {"zh", "ja", "ko"}:
         return document_lang  # Japanese and Korean are written with Han characters too
     if para.script in _SCRIPT_DECIDES:
         return _script_language(para.script, para.text)[0]
@@ -707,19 +716,19 @@ def decide(paras: list[Paragraph], config: LanguageConfig) -> Guess:
     if script in _SCRIPT_DECIDES:
         lang, subtag = _script_language(script, text)
         return Guess(lang, subtag, trust)
-    mixed: Counter[str] = Counter()
+    mixed: dict[str, float] = {}
     covered = sum(p.letters for p in in_script if p.dist)
     for backend in config.backends:
         weight = config.weights.get(backend, 1.0)
         if backend == config.backends[0] and covered >= 0.8 * letters:
             # The paragraphs were classified already: their letter-weighted mean.
-            summed: Counter[str] = Counter()
+            summed: dict[str, float] = {}
             for para in in_script:
                 for k, v in para.dist.items():
-                    summed[k] += v * para.letters
-            dist = _normalized(dict(summed))
+                    summed[k] = summed.get(k, 0.0) + v * para.letters
+            dist = _normalized(summed)
         elif backend == "lingua":
-            current = _normalized(dict(mixed))
+            current = _normalized(mixed)
             if current and not _needs_lingua(current, text, config):
                 continue
             candidates = None
@@ -731,8 +740,8 @@ def decide(paras: list[Paragraph], config: LanguageConfig) -> Guess:
         else:
             dist = _backend_distribution(backend, text, script, config)
         for k, v in dist.items():
-            mixed[k] += weight * v
-    dist = _normalized(dict(mixed))
+            mixed[k] = mixed.get(k, 0.0) + weight * v
+    dist = _normalized(mixed)
     if config.markers:
         dist = apply_markers(text, dist, config.marker_factor)
     dist = apply_priors(dist, config.priors)
@@ -843,8 +852,8 @@ def detect(text: str, config: LanguageConfig | None = None) -> tuple[str, float]
 class LanguageStep(DocumentStep):
     """Set ``lang``, ``lang_score``, ``script`` and ``langs`` on each document; never drops.
 
-    Counts ``lang:<code>`` per document and ``mixed`` for documents whose second language
-    has at least ``mixed_share`` of the text.
+    Counts ``lang:<code>`` and ``script:<code>`` per document, and ``mixed`` for documents
+    whose second language has at least ``mixed_share`` of the text.
     """
 
     name = "language"
@@ -859,6 +868,8 @@ class LanguageStep(DocumentStep):
         doc.script = overall.script
         doc.langs = shares
         stats.counters[f"lang:{doc.lang}"] += 1
+        if doc.script:
+            stats.counters[f"script:{doc.script}"] += 1
         ranked = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))
         if len(ranked) > 1 and ranked[1][1] >= self.config.mixed_share:
             stats.counters["mixed"] += 1
