@@ -285,7 +285,10 @@ def strip_site_name(title: str | None, site_names: list[str]) -> str | None:
 
 
 def _clean_meta(value: str | None) -> str | None:
-    value = " ".join(value.split()) if value else ""
+    """A metadata string repaired like the text (entities, mojibake), on one line; or None."""
+    if not value:
+        return None
+    value = " ".join(repair_text(value)[0].split())
     return value or None
 
 
