@@ -117,9 +117,18 @@ def paragraph_pool() -> tuple[list[tuple[list[str], list[str]]], list[str], list
 
 def generate(count: int, seed: int = 7) -> list[Document]:
     """``count`` documents from real paragraphs: random mixes of lines in one language, plus
-    exact copies (2%), mirrored copies with site chrome (3%) and translation pairs (10%)."""
+    exact copies (2%), mirrored copies with site chrome (3%) and translation pairs (5% of
+    draws, two documents each, while aligned passages last: each passage of 4 aligned WMT
+    segments is planted once, so planted pairs are not versions of each other).
+
+    A copy records what it copies in ``meta["copy_of"]``; planted pairs are ``pairN-zh`` and
+    ``pairN-en``.
+    """
     rng = random.Random(seed)
     aligned, zh_lines, en_lines = paragraph_pool()
+    passages = [(zh[i:i + 4], en[i:i + 4]) for zh, en in aligned
+                for i in range(0, len(zh) - 3, 4)]
+    rng.shuffle(passages)
     docs: list[Document] = []
     while len(docs) < count:
         roll = rng.random()
@@ -128,20 +137,29 @@ def generate(count: int, seed: int = 7) -> list[Document]:
             original = docs[rng.randrange(len(docs))]
             text = original.text if roll < 0.02 else (
                 f"Home | News | Share\n{original.text}\nCopyright {n} All rights reserved")
-            docs.append(Document(source=f"copy{n}", text=text, lang=original.lang))
-        elif roll < 0.10:
-            zh, en = aligned[rng.randrange(len(aligned))]
-            start = rng.randrange(max(1, len(zh) - 6))
-            picked = range(start, min(len(zh), start + rng.randint(4, 12)))
-            docs.append(Document(source=f"zh{n}", text="\n".join(zh[i] for i in picked),
-                                 lang="zh"))
-            docs.append(Document(source=f"en{n}", text="\n".join(en[i] for i in picked),
-                                 lang="en"))
+            docs.append(Document(source=f"copy{n}", text=text, lang=original.lang,
+                                 meta={"copy_of": original.meta.get("copy_of",
+                                                                    original.source)}))
+        elif roll < 0.10 and passages:
+            zh, en = passages.pop()
+            docs.append(Document(source=f"pair{n}-zh", text="\n".join(zh), lang="zh"))
+            docs.append(Document(source=f"pair{n}-en", text="\n".join(en), lang="en"))
         else:
             lang, lines = ("zh", zh_lines) if roll < 0.55 else ("en", en_lines)
             text = "\n".join(rng.sample(lines, rng.randint(5, 15)))
             docs.append(Document(source=f"{lang}{n}", text=text, lang=lang))
     return docs[:count]
+
+
+def planted_recall(docs: list[Document], state: RunState) -> str:
+    """How many planted translation pairs (or copies of them) were paired."""
+    planted = {d.source[:-3] for d in docs if d.source.startswith("pair")}
+    planted = {p for p in planted if {f"{p}-zh", f"{p}-en"} <= {d.source for d in docs}}
+    by_id = {d.id: d.meta.get("copy_of", d.source) for d in docs}
+    found = {by_id[p.id_a][:-3] for p in state.pairs
+             if by_id[p.id_a][:-3] == by_id[p.id_b][:-3] and by_id[p.id_a].startswith("pair")}
+    wrong = sum(1 for p in state.pairs if by_id[p.id_a][:-3] != by_id[p.id_b][:-3])
+    return f"planted pairs found {len(found)}/{len(planted)}, other pairs {wrong}"
 
 
 def scaling(sizes: list[int]) -> None:
@@ -160,7 +178,8 @@ def scaling(sizes: list[int]) -> None:
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         per_step = ", ".join(f"{s.name} {s.seconds:.1f} s" for s in state.stats.values())
         print(f"[scaling] {size} documents: {wall:.1f} s wall, {cpu:.1f} s CPU ({per_step}); "
-              f"kept {len(kept)}, pairs {len(state.pairs)}, dropped {len(state.removals)}")
+              f"kept {len(kept)}, pairs {len(state.pairs)}, dropped {len(state.removals)}; "
+              f"{planted_recall(docs, state)}")
         timings.append((wall, cpu))
     for i in range(1, len(sizes)):
         (wall_a, cpu_a), (wall_b, cpu_b) = timings[i - 1], timings[i]

@@ -47,8 +47,12 @@ SAME_CONTENT = 0.4
 # translations of one news story differ by up to ~0.1); a text that only partly matches is
 # further below and is left alone.
 VERSION_GAP = 0.15
-# Slices per document for the positional comparison (see Profile).
+# Slices per document for the positional comparison (see Profile): at most BINS, each of
+# about BIN_CHARS characters of the source language (a sentence or two), or the equivalent
+# length in the target language, so short texts are not cut finer than their word order
+# can be trusted.
 BINS = 8
+BIN_CHARS = 60
 # At most this many postings are read to find one document's candidates.
 POSTINGS_BUDGET = 4000
 # At most this many of a document's rarest terms are used to look up candidates.
@@ -124,7 +128,8 @@ def visible_length(text: str) -> int:
 class Profile:
     """What pair scoring needs of one document.
 
-    The text is cut into ``BINS`` slices of equal length; a word counts as translated only when
+    The text is cut into up to ``BINS`` slices of equal length (see :func:`bin_count`); slices
+    of two documents are matched by relative position, and a word counts as translated only when
     a translation of it occurs in the slice at the same relative position or a neighbouring
     one, since a translation keeps the order of its source and a story on the same topic
     does not.
@@ -191,10 +196,21 @@ def matching_text(doc: Document) -> str:
     return doc.text
 
 
+def bin_count(text: str, chars_per_bin: float) -> int:
+    """How many slices a text is cut into: one per ``chars_per_bin`` visible characters,
+    between 1 and ``BINS``.
+
+    >>> bin_count("字" * 100, 60), bin_count("字" * 5000, 60), bin_count("", 60)
+    (2, 8, 1)
+    """
+    return max(1, min(BINS, round(visible_length(text) / chars_per_bin)))
+
+
 def source_profile(index: int, doc: Document, lexicon) -> Profile:
     """Profile of a document in the lexicon's source language."""
+    text = matching_text(doc)
     return build_profile(index, doc, [lexicon.analyse_source(piece)
-                                      for piece in slices(matching_text(doc), BINS)],
+                                      for piece in slices(text, bin_count(text, BIN_CHARS))],
                          target=False)
 
 
@@ -204,10 +220,12 @@ def itself(term: str) -> frozenset[str]:
     return frozenset([term])
 
 
-def target_profile(index: int, doc: Document, lexicon) -> Profile:
-    """Profile of a document in the lexicon's target language."""
+def target_profile(index: int, doc: Document, lexicon, expected_ratio: float = 1.0) -> Profile:
+    """Profile of a document in the lexicon's target language (``expected_ratio``: target
+    characters per source character, to size the slices alike)."""
+    text = matching_text(doc)
     pieces = []
-    for piece in slices(matching_text(doc), BINS):
+    for piece in slices(text, bin_count(text, BIN_CHARS * expected_ratio)):
         terms, names = lexicon.analyse_target(piece)
         pieces.append(({t: itself(t) for t in terms}, names))
     return build_profile(index, doc, pieces, target=True)
@@ -222,14 +240,23 @@ def idf_weights(profiles: list[Profile]) -> dict[str, float]:
     return {unit: math.log((1 + total) / (1 + count)) + 1.0 for unit, count in df.items()}
 
 
+def facing(position: int, count: int, other_count: int) -> int:
+    """The slice of a text cut into ``other_count`` slices at the same relative position as
+    slice ``position`` of ``count``.
+
+    >>> facing(0, 8, 4), facing(7, 8, 4), facing(1, 2, 8)
+    (0, 3, 6)
+    """
+    return min(other_count - 1, int((position + 0.5) * other_count / count))
+
+
 def source_coverage(source: Profile, target: Profile) -> float:
     """IDF-weighted share of the source's words with a translation near the same relative
     position in the target (the same slice or a neighbour, see :class:`Profile`)."""
     total = covered = 0.0
     weights = source.weights
-    last = len(target.near) - 1
     for b, units in enumerate(source.bins):
-        near = target.near[min(b, last)]
+        near = target.near[facing(b, len(source.bins), len(target.near))]
         for unit, translations in units.items():
             weight = weights.get(unit, 1.0)
             total += weight
@@ -243,10 +270,9 @@ def target_coverage(target: Profile, source: Profile) -> float:
     the source may translate to."""
     total = covered = 0.0
     weights = target.weights
-    last = len(source.bin_terms) - 1
     for b, terms in enumerate(target.bin_terms):
         total += sum(weights.get(t, 1.0) for t in terms)
-        b = min(b, last)
+        b = facing(b, len(target.bin_terms), len(source.bin_terms))
         matched = set()
         for neighbour in source.bin_terms[max(0, b - 1):b + 2]:
             matched.update(terms & neighbour)
@@ -265,7 +291,8 @@ def same_language_similarity(first: Profile, second: Profile) -> float:
         keys = [frozenset(units) for units in b.bins]
         total = found = 0.0
         for position, units in enumerate(a.bins):
-            near = frozenset().union(*keys[max(0, position - 1):position + 2])
+            middle = facing(position, len(a.bins), len(b.bins))
+            near = frozenset().union(*keys[max(0, middle - 1):middle + 2])
             for unit in units:
                 weight = a.weights.get(unit, 1.0)
                 total += weight
@@ -484,7 +511,8 @@ class TranslationStep(CorpusStep):
         lexicon = LEXICONS[(source_lang, target_lang)]()
         sources = [source_profile(i, d, lexicon) for i, d in enumerate(docs)
                    if i not in taken and primary(d.lang) == source_lang and d.text.strip()]
-        targets = [target_profile(i, d, lexicon) for i, d in enumerate(docs)
+        expected = self.expected_ratio(source_lang, target_lang)
+        targets = [target_profile(i, d, lexicon, expected) for i, d in enumerate(docs)
                    if i not in taken and primary(d.lang) == target_lang and d.text.strip()]
         if not sources or not targets:
             return []
@@ -492,7 +520,6 @@ class TranslationStep(CorpusStep):
             weights = idf_weights(side)
             for profile in side:
                 profile.weights = weights
-        expected = self.expected_ratio(source_lang, target_lang)
         scores = {(s, t): pair_score(sources[s], targets[t], expected)
                   for s, t in candidate_pairs(sources, targets, self.config)}
         similar: dict[tuple[str, int, int], bool] = {}
