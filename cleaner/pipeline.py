@@ -45,7 +45,7 @@ class StepStats:
     samples: dict[str, list[str]] = field(default_factory=dict)
     # Wall-clock seconds (see map_documents for per-document steps on several processes).
     seconds: float = 0.0
-    # Seconds of processing summed over every process that ran the step.
+    # CPU seconds (time.process_time) summed over every process that ran the step.
     cpu_seconds: float = 0.0
 
     def sample(self, key: str, example: str, limit: int = 3) -> None:
@@ -120,7 +120,7 @@ def process_document(doc: Document, steps: list[DocumentStep],
         step_stats = stats.setdefault(step.name, StepStats(step.name))
         step_stats.docs_in += 1
         before = _snapshot(doc)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         try:
             with time_limit(step_seconds(step)):  # one pathological page cannot stall a build
                 result = step.process(doc, step_stats)
@@ -128,9 +128,8 @@ def process_document(doc: Document, steps: list[DocumentStep],
             result = Drop("timeout", detail=f"{step.name}: {error}")
         except Exception as error:  # noqa: BLE001 - one bad page must not stop a build
             result = Drop("error", detail=f"{step.name}: {type(error).__name__}: {error}"[:500])
-        elapsed = time.perf_counter() - started
-        step_stats.seconds += elapsed
-        step_stats.cpu_seconds += elapsed
+        step_stats.cpu_seconds += time.process_time() - cpu_started
+        step_stats.seconds += time.perf_counter() - started
         if isinstance(result, Drop):
             step_stats.dropped[result.reason] += 1
             return Removal(doc.id, doc.source, result.reason, step.name,
@@ -242,9 +241,10 @@ def map_documents(docs: Iterable[Item], steps: list[DocumentStep], state: RunSta
     (documents an earlier stage could not read) pass through in their place. Results, their
     order and the counts do not depend on the engine, the worker count or the batch size.
 
-    Timing: ``cpu_seconds`` of a step is its time summed over all processes; ``seconds`` is
-    wall-clock time: the wall time of this pass (input reading included), shared among its
-    steps in proportion to their ``cpu_seconds``. With one worker the two agree.
+    Timing: ``cpu_seconds`` of a step is its CPU time summed over all processes; ``seconds``
+    is wall-clock time: the wall time of this pass (input reading and engine start-up
+    included), shared among its steps in proportion to their ``cpu_seconds``. So the
+    ``seconds`` of all steps add up to the build's wall time, whatever the worker count.
     """
     engine = engine or LocalEngine(workers)
     for step in steps:
@@ -281,11 +281,10 @@ def run_corpus_steps(docs: list[Document], steps: list[CorpusStep], state: RunSt
     for step in steps:
         step_stats = state.stats_for(step.name)
         step_stats.docs_in += len(docs)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         docs = list(step.run(docs, state))
-        elapsed = time.perf_counter() - started
-        step_stats.seconds += elapsed
-        step_stats.cpu_seconds += elapsed
+        step_stats.cpu_seconds += time.process_time() - cpu_started
+        step_stats.seconds += time.perf_counter() - started
         step_stats.docs_out += len(docs)
     return docs
 
