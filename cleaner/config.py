@@ -140,6 +140,18 @@ def _build_section(section: str, cls: type, values: dict[str, Any], where: str) 
     return section_config
 
 
+# Keys whose values are file paths, relative to the config file's folder.
+PATH_KEYS = {("boilerplate", "extra_rule_files")}
+
+
+def _resolve_paths(section: str, values: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    for key, value in values.items():
+        if (section, key) in PATH_KEYS and isinstance(value, list):
+            values[key] = [str(base_dir / item) if isinstance(item, str) else item
+                           for item in value]
+    return values
+
+
 def config_from_dict(data: dict[str, Any], base_dir: Path = Path("."),
                      where: str = DEFAULT_CONFIG_FILE) -> Config:
     """Build a :class:`Config` from parsed TOML, checking every key and value."""
@@ -150,7 +162,8 @@ def config_from_dict(data: dict[str, Any], base_dir: Path = Path("."),
         if not isinstance(values, dict):
             raise ConfigError(f"{where}: [{section}] must be a table")
         cls = type(getattr(config, section))
-        setattr(config, section, _build_section(section, cls, dict(values), where))
+        values = _resolve_paths(section, dict(values), base_dir)
+        setattr(config, section, _build_section(section, cls, values, where))
     check_name(config.dataset.name)
     check_version(config.dataset.version)
     return config

@@ -57,3 +57,12 @@ def test_invalid_toml(tmp_path):
 def test_to_dict_has_every_section():
     assert set(Config().to_dict()) == {"dataset", "ingest", "extract", "boilerplate", "language",
                                        "dedup", "splits", "package"}
+
+
+def test_rule_file_paths_are_relative_to_the_config_file(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "site.txt").write_text("line  promo  Download our app\n")
+    (tmp_path / "dataset.toml").write_text(
+        '[boilerplate]\nextra_rule_files = ["rules/site.txt"]\n')
+    config = load_config(tmp_path / "dataset.toml")
+    assert config.boilerplate.extra_rule_files == [str(tmp_path / "rules" / "site.txt")]
