@@ -370,3 +370,15 @@ def test_repeated_blocks_ignore_near_copies_of_one_article():
             for i in range(3)]
     kept = list(RepeatedBlocksStep(BoilerplateConfig()).run(docs, RunState()))
     assert all(body[0] in d.text and body[1] in d.text for d in kept)
+
+
+def test_a_source_named_in_a_copyright_line_becomes_credit_source():
+    from cleaner.boilerplate import BoilerplateConfig, BoilerplateStep
+    from cleaner.document import Document
+    from cleaner.pipeline import StepStats
+
+    doc = Document(source="x", text="The meeting also studied other matters.\n\n"
+                                    "Charity In China reported , all right reserved")
+    doc = BoilerplateStep(BoilerplateConfig()).process(doc, StepStats("boilerplate"))
+    assert doc.text.strip() == "The meeting also studied other matters."
+    assert doc.meta["credit_source"] == "Charity In China"
