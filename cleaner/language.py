@@ -687,7 +687,7 @@ def _needs_lingua(dist: dict[str, float], text: str, config: LanguageConfig) -> 
 
 # lingua weighs the languages the other backends give at least this probability, with their
 # close relatives (each language lingua weighs loads its models once per process).
-_CANDIDATE_MIN = 0.01
+_CANDIDATE_MIN = 0.03
 
 
 @dataclass(frozen=True)
