@@ -65,12 +65,14 @@ CODE_ALIASES = {
 class LanguageConfig:
     """``[language]``: how languages are identified."""
 
+    # langdetect's random seed (fastText, lingua and the rules are deterministic as they are).
     seed: int = 0
     # Fewer letters than this (a Han, Kana or Hangul character counts as one) gives ``und``.
     min_letters: int = 1
     # Longer texts are sampled (evenly spread paragraphs) down to about this many characters.
     max_chars: int = 1000
-    # Statistical backends to combine, among "fasttext", "lingua", "langdetect".
+    # Statistical backends to combine, among "fasttext", "lingua", "langdetect"; the first
+    # also classifies each paragraph, so it should be the fast one.
     backends: list[str] = field(default_factory=lambda: ["fasttext", "lingua"])
     # Weight of each backend's probabilities in the mix.
     weights: dict[str, float] = field(
@@ -113,6 +115,8 @@ class LanguageConfig:
             raise ValueError("paragraph_min_letters: must be >= 1")
         if not self.backends:
             raise ValueError("backends: at least one backend is needed")
+        if len(set(self.backends)) < len(self.backends):
+            raise ValueError("backends: a backend is listed twice")
         unknown = sorted(set(self.backends) - set(BACKENDS))
         if unknown:
             raise ValueError(f"backends: unknown {', '.join(unknown)} "

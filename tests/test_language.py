@@ -150,6 +150,7 @@ def test_langdetect_backend_alone() -> None:
 def test_config_check() -> None:
     LanguageConfig().check()
     for bad in [dict(backends=[]), dict(backends=["cld3"]), dict(min_letters=-1),
+                dict(backends=["fasttext", "fasttext"]), dict(priors={"nn": 0.0}),
                 dict(max_chars=10), dict(mixed_share=0.9), dict(weights={"lingua": -1.0})]:
         with pytest.raises(ValueError):
             LanguageConfig(**bad).check()
