@@ -208,3 +208,18 @@ def test_kanji_only_line_in_japanese_document_counts_as_japanese() -> None:
     doc, stats = run_step(text)
     assert (doc.lang, doc.script, doc.langs) == ("ja", "Jpan", {"ja": 1.0})
     assert stats.counters["mixed"] == 0
+
+
+def test_models_load_from_installed_packages_without_network(monkeypatch) -> None:
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise OSError("network used during language detection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    language._fasttext_model.cache_clear()
+    language._lingua_detector.cache_clear()
+    assert detect("Dia pergi ke pasar kerana mahu membeli ikan.")[0] == "ms"
+    assert detect(ENGLISH)[0] == "en"
