@@ -93,25 +93,31 @@ def evaluate(with_alternatives: bool) -> None:
 
 
 def paragraph_pool() -> tuple[list[tuple[list[str], list[str]]], list[str], list[str]]:
-    """Aligned (zh lines, en lines) of every true pair, and all zh / en lines of the sets."""
-    records = read_jsonl("docs.jsonl") + read_jsonl("unpaired.jsonl") + \
-        read_jsonl("alt_translations.jsonl")
+    """Aligned (zh lines, en lines) of half of the true pairs, to plant as translations, and
+    pools of zh and en lines for random documents that translate nothing planted: the zh side
+    of a quarter of the other stories, the en side of the last quarter, the unpaired documents
+    and the article bodies of the extraction set."""
+    records = read_jsonl("docs.jsonl") + read_jsonl("unpaired.jsonl")
     text = {r["doc_id"]: r["text"] for r in records}
-    aligned = []
-    for pair in read_jsonl("pairs.jsonl"):
-        zh, en = text[pair["zh_id"]].split("\n"), text[pair["en_id"]].split("\n")
-        if len(zh) == len(en):  # WMT documents are aligned segment by segment
-            aligned.append((zh, en))
-    zh_lines = sorted({ln for r in records if r["lang"] == "zh" for ln in r["text"].split("\n")
-                       if len(ln) > 10})
-    english = [r["text"] for r in records if r["lang"] == "en"]
-    # More English paragraphs: the article bodies of the extraction set.
+    aligned, zh_texts, en_texts = [], [], []
+    for number, pair in enumerate(read_jsonl("pairs.jsonl")):
+        zh, en = text[pair["zh_id"]], text[pair["en_id"]]
+        if number % 2 == 0 and zh.count("\n") == en.count("\n"):
+            aligned.append((zh.split("\n"), en.split("\n")))  # aligned segment by segment
+        elif number % 4 == 1:
+            zh_texts.append(zh)
+        else:
+            en_texts.append(en)
+    paired = {p[key] for p in read_jsonl("pairs.jsonl") for key in ("zh_id", "en_id")}
+    for record in read_jsonl("unpaired.jsonl"):
+        if record["doc_id"] not in paired:
+            (zh_texts if record["lang"] == "zh" else en_texts).append(record["text"])
     truth = EVAL_DIR / "extraction" / "ground-truth.json"
     if truth.is_file():
-        english += [page["articleBody"] for page in
-                    json.loads(truth.read_text(encoding="utf-8")).values()]
-    en_lines = sorted({ln.strip() for text in english for ln in text.split("\n")
-                       if len(ln.strip()) > 40})
+        en_texts += [page["articleBody"] for page in
+                     json.loads(truth.read_text(encoding="utf-8")).values()]
+    zh_lines = sorted({ln.strip() for t in zh_texts for ln in t.split("\n") if len(ln) > 10})
+    en_lines = sorted({ln.strip() for t in en_texts for ln in t.split("\n") if len(ln) > 40})
     return aligned, zh_lines, en_lines
 
 

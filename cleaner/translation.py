@@ -271,12 +271,13 @@ def target_coverage(target: Profile, source: Profile) -> float:
     total = covered = 0.0
     weights = target.weights
     for b, terms in enumerate(target.bin_terms):
-        total += sum(weights.get(t, 1.0) for t in terms)
+        # fsum: exact, so the result does not depend on the (hash) order of a set.
+        total += math.fsum(weights.get(t, 1.0) for t in terms)
         b = facing(b, len(target.bin_terms), len(source.bin_terms))
         matched = set()
         for neighbour in source.bin_terms[max(0, b - 1):b + 2]:
             matched.update(terms & neighbour)
-        covered += sum(weights.get(t, 1.0) for t in matched)
+        covered += math.fsum(weights.get(t, 1.0) for t in matched)
     return covered / total if total else 0.0
 
 
