@@ -179,12 +179,15 @@ def restore_split_body(markup: str, text: str, min_kept: int = 2) -> tuple[str, 
         return text, 0
     for bad in root.xpath("//" + " | //".join(NON_CONTENT_TAGS)):
         bad.drop_tree()
+    lines = text.split("\n")
+    squashed = [_squash(line) for line in lines]
+    whole_lines = set(squashed)  # most kept paragraphs are whole lines: no search needed
     flat = _squash(text)
     paragraphs = []
     for element in root.iter("p"):
         body = _squash(element.text_content())
         if len(body) >= 20:
-            paragraphs.append((element, body, body in flat))
+            paragraphs.append((element, body, body in whole_lines or body in flat))
     kept_signatures: dict[str, int] = {}
     kept_parents = set()
     for element, _, kept in paragraphs:
@@ -193,17 +196,27 @@ def restore_split_body(markup: str, text: str, min_kept: int = 2) -> tuple[str, 
             signature = _container_signature(element.getparent())
             if signature:
                 kept_signatures[signature] = kept_signatures.get(signature, 0) + 1
-    lines = text.split("\n")
     inserts: dict[int, list[str]] = {}
     anchor, restored = -1, 0
+    pending: list[str] = []  # kept paragraphs since the anchor was last looked up
     for element, body, kept in paragraphs:
         if kept:
-            anchor = next((i for i, line in enumerate(lines) if body[:60] in _squash(line)), anchor)
+            pending.append(body)
             continue
         parent = element.getparent()
-        if parent in kept_parents or anchor < 0:
+        if parent in kept_parents:
             continue
-        if kept_signatures.get(_container_signature(parent) or "", 0) >= min_kept:
+        if kept_signatures.get(_container_signature(parent) or "", 0) < min_kept:
+            continue
+        # The anchor is the line of the last kept paragraph found in the text, looked up only
+        # when needed (looking up every kept paragraph is quadratic on long pages).
+        for kept_body in reversed(pending):
+            found = next((i for i, line in enumerate(squashed) if kept_body[:60] in line), None)
+            if found is not None:
+                anchor = found
+                break
+        pending.clear()
+        if anchor >= 0:
             inserts.setdefault(anchor, []).append(body)
             restored += 1
     if not restored:
