@@ -9,7 +9,10 @@ Two kinds of step:
   it keeps and records the others with ``self.drop``.
 
 Every step counts what it did in a :class:`StepStats`. The executor (:func:`run_pipeline`)
-only decides where the same step list runs; it never changes what the steps do.
+only decides where the same step list runs; it never changes what the steps do. Document
+steps stream through an :class:`Engine` in batches (:func:`batches`): :class:`LocalEngine`, a
+process pool here, or :class:`cleaner.engines.RayEngine`, tasks on a Ray cluster. Corpus
+steps run in this process. Output and its order never depend on the engine or worker count.
 """
 
 from __future__ import annotations
