@@ -23,6 +23,7 @@ translation (alike, scoring close to it) are translations of the original too.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -30,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from cleaner.dedup import DedupConfig, has_origin_credit, language_rank
+from cleaner.dedup import DedupConfig, has_origin_credit, language_rank, paused_gc
 from cleaner.document import Document, Pair
 from cleaner.lexicon import LEXICONS
 from cleaner.pipeline import CorpusStep, RunState
@@ -389,18 +390,15 @@ def candidate_pairs(sources: list[Profile], targets: list[Profile], config: Dedu
             weight = source.weights.get(word, 1.0)
             for t_position in hits:
                 votes[t_position] += weight
-        ranked = sorted(votes.items(), key=lambda item: (-item[1], item[0]))
-        kept = 0
-        for t_position, _vote in ranked:
-            target = targets[t_position]
-            if (window is not None and source.published is not None
-                    and target.published is not None
-                    and abs(source.published - target.published) > window):
-                continue
-            pairs.add((s_position, t_position))
-            kept += 1
-            if kept >= top:
-                break
+        if window is not None and source.published is not None:
+            # Outside the date window: never a candidate (unknown dates are never excluded).
+            for t_position in list(votes):
+                published = targets[t_position].published
+                if published is not None and abs(source.published - published) > window:
+                    del votes[t_position]
+        # The best ``top`` by votes, ties by position: a partial sort, O(n log top).
+        best = heapq.nsmallest(top, votes.items(), key=lambda item: (-item[1], item[0]))
+        pairs.update((s_position, t_position) for t_position, _ in best)
     return pairs
 
 
@@ -575,7 +573,9 @@ class TranslationStep(CorpusStep):
                 stats.counters[f"no_lexicon:{pair}"] += 1
                 continue
             expected = self.expected_ratio(source_lang, target_lang)
-            for match in self.find_pairs(docs, source_lang, target_lang, taken):
+            with paused_gc():
+                matches = self.find_pairs(docs, source_lang, target_lang, taken)
+            for match in matches:
                 source, target = docs[match.source], docs[match.target]
                 kept, evidence = choose_original(source, target, expected, self.config)
                 stats.counters[f"kept_by_{evidence}"] += 1
