@@ -98,6 +98,8 @@ class DedupConfig:
             raise ValueError("translation_margin: must be in [0, 1)")
         if self.translation_candidates < 1:
             raise ValueError("translation_candidates: must be at least 1")
+        if self.translation_date_window_days is not None and self.translation_date_window_days < 0:
+            raise ValueError("translation_date_window_days: must be 0 or more (or unset)")
         if self.keep not in {"original", "preferred_language", "first"}:
             raise ValueError("keep: must be 'original', 'preferred_language' or 'first'")
         for pair in self.translation_pairs:

@@ -115,7 +115,9 @@ def test_disabled_steps_keep_everything() -> None:
 
 
 @pytest.mark.parametrize("bad", [{"near_threshold": 0.0}, {"num_perm": 4}, {"keep": "newest"},
-                                 {"translation_pairs": ["chinese-english"]}])
+                                 {"translation_pairs": ["chinese-english"]},
+                                 {"translation_date_window_days": -1},
+                                 {"length_ratios": {"en/zh": 0.0}}])
 def test_check_rejects_bad_values(bad: dict) -> None:
     with pytest.raises(ValueError):
         DedupConfig(**bad).check()
