@@ -28,7 +28,7 @@ TOPICS = ("harbour", "railway", "orchard", "museum", "bridge", "clinic", "forest
           "library", "tunnel", "festival", "reservoir", "airport", "village", "factory")
 
 
-def make_project(root: Path, pages: int = 60) -> Path:
+def make_project(root: Path, pages: int = 30) -> Path:
     """A folder with a dataset.toml and ``pages`` distinct pages (plus a few bad inputs)."""
     rng = random.Random(7)  # the same corpus in every folder
     inputs = root / "input"
@@ -102,7 +102,7 @@ def test_a_killed_build_leaves_no_version_and_the_rerun_is_byte_identical(
     process = start_build(root)
     try:
         if moment == "early":
-            time.sleep(1.5)
+            time.sleep(0.7)  # reading and cleaning
         else:
             assert wait_for_temp(parent, process), "the build never started writing"
             time.sleep(0.2)
