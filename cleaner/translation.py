@@ -34,7 +34,7 @@ from functools import lru_cache
 from cleaner.dedup import DedupConfig, has_origin_credit, language_rank, paused_gc
 from cleaner.document import Document, Pair
 from cleaner.lexicon import LEXICONS
-from cleaner.pipeline import CorpusStep, RunState
+from cleaner.pipeline import CorpusStep, RunState, StepStats
 
 # Weight of lexical coverage against anchors in a pair's score.
 LEXICAL_WEIGHT = 0.7
@@ -505,7 +505,7 @@ class TranslationStep(CorpusStep):
         self.config = config
 
     def find_pairs(self, docs: list[Document], source_lang: str, target_lang: str,
-                   taken: set[int]) -> list[Match]:
+                   taken: set[int], stats: StepStats | None = None) -> list[Match]:
         """Accepted matches for one language pair (positions are indexes into ``docs``)."""
         lexicon = LEXICONS[(source_lang, target_lang)]()
         sources = [source_profile(i, d, lexicon) for i, d in enumerate(docs)
@@ -521,6 +521,8 @@ class TranslationStep(CorpusStep):
                 profile.weights = weights
         scores = {(s, t): pair_score(sources[s], targets[t], expected)
                   for s, t in candidate_pairs(sources, targets, self.config)}
+        if stats is not None:
+            stats.counters["pairs_scored"] += len(scores)
         similar: dict[tuple[str, int, int], bool] = {}
 
         def alike(side: str, i: int, j: int) -> bool:
@@ -574,7 +576,7 @@ class TranslationStep(CorpusStep):
                 continue
             expected = self.expected_ratio(source_lang, target_lang)
             with paused_gc():
-                matches = self.find_pairs(docs, source_lang, target_lang, taken)
+                matches = self.find_pairs(docs, source_lang, target_lang, taken, stats)
             for match in matches:
                 source, target = docs[match.source], docs[match.target]
                 kept, evidence = choose_original(source, target, expected, self.config)
