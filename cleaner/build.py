@@ -23,6 +23,7 @@ from cleaner.document import Document, Removal
 from cleaner.extract import ExtractStep
 from cleaner.ingest import Reader
 from cleaner.language import LanguageStep
+from cleaner.limits import apply_limits
 from cleaner.normalize import NormalizeStep
 from cleaner.package import WriteResult, write_version
 from cleaner.pipeline import (
@@ -45,21 +46,20 @@ class BuildError(RuntimeError):
 
 def cleaning_steps(config: Config) -> list[DocumentStep]:
     """The per-document steps: everything `cleaner clean` does to a page."""
-    return [
+    return apply_limits([
         DecodeStep(config.ingest),
         ExtractStep(config.extract),
         BoilerplateStep(config.boilerplate),
         NormalizeStep(),
-    ]
+    ], config.limits)
 
 
 def build_steps(config: Config) -> list[Step]:
     """The whole pipeline of a build, in order."""
-    corpus_boilerplate: list[Step] = [RepeatedBlocksStep(config.boilerplate)]
     return [
         *cleaning_steps(config),
-        *corpus_boilerplate,
-        LanguageStep(config.language),
+        RepeatedBlocksStep(config.boilerplate),
+        *apply_limits([LanguageStep(config.language)], config.limits),
         ExactDedupStep(config.dedup),
         NearDedupStep(config.dedup),
         TranslationStep(config.dedup),
@@ -130,7 +130,8 @@ def clean_paths(paths: list[Path], config: Config | None = None, workers: int = 
     progress = progress or Progress("off")
     state = state if state is not None else RunState()
     _, items = _read(config, paths, state)
-    steps = [*cleaning_steps(config), LanguageStep(config.language)]
+    steps = [*cleaning_steps(config), *apply_limits([LanguageStep(config.language)],
+                                                    config.limits)]
     cleaned = map_documents(items, steps, state, workers, engine=engine)
     for item in progress.track(cleaned, "clean", total=count_files(paths)):
         if isinstance(item, Removal):

@@ -23,6 +23,7 @@ from cleaner.dedup import DedupConfig
 from cleaner.extract import ExtractConfig
 from cleaner.ingest import IngestConfig
 from cleaner.language import LanguageConfig
+from cleaner.limits import LimitsConfig
 from cleaner.package import PackageConfig, SplitsConfig
 
 DEFAULT_CONFIG_FILE = "dataset.toml"
@@ -64,6 +65,7 @@ class Config:
     dedup: DedupConfig = field(default_factory=DedupConfig)
     splits: SplitsConfig = field(default_factory=SplitsConfig)
     package: PackageConfig = field(default_factory=PackageConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     # The folder relative paths in the config are resolved against (not part of the data).
     base_dir: Path = field(default=Path("."), compare=False)
 

@@ -56,7 +56,7 @@ def test_invalid_toml(tmp_path):
 
 def test_to_dict_has_every_section():
     assert set(Config().to_dict()) == {"dataset", "ingest", "extract", "boilerplate", "language",
-                                       "dedup", "splits", "package"}
+                                       "dedup", "splits", "package", "limits"}
 
 
 def test_rule_file_paths_are_relative_to_the_config_file(tmp_path):
