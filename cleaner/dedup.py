@@ -42,6 +42,9 @@ WORD = re.compile(r"\w+", re.UNICODE)
 SPACES = re.compile(r"\s+")
 
 
+# Shingles hashed per MinHash update (bounds the memory of one signature).
+SIGNATURE_CHUNK = 10_000
+
 @dataclass
 class DedupConfig:
     """``[dedup]``: which duplicates are removed and how each cluster chooses what it keeps."""
@@ -310,7 +313,12 @@ class NearDedupStep(CorpusStep):
         if not grams:
             return None
         minhash = MinHash(num_perm=self.config.num_perm, seed=self.config.seed)
-        minhash.update_batch([g.encode("utf-8") for g in sorted(grams)])
+        ordered = sorted(grams)
+        # In chunks: update_batch builds a num_perm x len(batch) array, gigabytes for a
+        # 20 MB page in one call; the signature is the same.
+        for start in range(0, len(ordered), SIGNATURE_CHUNK):
+            minhash.update_batch([g.encode("utf-8")
+                                  for g in ordered[start:start + SIGNATURE_CHUNK]])
         return LeanMinHash(minhash)
 
     def clusters(self, docs: list[Document], state: RunState) -> list[list[int]]:
