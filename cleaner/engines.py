@@ -19,6 +19,7 @@ Ray is optional: ``pip install ray``; asking for the ray engine without it is a 
 from __future__ import annotations
 
 import os
+import socket
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -63,6 +64,8 @@ class RayEngine:
         ray = _ray()
         if ray.is_initialized():
             return ray
+        if self.address:
+            check_reachable(self.address)
         try:
             ray.init(address=self.address, num_cpus=None if self.address else self.num_cpus,
                      include_dashboard=False, log_to_driver=False,
@@ -95,6 +98,22 @@ class RayEngine:
             yield ray.get(pending.popleft())
 
 
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast when a ``HOST:PORT`` head node does not answer (Ray would retry for minutes).
+
+    ``auto`` and ``ray://`` addresses are left to Ray.
+
+    >>> check_reachable("auto")
+    """
+    host, _, port = address.rpartition(":")
+    if address == "auto" or "://" in address or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise EngineError(f"no Ray head node answers at {address}: {error}") from None
+
+
 def make_engine(name: str = "local", workers: int | None = None,
                 ray_address: str | None = None) -> Engine:
     """The engine called ``name`` ("local" or "ray"), as the command line asks for it.
@@ -112,6 +131,8 @@ def make_engine(name: str = "local", workers: int | None = None,
             raise EngineError("--ray-address needs --engine ray")
         return LocalEngine(workers or os.cpu_count() or 1)
     _ray()
+    if ray_address:
+        check_reachable(ray_address)
     return RayEngine(ray_address, workers)
 
 

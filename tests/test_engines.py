@@ -2,6 +2,7 @@
 
 import hashlib
 import shutil
+import socket
 import time
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from cleaner.build import build, clean_paths
 from cleaner.config import Config, load_config
 from cleaner.document import Document, Removal
-from cleaner.engines import EngineError, RayEngine, make_engine
+from cleaner.engines import EngineError, RayEngine, check_reachable, make_engine
 from cleaner.pipeline import (
     DocumentStep,
     LocalEngine,
@@ -105,6 +106,15 @@ def test_make_engine():
         make_engine("spark")
     with pytest.raises(EngineError, match="needs --engine ray"):
         make_engine("local", ray_address="auto")
+
+
+def test_an_unreachable_ray_head_fails_fast():
+    with socket.socket() as listener:  # a free port on this machine, closed again
+        listener.bind(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+    with pytest.raises(EngineError, match="no Ray head node answers"):
+        check_reachable(f"127.0.0.1:{port}", timeout=1)
+    check_reachable("auto")
 
 
 @pytest.fixture
