@@ -34,6 +34,7 @@ from cleaner.pipeline import (
     Step,
     StepStats,
     map_documents,
+    passes,
     run_pipeline,
 )
 from cleaner.progress import Progress, count_files, format_duration
@@ -154,18 +155,6 @@ class BuildResult:
     languages: Counter[str] = field(default_factory=Counter)
 
 
-def _segments(steps: list[Step]) -> Iterator[list[Step]]:
-    """Consecutive document steps as one group (one streaming pass); each corpus step alone."""
-    group: list[Step] = []
-    for step in steps:
-        if group and (isinstance(step, CorpusStep) or isinstance(group[-1], CorpusStep)):
-            yield group
-            group = []
-        group.append(step)
-    if group:
-        yield group
-
-
 def run_steps(items: Iterable[Document | Removal], steps: list[Step], state: RunState,
               workers: int = 1, progress: Progress | None = None,
               expected: int | None = None, engine: Engine | None = None) -> list[Document]:
@@ -179,7 +168,7 @@ def run_steps(items: Iterable[Document | Removal], steps: list[Step], state: Run
     progress = progress or Progress("off")
     stream: Iterable[Document | Removal] = items
     total = expected
-    for group in _segments(steps):
+    for group in passes(steps):
         label = " + ".join(step.name for step in group)
         if isinstance(group[0], CorpusStep):
             with progress.task(label, total):

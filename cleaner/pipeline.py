@@ -295,11 +295,12 @@ def run_corpus_steps(docs: list[Document], steps: list[CorpusStep], state: RunSt
 Step = DocumentStep | CorpusStep
 
 
-def _segments(steps: list[Step]) -> Iterator[list[Step]]:
-    """Group consecutive document steps, so each group runs as one pass over the corpus."""
+def passes(steps: list[Step]) -> Iterator[list[Step]]:
+    """The passes over the corpus: consecutive document steps stream together in one pass;
+    each corpus step is a pass of its own (it needs the whole corpus)."""
     group: list[Step] = []
     for step in steps:
-        if group and isinstance(step, CorpusStep) != isinstance(group[-1], CorpusStep):
+        if group and (isinstance(step, CorpusStep) or isinstance(group[-1], CorpusStep)):
             yield group
             group = []
         group.append(step)
@@ -325,7 +326,7 @@ def run_pipeline(items: Iterable[Document | Removal], steps: list[Step], state: 
     waits for the whole corpus, so the kept documents of a build are all in memory once.
     """
     stream: Iterable[Document | Removal] = items
-    for group in _segments(steps):
+    for group in passes(steps):
         if isinstance(group[0], CorpusStep):
             docs = list(_record_removals(stream, state))
             stream = run_corpus_steps(docs, group, state)  # type: ignore[arg-type]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import random
 import signal
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from helpers import refresh_manifest
 
 from cleaner.cli import main
 
@@ -119,18 +119,6 @@ def test_a_killed_build_leaves_no_version_and_the_rerun_is_byte_identical(
 
 # --- the accounting rule, checked by validate ---------------------------------------------
 
-def refresh_checksums(version: Path) -> None:
-    """What a careless hand edit does: make the manifest's file entries match the files."""
-    manifest = json.loads((version / "manifest.json").read_text())
-    for name, entry in manifest["files"].items():
-        data = (version / name).read_bytes()
-        entry["sha256"] = hashlib.sha256(data).hexdigest()
-        entry["bytes"] = len(data)
-        if "rows" in entry:
-            entry["rows"] = pq.read_metadata(version / name).num_rows
-    (version / "manifest.json").write_text(json.dumps(manifest))
-
-
 def test_a_version_missing_an_audit_row_fails_validation_even_with_fixed_checksums(
         tmp_path, monkeypatch, capsys, reference):
     root = make_project(tmp_path, pages=6)
@@ -142,7 +130,7 @@ def test_a_version_missing_an_audit_row_fails_validation_even_with_fixed_checksu
     audit = pq.read_table(audit_path)
     assert audit.num_rows == 2
     pq.write_table(audit.slice(1), audit_path)  # one input now unaccounted for
-    refresh_checksums(version)
+    refresh_manifest(version)
     capsys.readouterr()
     assert main(["validate", str(version)]) == 1
     assert "counts.removed" in capsys.readouterr().out

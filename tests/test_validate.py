@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import shutil
 import xml.etree.ElementTree as ET
@@ -13,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from helpers import refresh_manifest
 
 from cleaner.config import Config
 from cleaner.document import Document, Pair, Removal
@@ -70,18 +70,6 @@ def version(pristine, tmp_path) -> Path:
 
 DOCS = "data/documents/train-00000-of-00001.parquet"
 PAIRS = "data/pairs/train-00000-of-00001.parquet"
-
-
-def refresh_manifest(version: Path) -> None:
-    """What a careless hand edit does: make the manifest's checksums match the files again."""
-    manifest = json.loads((version / "manifest.json").read_text())
-    for name, entry in manifest["files"].items():
-        data = (version / name).read_bytes()
-        entry["sha256"] = hashlib.sha256(data).hexdigest()
-        entry["bytes"] = len(data)
-        if "rows" in entry:
-            entry["rows"] = pq.read_metadata(version / name).num_rows
-    (version / "manifest.json").write_text(json.dumps(manifest))
 
 
 def rewrite(version: Path, relative: str, table: pa.Table) -> None:
