@@ -35,14 +35,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 import cleaner
 from cleaner import schema
 from cleaner.document import Document, Pair, Removal
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from cleaner.config import Config
     from cleaner.pipeline import RunState
     from cleaner.versions import Changelog
@@ -252,6 +251,8 @@ def unique_pairs(pairs: list[Pair]) -> list[Pair]:
 
 def _table(rows: list[dict[str, Any]], name: str) -> pa.Table:
     """Rows → an Arrow table of the schema ``name``; a row that does not fit is a PublishError."""
+    import pyarrow as pa  # here, not at the top: `cleaner clean` imports this module, not Arrow
+
     try:
         return pa.Table.from_pylist(rows, schema=schema.arrow_schema(name))
     except (pa.ArrowException, TypeError, ValueError) as error:
@@ -311,6 +312,8 @@ def _hf_metadata(name: str) -> bytes:
 
 def write_parquet(table: pa.Table, path: Path, config: PackageConfig, name: str) -> None:
     """Write ``table`` with fixed options, so equal tables give equal bytes."""
+    import pyarrow.parquet as pq
+
     table = table.replace_schema_metadata({b"huggingface": _hf_metadata(name)})
     codec = config.compression
     pq.write_table(
@@ -473,6 +476,8 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 def _write_tables(docs: list[Document], state: RunState, config: Config, temp: Path
                   ) -> tuple[SplitFiles, SplitFiles, dict[str, int], dict[str, Counter]]:
     """Write the documents, pairs and audit Parquet files into ``temp``."""
+    import pyarrow.parquet as pq
+
     keys = _split_keys(docs, state.pairs)
     ratios = config.splits.ratios()
     split_by_id = {doc_id: split_of(key, config.splits.seed, ratios)
@@ -510,6 +515,8 @@ def write_version(docs: list[Document], state: RunState, config: Config, out_dir
     ``"unchanged"`` when an identical one already exists; raises :class:`PublishError` when a
     different one exists, or when the data breaks the schema or the accounting.
     """
+    import pyarrow as pa
+
     from cleaner import card, charts, croissant
     from cleaner.validate import validate_version
     from cleaner.versions import SEMVER, diff_versions, previous_version, suggest_next_version

@@ -24,9 +24,10 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def _schema_dir() -> Path:
@@ -45,12 +46,14 @@ SPLITS = ("train", "validation", "test")
 SHARD_NAME = re.compile(r"^(train|validation|test)-(\d{5})-of-(\d{5})\.parquet$")
 AUDIT_FILE = "audit/removed.parquet"
 
-_PRIMITIVES: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "number": pa.float64(),
-    "integer": pa.int64(),
-    "boolean": pa.bool_(),
-    "date": pa.date32(),
+# Each type's pyarrow factory, by name: pyarrow is imported only where Arrow types are built
+# (it takes most of a second, and `cleaner clean` never needs it).
+_PRIMITIVES = {
+    "string": "string",
+    "number": "float64",
+    "integer": "int64",
+    "boolean": "bool_",
+    "date": "date32",
 }
 _JSON_PRIMITIVES = {"string": "string", "number": "number", "integer": "integer",
                     "boolean": "boolean"}
@@ -145,6 +148,8 @@ def load_schema(name: str) -> TableSchema:
 
 def _item_arrow_type(items: dict[str, Any]) -> pa.DataType:
     """The Arrow type of a JSON Schema item (object → struct, array → list)."""
+    import pyarrow as pa
+
     kind = items.get("type")
     if kind == "object":
         required = set(items.get("required", []))
@@ -153,7 +158,7 @@ def _item_arrow_type(items: dict[str, Any]) -> pa.DataType:
     if kind == "array":
         return pa.list_(_item_arrow_type(items["items"]))
     if kind in _PRIMITIVES:
-        return _PRIMITIVES[kind]
+        return getattr(pa, _PRIMITIVES[kind])()
     raise SchemaError(f"unsupported item type {kind!r}")
 
 
@@ -163,14 +168,18 @@ def arrow_type(spec: FieldSpec) -> pa.DataType:
     >>> arrow_type(load_schema("documents").field("published"))
     DataType(date32[day])
     """
+    import pyarrow as pa
+
     if spec.type == "array":
         return pa.list_(_item_arrow_type(spec.items or {}))
-    return _PRIMITIVES[spec.type]
+    return getattr(pa, _PRIMITIVES[spec.type])()
 
 
 @functools.cache
 def arrow_schema(name: str) -> pa.Schema:
     """The exact Arrow schema of a table; required columns are not nullable."""
+    import pyarrow as pa
+
     table = load_schema(name)
     return pa.schema([pa.field(f.name, arrow_type(f), nullable=not f.required)
                       for f in table.fields])
