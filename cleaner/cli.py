@@ -224,9 +224,11 @@ def cmd_clean(args: argparse.Namespace) -> int:
     config = _load_config(args.config)
     out = sys.stdout
     progress = make_progress(quiet=args.quiet)
-    engine = _engine(args, args.workers or 1)
+    # Like build: the machine's cores unless told (the output does not depend on it).
+    workers = args.workers or os.cpu_count() or 1
+    engine = _engine(args, workers)
     state = RunState()
-    for record in clean_paths(args.inputs, config, workers=args.workers or 1, progress=progress,
+    for record in clean_paths(args.inputs, config, workers=workers, progress=progress,
                               engine=engine, state=state):
         out.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
     out.flush()

