@@ -122,3 +122,35 @@ def test_user_errors_are_one_line_and_non_zero(argv, message, capsys, tmp_path, 
     assert main(argv) != 0
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_changed_seed_needs_a_new_version(seeds_build, tmp_path, capsys):
+    """Same version with other content: refused, untouched; the next version names it."""
+    work = tmp_path / "work"
+    shutil.copytree(seeds_build.parents[2] / "seeds", work / "seeds")
+    shutil.copy(seeds_build.parents[2] / "dataset.toml", work / "dataset.toml")
+    shutil.copytree(seeds_build.parent, work / "dist" / seeds_build.parent.name)
+    first = work / "dist" / seeds_build.parent.name / seeds_build.name
+    before = {p: p.read_bytes() for p in first.rglob("*") if p.is_file()}
+
+    seed = sorted((work / "seeds").glob("002_*"))[0]
+    seed.write_text(seed.read_text(encoding="utf-8").replace("The meeting also studied other "
+                                                            "matters.", "The meeting ended."),
+                    encoding="utf-8")
+    config = str(work / "dataset.toml")
+    capsys.readouterr()
+    assert main(["build", "--config", config, "--workers", "1", "-q"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "already exists" in err
+    assert before == {p: p.read_bytes() for p in first.rglob("*") if p.is_file()}
+
+    assert main(["build", "--config", config, "--version", "1.1.0", "--workers", "1", "-q"]) == 0
+    second = first.parent / "1.1.0"
+    card = (second / "README.md").read_text(encoding="utf-8")
+    changelog = card[card.index("## Changelog"):]
+    assert "1.0.0" in changelog and "changed" in changelog
+    assert main(["validate", str(first)]) == 0
+    assert main(["validate", str(second)]) == 0
+    capsys.readouterr()
+    assert main(["diff", str(first), str(second)]) == 0
+    assert "002_" in capsys.readouterr().out
