@@ -29,7 +29,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from cleaner.dedup import DedupConfig, has_origin_credit, language_rank, paused_gc
 from cleaner.document import Document, Pair
@@ -125,33 +124,44 @@ def visible_length(text: str) -> int:
 # --- profiles and scores ---------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Profile:
-    """What pair scoring needs of one document.
+    """What pair scoring needs of one document, compactly: it is held for every document of
+    a language pair until the pairs are scored.
 
     The text is cut into up to ``BINS`` slices of equal length (see :func:`bin_count`); slices
     of two documents are matched by relative position, and a word counts as translated only when
     a translation of it occurs in the slice at the same relative position or a neighbouring
     one, since a translation keeps the order of its source and a story on the same topic
-    does not.
+    does not. Each slice keeps its units only (a tuple of shared strings, 8 bytes a unit); the
+    terms they may translate to come from ``lookup``, one dict for the whole side, and the
+    per-slice term sets are rebuilt when a pair is scored (:meth:`bin_terms`).
     """
 
     index: int
     length: int
-    # Per slice: unit -> the target terms it may be (a target term maps to itself).
-    bins: list[dict[str, frozenset[str]]]
-    # Per slice: the target terms the slice contains or may translate to.
-    bin_terms: list[frozenset[str]]
-    # Target side only: per slice, the terms of that slice and its neighbours; and every term
-    # of the document (the candidate index). Sources leave them empty to save memory.
-    near: list[frozenset[str]]
-    terms: frozenset[str]
+    # Per slice: its units (source: words; target: terms), each once, in text order.
+    bins: list[tuple[str, ...]]
     # Numbers and months.
     numbers: frozenset[str]
     # Romanised name keys.
     names: frozenset[str]
     published: int | None = None
     weights: dict[str, float] = field(default_factory=dict)
+    # Source side: unit -> the target terms it may be, shared by the side's profiles.
+    # None on the target side, where a unit is a target term and translates to itself.
+    lookup: dict[str, frozenset[str]] | None = None
+
+    def translations(self, unit: str) -> frozenset[str]:
+        """The target terms a unit of this document may translate to."""
+        return self.lookup[unit] if self.lookup is not None else frozenset([unit])
+
+    def bin_terms(self) -> list[frozenset[str]]:
+        """Per slice: the target terms the slice contains or may translate to."""
+        if self.lookup is None:
+            return [frozenset(units) for units in self.bins]
+        lookup = self.lookup
+        return [frozenset().union(*(lookup[unit] for unit in units)) for units in self.bins]
 
 
 def slices(text: str, count: int) -> list[str]:
@@ -170,18 +180,19 @@ def slices(text: str, count: int) -> list[str]:
 
 
 def build_profile(index: int, doc: Document, pieces: list[tuple[dict[str, frozenset[str]],
-                  set[str]]], target: bool) -> Profile:
-    """A profile from the analysed slices of ``doc`` (see :func:`slices`)."""
-    bins = [units for units, _ in pieces]
-    bin_terms = [frozenset().union(*units.values()) if units else frozenset()
-                 for units in bins]
-    near = [frozenset().union(*bin_terms[max(0, b - 1):b + 2]) for b in range(len(bins))]
+                  set[str]]], lookup: dict[str, frozenset[str]] | None) -> Profile:
+    """A profile from the analysed slices of ``doc`` (see :func:`slices`); on the source side
+    the translations of its units go into the side's shared ``lookup``."""
+    if lookup is not None:
+        for units, _ in pieces:
+            # A unit translates the same way wherever it occurs: the first entry serves all.
+            for unit, terms in units.items():
+                lookup.setdefault(unit, terms)
     names = set().union(*(found for _, found in pieces))
-    return Profile(index, visible_length(matching_text(doc)), bins, bin_terms,
-                   near if target else [],
-                   frozenset().union(*bin_terms) if target else frozenset(),
-                   frozenset(number_anchors(matching_text(doc))), frozenset(names),
-                   doc.published.toordinal() if doc.published else None)
+    text = matching_text(doc)
+    return Profile(index, visible_length(text), [tuple(units) for units, _ in pieces],
+                   frozenset(number_anchors(text)), frozenset(names),
+                   doc.published.toordinal() if doc.published else None, lookup=lookup)
 
 
 def matching_text(doc: Document) -> str:
@@ -207,18 +218,14 @@ def bin_count(text: str, chars_per_bin: float) -> int:
     return max(1, min(BINS, round(visible_length(text) / chars_per_bin)))
 
 
-def source_profile(index: int, doc: Document, lexicon) -> Profile:
-    """Profile of a document in the lexicon's source language."""
+def source_profile(index: int, doc: Document, lexicon,
+                   lookup: dict[str, frozenset[str]] | None = None) -> Profile:
+    """Profile of a document in the lexicon's source language (``lookup``: the translations
+    of the side's units, shared by its profiles and filled in here)."""
     text = matching_text(doc)
     return build_profile(index, doc, [lexicon.analyse_source(piece)
                                       for piece in slices(text, bin_count(text, BIN_CHARS))],
-                         target=False)
-
-
-@lru_cache(maxsize=1 << 18)
-def itself(term: str) -> frozenset[str]:
-    """The one-term set a target term translates to (shared, not one per occurrence)."""
-    return frozenset([term])
+                         {} if lookup is None else lookup)
 
 
 def target_profile(index: int, doc: Document, lexicon, expected_ratio: float = 1.0) -> Profile:
@@ -228,15 +235,15 @@ def target_profile(index: int, doc: Document, lexicon, expected_ratio: float = 1
     pieces = []
     for piece in slices(text, bin_count(text, BIN_CHARS * expected_ratio)):
         terms, names = lexicon.analyse_target(piece)
-        pieces.append(({t: itself(t) for t in terms}, names))
-    return build_profile(index, doc, pieces, target=True)
+        pieces.append((dict.fromkeys(terms), names))
+    return build_profile(index, doc, pieces, None)
 
 
 def idf_weights(profiles: list[Profile]) -> dict[str, float]:
     """Smoothed inverse document frequency of each unit over one side's documents."""
     df: Counter[str] = Counter()
     for profile in profiles:
-        df.update(set().union(*(units.keys() for units in profile.bins)))
+        df.update(set().union(*profile.bins))
     total = len(profiles)
     return {unit: math.log((1 + total) / (1 + count)) + 1.0 for unit, count in df.items()}
 
@@ -251,33 +258,46 @@ def facing(position: int, count: int, other_count: int) -> int:
     return min(other_count - 1, int((position + 0.5) * other_count / count))
 
 
-def source_coverage(source: Profile, target: Profile) -> float:
+def near_terms(bin_terms: list[frozenset[str]], position: int, count: int
+               ) -> frozenset[str]:
+    """The terms of the slice facing ``position`` of ``count`` and of its two neighbours.
+
+    >>> sorted(near_terms([frozenset("a"), frozenset("b"), frozenset("c")], 0, 1))
+    ['a', 'b', 'c']
+    """
+    middle = facing(position, count, len(bin_terms))
+    return frozenset().union(*bin_terms[max(0, middle - 1):middle + 2])
+
+
+def source_coverage(source: Profile, target: Profile,
+                    target_terms: list[frozenset[str]] | None = None) -> float:
     """IDF-weighted share of the source's words with a translation near the same relative
-    position in the target (the same slice or a neighbour, see :class:`Profile`)."""
+    position in the target (the same slice or a neighbour, see :class:`Profile`);
+    ``target_terms``: ``target.bin_terms()`` when the caller has it."""
+    terms = target.bin_terms() if target_terms is None else target_terms
     total = covered = 0.0
     weights = source.weights
     for b, units in enumerate(source.bins):
-        near = target.near[facing(b, len(source.bins), len(target.near))]
-        for unit, translations in units.items():
+        near = near_terms(terms, b, len(source.bins))
+        for unit in units:
             weight = weights.get(unit, 1.0)
             total += weight
-            if not translations.isdisjoint(near):
+            if not source.translations(unit).isdisjoint(near):
                 covered += weight
     return covered / total if total else 0.0
 
 
-def target_coverage(target: Profile, source: Profile) -> float:
+def target_coverage(target: Profile, source: Profile,
+                    source_terms: list[frozenset[str]] | None = None) -> float:
     """IDF-weighted share of the target's terms that a word near the same relative position in
-    the source may translate to."""
+    the source may translate to (``source_terms``: ``source.bin_terms()``)."""
+    source_terms = source.bin_terms() if source_terms is None else source_terms
     total = covered = 0.0
     weights = target.weights
-    for b, terms in enumerate(target.bin_terms):
+    for b, terms in enumerate(target.bin_terms()):
         # fsum: exact, so the result does not depend on the (hash) order of a set.
         total += math.fsum(weights.get(t, 1.0) for t in terms)
-        b = facing(b, len(target.bin_terms), len(source.bin_terms))
-        matched = set()
-        for neighbour in source.bin_terms[max(0, b - 1):b + 2]:
-            matched.update(terms & neighbour)
+        matched = terms & near_terms(source_terms, b, len(target.bins))
         covered += math.fsum(weights.get(t, 1.0) for t in matched)
     return covered / total if total else 0.0
 
@@ -327,8 +347,8 @@ def pair_score(source: Profile, target: Profile, expected_ratio: float) -> float
     Lexical part: harmonic mean of how much of each side the other covers. Anchor part:
     :func:`anchor_agreement`. Both are multiplied by :func:`length_factor`.
     """
-    cover_source = source_coverage(source, target)
-    cover_target = target_coverage(target, source)
+    cover_source = source_coverage(source, target, target.bin_terms())
+    cover_target = target_coverage(target, source, source.bin_terms())
     lexical = (2 * cover_source * cover_target / (cover_source + cover_target)
                if cover_source + cover_target else 0.0)
     anchors = anchor_agreement(source, target)
@@ -356,7 +376,7 @@ def candidate_pairs(sources: list[Profile], targets: list[Profile], config: Dedu
     """
     postings: dict[str, list[int]] = defaultdict(list)
     for position, target in enumerate(targets):
-        for key in target.terms | target.numbers | target.names:
+        for key in frozenset().union(*target.bins, target.numbers, target.names):
             postings[key].append(position)
     total = len(targets)
     window = config.translation_date_window_days
@@ -374,15 +394,13 @@ def candidate_pairs(sources: list[Profile], targets: list[Profile], config: Dedu
             budget -= size
             if budget <= 0:
                 break
-        words: dict[str, frozenset[str]] = {}
-        for units in source.bins:
-            words.update(units)
+        words = {unit for units in source.bins for unit in units}
         rare = sorted(words, key=lambda w: (-source.weights.get(w, 1.0), w))[:QUERY_TERMS]
         for word in rare:
             if budget <= 0:
                 break
             hits: set[int] = set()
-            for term in sorted(words[word]):
+            for term in sorted(source.translations(word)):
                 found = postings.get(term)
                 if found and len(found) <= MAX_POSTINGS:
                     hits.update(found)
@@ -508,7 +526,8 @@ class TranslationStep(CorpusStep):
                    taken: set[int], stats: StepStats | None = None) -> list[Match]:
         """Accepted matches for one language pair (positions are indexes into ``docs``)."""
         lexicon = LEXICONS[(source_lang, target_lang)]()
-        sources = [source_profile(i, d, lexicon) for i, d in enumerate(docs)
+        lookup: dict[str, frozenset[str]] = {}
+        sources = [source_profile(i, d, lexicon, lookup) for i, d in enumerate(docs)
                    if i not in taken and primary(d.lang) == source_lang and d.text.strip()]
         expected = self.expected_ratio(source_lang, target_lang)
         targets = [target_profile(i, d, lexicon, expected) for i, d in enumerate(docs)
