@@ -305,6 +305,20 @@ def _clean_meta(value: str | None) -> str | None:
     return value or None
 
 
+_WARM_UP_PAGE = ("<html><head><title>Warm-up</title><link rel='canonical' "
+                 "href='https://example.com/a'></head><body><article><p>One short paragraph."
+                 "</p></article></body></html>")
+_warm = False
+
+
+def _warm_up(step: ExtractStep) -> None:
+    """Run trafilatura once on a tiny page, the first time a step is built in a process."""
+    global _warm
+    if not _warm:
+        _warm = True
+        step._trafilatura(_WARM_UP_PAGE, "https://example.com/a")
+
+
 class ExtractStep(DocumentStep):
     """HTML → main text (trafilatura, with a paragraph-text fallback) and page metadata."""
 
@@ -312,6 +326,10 @@ class ExtractStep(DocumentStep):
 
     def __init__(self, config: ExtractConfig | None = None) -> None:
         self.config = config or ExtractConfig()
+        # Warmed here, in the process that builds the steps: worker processes forked from it
+        # inherit trafilatura's imports, stoplists and domain list instead of each loading
+        # them (0.3 s of CPU per worker).
+        _warm_up(self)
 
     def _trafilatura(self, markup: str, url: str | None, **overrides: bool):
         import trafilatura  # heavy import: only where extraction runs
