@@ -151,7 +151,8 @@ def test_config_check() -> None:
     LanguageConfig().check()
     for bad in [dict(backends=[]), dict(backends=["cld3"]), dict(min_letters=-1),
                 dict(backends=["fasttext", "fasttext"]), dict(priors={"nn": 0.0}),
-                dict(max_chars=10), dict(mixed_share=0.9), dict(weights={"lingua": -1.0})]:
+                dict(max_chars=10), dict(mixed_share=0.9), dict(weights={"lingua": -1.0}),
+                dict(lingua_low_accuracy_chars=-1)]:
         with pytest.raises(ValueError):
             LanguageConfig(**bad).check()
 
@@ -223,3 +224,55 @@ def test_models_load_from_installed_packages_without_network(monkeypatch) -> Non
     language._lingua_detector.cache_clear()
     assert detect("Dia pergi ke pasar kerana mahu membeli ikan.")[0] == "ms"
     assert detect(ENGLISH)[0] == "en"
+
+
+def test_lingua_low_accuracy_only_on_long_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[int, bool]] = []
+    real = language.lingua_distribution
+
+    def spy(text: str, candidates: set[str], low_accuracy: bool = False) -> dict[str, float]:
+        seen.append((len(text), low_accuracy))
+        return real(text, candidates, low_accuracy)
+
+    monkeypatch.setattr(language, "lingua_distribution", spy)
+    config = LanguageConfig()
+    short, long = "Dia pergi ke pasar.", BOKMAL
+    for text in (short, long):
+        language._backend_distribution("lingua", text, "Latn", config, {"nb", "nn", "da"})
+    never = LanguageConfig(lingua_low_accuracy_chars=0)
+    language._backend_distribution("lingua", long, "Latn", never, {"nb", "nn", "da"})
+    assert seen == [(len(short), False), (len(long), True), (len(long), False)]
+
+
+def test_low_accuracy_mode_still_tells_relatives_apart() -> None:
+    # Long enough for the trigram-only models; the answer must not change.
+    assert detect(BOKMAL * 2)[0] == "nb"
+    assert detect(BOKMAL * 2, LanguageConfig(lingua_low_accuracy_chars=0))[0] == "nb"
+
+
+def _para(text: str, dist: dict[str, float]) -> language.Paragraph:
+    scripts = language.script_counts(text)
+    return language.Paragraph(text, scripts, "Latn", float(sum(scripts.values())), dist)
+
+
+def test_recheck_short_paragraph_needs_a_sure_fast_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_lingua(*args: object, **kwargs: object) -> dict[str, float]:
+        raise AssertionError("lingua must not run on a short paragraph")
+
+    monkeypatch.setattr(language, "lingua_distribution", no_lingua)
+    config = LanguageConfig()
+    unsure = _para("Kevin Harvick 5033", {"de": 0.6, "en": 0.3})
+    assert language.recheck_paragraph(unsure, "en", config) == "en"
+    sure = _para("Der Ausschuss tagt am Montag.", {"de": 0.97, "en": 0.03})
+    assert language.recheck_paragraph(sure, "en", config) == "de"
+    relative = _para("Hun kommer i morgen tidlig.", {"da": 0.95, "nb": 0.05})
+    assert language.recheck_paragraph(relative, "nb", config) == "nb"
+
+
+def test_recheck_long_paragraph_gets_the_full_mix() -> None:
+    text = ("Der Ausschuss des Bundestages wird seinen Bericht am Montagmorgen veröffentlichen, "
+            "teilte die Sprecherin des Parlaments in Berlin mit. Die Opposition kritisierte den "
+            "Zeitplan und verlangte eine Sondersitzung.")
+    para = language.read_paragraph(text, LanguageConfig())
+    assert len(text) >= LanguageConfig().short_text
+    assert language.recheck_paragraph(para, "en", LanguageConfig()) == "de"
