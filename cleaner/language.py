@@ -81,10 +81,6 @@ class LanguageConfig:
         default_factory=lambda: {"fasttext": 0.5, "lingua": 1.0, "langdetect": 0.5})
     # lingua sees at most this many characters of a document (it is the slow backend).
     lingua_chars: int = 600
-    # From this many characters on, lingua runs in low-accuracy mode (trigram models only):
-    # about as accurate on such text, and its models load ~20x faster (0.01 s a language
-    # instead of 0.2 s, the bulk of the step's cost on a few hundred pages). 0: never.
-    lingua_low_accuracy_chars: int = 150
     # lingua is skipped when fastText is at least this sure, outside families of relatives,
     # on texts of at least ``short_text`` characters.
     fasttext_sure: float = 0.9
@@ -111,8 +107,6 @@ class LanguageConfig:
             raise ValueError("max_chars: must be >= 100")
         if self.lingua_chars < 10:
             raise ValueError("lingua_chars: must be >= 10")
-        if self.lingua_low_accuracy_chars < 0:
-            raise ValueError("lingua_low_accuracy_chars: must be >= 0")
         if self.short_text < 0:
             raise ValueError("short_text: must be >= 0")
         if not 0.0 <= self.fasttext_sure <= 1.0:
@@ -521,6 +515,11 @@ def _lingua_codes() -> set[str]:
     return set(_lingua_languages())
 
 
+# From this many characters on, lingua runs in low-accuracy mode (trigram models only): as
+# accurate on such text by bench_langid.py, and its models load ~20x faster (0.01 s a language
+# instead of 0.2 s: that loading was most of `cleaner clean`'s time on a few hundred pages).
+LINGUA_LOW_ACCURACY_CHARS = 150
+
 @lru_cache(maxsize=256)
 def _lingua_detector(codes: frozenset[str], low_accuracy: bool = False):
     """A lingua detector for ``codes``; lingua keeps language models in a process-wide
@@ -622,7 +621,7 @@ def _backend_distribution(backend: str, text: str, script: str, config: Language
     if candidates is None:
         candidates = {code for code in _lingua_codes() if _allowed(script, code)}
     text = text[: config.lingua_chars]
-    low = 0 < config.lingua_low_accuracy_chars <= len(text)
+    low = len(text) >= LINGUA_LOW_ACCURACY_CHARS
     return _restrict(lingua_distribution(text, candidates, low), script)
 
 

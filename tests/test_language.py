@@ -151,8 +151,7 @@ def test_config_check() -> None:
     LanguageConfig().check()
     for bad in [dict(backends=[]), dict(backends=["cld3"]), dict(min_letters=-1),
                 dict(backends=["fasttext", "fasttext"]), dict(priors={"nn": 0.0}),
-                dict(max_chars=10), dict(mixed_share=0.9), dict(weights={"lingua": -1.0}),
-                dict(lingua_low_accuracy_chars=-1)]:
+                dict(max_chars=10), dict(mixed_share=0.9), dict(weights={"lingua": -1.0})]:
         with pytest.raises(ValueError):
             LanguageConfig(**bad).check()
 
@@ -239,15 +238,16 @@ def test_lingua_low_accuracy_only_on_long_text(monkeypatch: pytest.MonkeyPatch) 
     short, long = "Dia pergi ke pasar.", BOKMAL
     for text in (short, long):
         language._backend_distribution("lingua", text, "Latn", config, {"nb", "nn", "da"})
-    never = LanguageConfig(lingua_low_accuracy_chars=0)
-    language._backend_distribution("lingua", long, "Latn", never, {"nb", "nn", "da"})
+    monkeypatch.setattr(language, "LINGUA_LOW_ACCURACY_CHARS", 10**6)
+    language._backend_distribution("lingua", long, "Latn", config, {"nb", "nn", "da"})
     assert seen == [(len(short), False), (len(long), True), (len(long), False)]
 
 
-def test_low_accuracy_mode_still_tells_relatives_apart() -> None:
+def test_low_accuracy_mode_still_tells_relatives_apart(monkeypatch: pytest.MonkeyPatch) -> None:
     # Long enough for the trigram-only models; the answer must not change.
     assert detect(BOKMAL * 2)[0] == "nb"
-    assert detect(BOKMAL * 2, LanguageConfig(lingua_low_accuracy_chars=0))[0] == "nb"
+    monkeypatch.setattr(language, "LINGUA_LOW_ACCURACY_CHARS", 10**6)
+    assert detect(BOKMAL * 2)[0] == "nb"
 
 
 def _para(text: str, dist: dict[str, float]) -> language.Paragraph:
