@@ -82,8 +82,15 @@ XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _parse(markup: str) -> etree._Element:
-    """``lxml.html.fromstring`` of ``markup``, control characters (a form feed) as spaces."""
-    return lxml.html.fromstring(XML_UNSAFE.sub(" ", markup))
+    """``lxml.html.fromstring`` of ``markup``, control characters (a form feed) as spaces.
+
+    Markup that is a single non-content element (a lone ``<script>``) gives an empty
+    ``<div>``: the element would be the root itself, which dropping it would not remove.
+    """
+    root = lxml.html.fromstring(XML_UNSAFE.sub(" ", markup))
+    if isinstance(root.tag, str) and root.tag.lower() in NON_CONTENT_TAGS:
+        return lxml.html.Element("div")
+    return root
 
 
 def is_fragment(markup: str) -> bool:
