@@ -26,6 +26,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -144,8 +145,9 @@ class Profile:
     bins: list[tuple[str, ...]]
     # Numbers and months.
     numbers: frozenset[str]
-    # Romanised name keys.
-    names: frozenset[str]
+    # Romanised name keys, sorted, each once (a tuple: a Chinese text has ~100, being every
+    # pair and triple of neighbouring characters outside words, and a set costs 5x more).
+    names: tuple[str, ...]
     published: int | None = None
     weights: dict[str, float] = field(default_factory=dict)
     # Source side: unit -> the target terms it may be, shared by the side's profiles.
@@ -188,10 +190,11 @@ def build_profile(index: int, doc: Document, pieces: list[tuple[dict[str, frozen
             # A unit translates the same way wherever it occurs: the first entry serves all.
             for unit, terms in units.items():
                 lookup.setdefault(unit, terms)
-    names = set().union(*(found for _, found in pieces))
+    # Interned: the same keys recur in many documents.
+    names = tuple(sorted(sys.intern(key) for key in set().union(*(found for _, found in pieces))))
     text = matching_text(doc)
     return Profile(index, visible_length(text), [tuple(units) for units, _ in pieces],
-                   frozenset(number_anchors(text)), frozenset(names),
+                   frozenset(number_anchors(text)), names,
                    doc.published.toordinal() if doc.published else None, lookup=lookup)
 
 
@@ -331,11 +334,12 @@ def anchor_agreement(source: Profile, target: Profile) -> float | None:
     Target names are checked against the source's name keys; the source's over-generated
     name keys (every neighbouring character pair) are not counted as misses.
     """
-    target_keys = target.numbers | target.names
+    target_names = frozenset(target.names)
+    target_keys = target.numbers | target_names
     if not target_keys and not source.numbers:
         return None
     shared_numbers = len(source.numbers & target.numbers)
-    shared_names = len(target.names & source.names)
+    shared_names = sum(1 for key in source.names if key in target_names)
     recall_target = (shared_numbers + shared_names) / len(target_keys) if target_keys else 0.0
     recall_source = shared_numbers / len(source.numbers) if source.numbers else recall_target
     return (recall_target + recall_source) / 2
@@ -385,7 +389,7 @@ def candidate_pairs(sources: list[Profile], targets: list[Profile], config: Dedu
     for s_position, source in enumerate(sources):
         votes: Counter[int] = Counter()
         budget = POSTINGS_BUDGET
-        anchors = sorted((len(postings[k]), k) for k in source.numbers | source.names
+        anchors = sorted((len(postings[k]), k) for k in source.numbers.union(source.names)
                          if k in postings and len(postings[k]) <= MAX_POSTINGS)
         for size, key in anchors:
             weight = math.log((1 + total) / (1 + size)) + 1.0
