@@ -50,6 +50,9 @@ from cleaner.document import Document, Drop
 from cleaner.ingest import IngestConfig, parse_date
 from cleaner.pipeline import DocumentStep, StepStats
 
+# C1 control characters: in decoded text they are almost always the trace of mojibake.
+C1_CONTROL = re.compile("[\x80-\x9f]")
+
 # --- binary content -------------------------------------------------------------------------
 
 # File signatures of common non-text formats that end up in scraped folders under any name.
@@ -1135,6 +1138,14 @@ class DecodeStep(DocumentStep):
             if value:
                 setattr(doc, attribute, repair_text(value)[0].strip() or None)
         if is_html:
+            if C1_CONTROL.search(text):
+                # Mojibake such as "â€\x9d" loses its C1 control in the HTML parser and can
+                # no longer be undone afterwards: fix the encoding of the markup first.
+                fixed = ftfy.fix_encoding(text)
+                if fixed != text:
+                    text = fixed
+                    doc.repairs.append("fix_encoding_markup")
+                    stats.counters["repair:fix_encoding_markup"] += 1
             if not visible_text(text).strip():
                 return Drop("empty", detail="markup without text")
             doc.content_type, doc.html, doc.text = "html", text, ""

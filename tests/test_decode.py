@@ -218,10 +218,16 @@ def test_front_matter_metadata_types():
 
 
 def test_markup_is_left_as_decoded_and_its_text_is_repaired_after_extraction():
-    page = "<p>Caf\u00c3\u00a9 \u00e2\u0080\u0094 ok</p>"
+    page = "<p>Caf\u00c3\u00a9 \u00e2\u20ac\u201c ok</p>"
     doc = run(page.encode(), "html")
     assert doc.html == page and doc.repairs == []
-    assert repair_text("Caf\u00c3\u00a9 \u00e2\u0080\u0094 ok")[0] == "Café — ok"
+    assert repair_text("Caf\u00c3\u00a9 \u00e2\u20ac\u201c ok")[0] == "Café – ok"
+
+
+def test_markup_with_c1_mojibake_is_fixed_before_the_parser_can_drop_the_controls():
+    page = "<p>Caf\u00c3\u00a9 \u00e2\u0080\u0094 ok</p>"
+    doc = run(page.encode(), "html")
+    assert doc.html == "<p>Café — ok</p>" and doc.repairs == ["fix_encoding_markup"]
 
 
 def test_decoded_text_is_independent_of_the_worker():
