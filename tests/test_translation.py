@@ -206,3 +206,46 @@ def test_unsupported_languages_and_empty_texts_are_left_alone() -> None:
     kept, state = run(docs, DedupConfig(translation_pairs=["zh-en", "fr-de"]))
     assert len(kept) == 4 and state.pairs == []
     assert state.stats["translation"].counters["no_lexicon:fr-de"] == 1
+
+
+def test_glossary_stems_a_word_on_first_lookup_only() -> None:
+    """Terms are computed when a word is looked up, then reused; membership needs no stemming."""
+    from cleaner.lexicon import Glossary
+
+    glossary = Glossary({"会议": "meeting/conference/CL:個|个[ge4]", "说": "to speak"})
+    assert "会议" in glossary and "开会" not in glossary and len(glossary) == 2
+    first = glossary["会议"]
+    assert first == frozenset({"meet", "confer"})
+    assert glossary["会议"] is first  # cached, not recomputed
+
+
+def test_cedict_leaves_out_entries_without_content_words() -> None:
+    """Cross-reference-only entries stay out of the dictionary, as when glosses were stemmed at
+    load (segmentation depends on which words are in it)."""
+    from cleaner.lexicon import has_content_word, load_cedict
+
+    assert not has_content_word(["variant of 說|说[shuo1]", "see 說|说[shuo1]"])
+    assert not has_content_word(["used in 說|说[shuo1]", "the"])
+    assert has_content_word(["(archaic) meeting"]) and not has_content_word(["(old) meeting"])
+    dictionary = load_cedict()
+    assert "会议" in dictionary and "meet" in dictionary["会议"]
+
+
+def test_source_profiles_share_one_translation_lookup() -> None:
+    """A profile keeps units only; their translations live once per side, and the slice terms
+    rebuilt from them are what the lexicon gave."""
+    from cleaner.lexicon import CedictLexicon
+    from cleaner.translation import source_profile, target_profile
+
+    lexicon = CedictLexicon()
+    lookup: dict[str, frozenset[str]] = {}
+    first = source_profile(0, Document(source="a", text=ZH_ORIGINAL, lang="zh"), lexicon, lookup)
+    second = source_profile(1, Document(source="b", text="会议在杭州召开。", lang="zh"), lexicon,
+                            lookup)
+    assert first.lookup is second.lookup is lookup
+    assert all(isinstance(units, tuple) for units in first.bins)
+    units, _ = lexicon.analyse_source("会议在杭州召开。")
+    assert second.bin_terms() == [frozenset().union(*units.values())]
+    target = target_profile(2, Document(source="c", text="The meeting was held.", lang="en"),
+                            lexicon)
+    assert target.lookup is None and target.bin_terms() == [frozenset({"meet", "held"})]
