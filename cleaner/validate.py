@@ -32,7 +32,6 @@ or with pre-commit (``.pre-commit-hooks.yaml`` of this repository, hook id
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -47,6 +46,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaner import schema
+from cleaner.package import sha256_file
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 CHECKS = ("files", "manifest", "schema", "constraints", "references", "splits", "card",
@@ -86,15 +86,6 @@ class _Table:
     name: str
     table: pa.Table | None
     files: list[str]
-
-
-def _sha256(path: Path) -> str:
-    """The sha256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _relative_files(folder: Path) -> list[str]:
@@ -181,7 +172,7 @@ def _check_manifest(folder: Path, files: list[str], manifest: dict[str, Any]) ->
         if entry.get("bytes") is not None and entry["bytes"] != path.stat().st_size:
             out.append(Violation(name, f"size {path.stat().st_size} differs from the manifest's "
                                  f"{entry['bytes']}", "manifest"))
-        if entry.get("sha256") != _sha256(path):
+        if entry.get("sha256") != sha256_file(path):
             out.append(Violation(name, "sha256 differs from manifest.json (the file was changed "
                                  "or damaged)", "manifest"))
         if "rows" in entry and name.endswith(".parquet"):
@@ -540,7 +531,7 @@ def check_croissant(folder: Path, manifest: dict[str, Any] | None, parquet_files
         if relative not in objects:
             out.append(Violation("croissant.json", f"{relative} is not in the distribution",
                                  "croissant"))
-        elif objects[relative].get("sha256") != _sha256(folder / relative):
+        elif objects[relative].get("sha256") != sha256_file(folder / relative):
             out.append(Violation("croissant.json", f"sha256 of {relative} differs from the file",
                                  "croissant"))
     record_sets = {r.get("name"): r for r in meta.get("recordSet", []) if isinstance(r, dict)}
