@@ -17,10 +17,11 @@ recorded in the audit with ``duplicate_of`` the kept id. All members of a cluste
 
 Memory per document of the indexes (peak, measured by ``benchmarks/bench_dedup.py`` on 2,000
 generated news documents): exact ~0.2 KiB (one 20-byte digest and its dict entry);
-near-duplicate ~5.4 KiB (a ``num_perm``-value signature, 8 bytes a value, plus the LSH band
-keys); translation ~48 KiB (each document's words per slice with their translations, and the
-inverted index of the target side). The time is linear in the corpus: LSH buckets and a
-bounded candidate lookup per document, never all pairs.
+near-duplicate ~1.4 KiB (a row of ``num_perm`` 32-bit values in one numpy matrix, the LSH
+bands sorted in place rather than kept as byte keys); translation ~6 KiB (each document's
+words per slice as a tuple of shared strings, its anchors, and the inverted index of the
+target side). The time is linear in the corpus: LSH buckets and a bounded candidate lookup per
+document, never all pairs.
 """
 
 from __future__ import annotations
