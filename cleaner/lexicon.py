@@ -14,7 +14,7 @@ from __future__ import annotations
 import gzip
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, KeysView, Mapping
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -143,6 +143,11 @@ class Glossary(Mapping[str, frozenset[str]]):
     def __contains__(self, word: object) -> bool:
         return word in self._glosses
 
+    @property
+    def words(self) -> KeysView[str]:
+        """The headwords, for fast membership tests (segmentation makes millions)."""
+        return self._glosses.keys()
+
     def __getitem__(self, word: str) -> frozenset[str]:
         terms = self._terms.get(word)
         if terms is None:
@@ -217,7 +222,7 @@ def _parse_cedict() -> tuple[Glossary, dict[str, str]]:
     return Glossary(glosses), proper
 
 
-def segment(run: str, dictionary: Mapping[str, frozenset[str]]) -> list[str]:
+def segment(run: str, dictionary: Container[str]) -> list[str]:
     """Split a run of Han characters into words, longest dictionary match first.
 
     >>> segment("上海市长", {"上海": frozenset(), "市长": frozenset(), "上海市": frozenset()})
@@ -259,7 +264,7 @@ class CedictLexicon:
         found: dict[str, frozenset[str]] = {}
         names: set[str] = set()
         for run in HAN_RUN.findall(text):
-            words = segment(run, dictionary)
+            words = segment(run, dictionary.words)
             singles: list[str] = []
             for word in [*words, ""]:
                 if len(word) == 1:

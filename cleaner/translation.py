@@ -30,6 +30,7 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from cleaner.dedup import DedupConfig, has_origin_credit, language_rank, paused_gc
 from cleaner.document import Document, Pair
@@ -118,8 +119,13 @@ def length_factor(observed: float, expected: float) -> float:
 
 
 def visible_length(text: str) -> int:
-    """Characters that are not whitespace (spacing differs by language and by page)."""
-    return sum(1 for c in text if not c.isspace())
+    """Characters that are not whitespace (spacing differs by language and by page).
+
+    >>> visible_length(" 上海 Shanghai  2024 ")
+    14
+    """
+    # str.split() cuts at exactly the characters str.isspace() accepts, in C.
+    return sum(map(len, text.split()))
 
 
 # --- profiles and scores ---------------------------------------------------------------------
@@ -280,12 +286,14 @@ def source_coverage(source: Profile, target: Profile,
     terms = target.bin_terms() if target_terms is None else target_terms
     total = covered = 0.0
     weights = source.weights
+    lookup = source.lookup
     for b, units in enumerate(source.bins):
         near = near_terms(terms, b, len(source.bins))
         for unit in units:
             weight = weights.get(unit, 1.0)
             total += weight
-            if not source.translations(unit).isdisjoint(near):
+            # A target-side unit is a term and translates to itself.
+            if (unit in near) if lookup is None else not lookup[unit].isdisjoint(near):
                 covered += weight
     return covered / total if total else 0.0
 
@@ -345,14 +353,17 @@ def anchor_agreement(source: Profile, target: Profile) -> float | None:
     return (recall_target + recall_source) / 2
 
 
-def pair_score(source: Profile, target: Profile, expected_ratio: float) -> float:
+def pair_score(source: Profile, target: Profile, expected_ratio: float,
+               source_terms: list[frozenset[str]] | None = None) -> float:
     """Translation score of two profiles in [0, 1].
 
     Lexical part: harmonic mean of how much of each side the other covers. Anchor part:
-    :func:`anchor_agreement`. Both are multiplied by :func:`length_factor`.
+    :func:`anchor_agreement`. Both are multiplied by :func:`length_factor`. ``source_terms``:
+    ``source.bin_terms()``, when the caller scores one source against several targets.
     """
+    source_terms = source.bin_terms() if source_terms is None else source_terms
     cover_source = source_coverage(source, target, target.bin_terms())
-    cover_target = target_coverage(target, source, source.bin_terms())
+    cover_target = target_coverage(target, source, source_terms)
     lexical = (2 * cover_source * cover_target / (cover_source + cover_target)
                if cover_source + cover_target else 0.0)
     anchors = anchor_agreement(source, target)
@@ -542,8 +553,14 @@ class TranslationStep(CorpusStep):
             weights = idf_weights(side)
             for profile in side:
                 profile.weights = weights
-        scores = {(s, t): pair_score(sources[s], targets[t], expected)
-                  for s, t in candidate_pairs(sources, targets, self.config)}
+        scores: dict[tuple[int, int], float] = {}
+        # By source, so that each source's slice terms are built once (the order of the
+        # scores does not matter: matching sorts them).
+        for s, group in groupby(sorted(candidate_pairs(sources, targets, self.config)),
+                                key=lambda pair: pair[0]):
+            source_terms = sources[s].bin_terms()
+            for _, t in group:
+                scores[(s, t)] = pair_score(sources[s], targets[t], expected, source_terms)
         if stats is not None:
             stats.counters["pairs_scored"] += len(scores)
         similar: dict[tuple[str, int, int], bool] = {}
