@@ -56,7 +56,7 @@ class BoilerplateConfig:
     # Rule files shipped in cleaner/rules/, by name (common.txt, en.txt, zh.txt, ...).
     rules: list[str] = field(
         default_factory=lambda: ["common", "en", "zh", "de", "es", "fr", "pt"])
-    # More rule files in the same format (paths; relative ones from the working folder).
+    # More rule files in the same format (paths, relative to the config file).
     extra_rule_files: list[str] = field(default_factory=list)
     # A first line that looks like a headline becomes doc.title when the document has none.
     headline_to_title: bool = True
