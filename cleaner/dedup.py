@@ -44,10 +44,9 @@ from cleaner.pipeline import CorpusStep, RunState
 CHARACTER_LANGS = frozenset({"zh", "ja", "th", "lo", "km", "my", "bo"})
 WORD = re.compile(r"\w+", re.UNICODE)
 SPACES = re.compile(r"\s+")
-
-
 # Shingles hashed per MinHash update (bounds the memory of one signature).
 SIGNATURE_CHUNK = 10_000
+
 
 @dataclass
 class DedupConfig:
