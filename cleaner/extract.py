@@ -431,3 +431,12 @@ class ExtractStep(DocumentStep):
         site = _clean_meta(getattr(result, "sitename", None))
         if site and not doc.meta.get("site_name"):
             doc.meta["site_name"] = site
+        # Categories and tags the page declares (meta tags, JSON-LD), when it has any.
+        for key in ("categories", "tags"):
+            values = getattr(result, key, None)
+            if isinstance(values, list) and values and not doc.meta.get(key):
+                if len(values) == 1 and isinstance(values[0], str):
+                    # One meta tag holding the whole list: "a, b, c".
+                    values = values[0].split(",")
+                cleaned = [_clean_meta(v) for v in values if isinstance(v, str)]
+                doc.meta[key] = [v for v in dict.fromkeys(cleaned) if v]

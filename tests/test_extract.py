@@ -205,3 +205,19 @@ def test_docstring_examples():
     import cleaner.extract
 
     assert doctest.testmod(cleaner.extract).failed == 0
+
+
+def test_categories_and_tags_declared_by_the_page_become_metadata():
+    from cleaner.document import Document
+    from cleaner.extract import ExtractStep
+    from cleaner.pipeline import StepStats
+
+    body = "".join(f"<p>Paragraph {i} of the article has enough words to be the text.</p>"
+                   for i in range(8))
+    page = ("<html><head><title>T</title>"
+            '<meta name="keywords" content="green finance, Shanghai, carbon">'
+            '<meta property="article:section" content="Economy">'
+            f"</head><body><article>{body}</article></body></html>")
+    doc = ExtractStep().process(Document(source="p.html", html=page), StepStats("extract"))
+    assert doc.meta["tags"] == ["green finance", "Shanghai", "carbon"]
+    assert doc.meta["categories"] == ["Economy"]
