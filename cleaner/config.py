@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cleaner import schema
 from cleaner.boilerplate import BoilerplateConfig
 from cleaner.dedup import DedupConfig
 from cleaner.extract import ExtractConfig
@@ -28,7 +29,6 @@ from cleaner.package import PackageConfig, SplitsConfig
 
 DEFAULT_CONFIG_FILE = "dataset.toml"
 MAX_CONFIG_BYTES = 1 << 20
-SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 # A dataset name is one safe path component: it becomes a folder under the output directory.
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -86,7 +86,7 @@ def check_name(name: str) -> str:
 
 
 def check_version(version: str) -> str:
-    if not SEMVER.match(version):
+    if not schema.SEMVER.match(version):
         raise ConfigError(f"version {version!r} is not a semantic version like 1.2.3")
     return version
 

@@ -519,10 +519,10 @@ def write_version(docs: list[Document], state: RunState, config: Config, out_dir
 
     from cleaner import card, charts, croissant
     from cleaner.validate import validate_version
-    from cleaner.versions import SEMVER, diff_versions, previous_version, suggest_next_version
+    from cleaner.versions import diff_versions, previous_version, suggest_next_version
 
     version = out_dir.name
-    if not SEMVER.match(version):
+    if not schema.SEMVER.match(version):
         raise PublishError(f"{out_dir}: the version folder must be named like 1.2.3")
     config.splits.check()
     config.package.check()

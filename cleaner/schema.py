@@ -44,6 +44,8 @@ TABLES = ("documents", "pairs", "removed")
 SPLITS = ("train", "validation", "test")
 # data/<config>/<split>-NNNNN-of-NNNNN.parquet
 SHARD_NAME = re.compile(r"^(train|validation|test)-(\d{5})-of-(\d{5})\.parquet$")
+# A version folder's name: a semantic version X.Y.Z.
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 AUDIT_FILE = "audit/removed.parquet"
 
 # Each type's pyarrow factory, by name: pyarrow is imported only where Arrow types are built

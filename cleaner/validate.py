@@ -53,7 +53,6 @@ CHECKS = ("files", "manifest", "schema", "constraints", "references", "splits", 
           "croissant")
 # At most this many rows are named per broken rule; the rest are counted.
 MAX_EXAMPLES = 5
-SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 LAYOUT_FILES = ("README.md", "manifest.json", "croissant.json", schema.AUDIT_FILE)
 
 try:  # the language module knows which codes it can produce
@@ -147,7 +146,7 @@ def _load_manifest(folder: Path) -> tuple[dict[str, Any] | None, list[Violation]
     if not isinstance(manifest.get("files"), dict):
         return None, out + [Violation("manifest.json", "'files' is not an object", "manifest")]
     version = manifest.get("version")
-    if SEMVER.match(folder.name) and version != folder.name:
+    if schema.SEMVER.match(folder.name) and version != folder.name:
         out.append(Violation("manifest.json", f"version {version!r} does not match the folder "
                              f"name {folder.name!r}", "manifest"))
     return manifest, out
@@ -596,7 +595,7 @@ def validate_version(path: Path) -> list[Violation]:
 def find_versions(root: Path) -> list[Path]:
     """Every version folder (``NAME/X.Y.Z`` with a manifest) under ``root``, sorted."""
     return sorted(p.parent for p in Path(root).glob("*/*/manifest.json")
-                  if SEMVER.match(p.parent.name))
+                  if schema.SEMVER.match(p.parent.name))
 
 
 def exit_code(violations: Iterable[Violation]) -> int:

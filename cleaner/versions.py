@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +19,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cleaner import schema
-
-SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
 
 def plural(count: int, noun: str) -> str:
@@ -35,7 +32,7 @@ def plural(count: int, noun: str) -> str:
 
 def parse_version(version: str) -> tuple[int, int, int]:
     """``"1.2.3"`` → ``(1, 2, 3)``; raises ValueError for anything else."""
-    match = SEMVER.match(version)
+    match = schema.SEMVER.match(version)
     if not match:
         raise ValueError(f"{version!r} is not a semantic version like 1.2.3")
     major, minor, patch = (int(part) for part in match.groups())
@@ -52,7 +49,7 @@ def previous_version(dataset_dir: Path, version: str) -> Path | None:
     candidates = []
     if dataset_dir.is_dir():
         for child in dataset_dir.iterdir():
-            published = SEMVER.match(child.name) and (child / "manifest.json").is_file()
+            published = schema.SEMVER.match(child.name) and (child / "manifest.json").is_file()
             if published and parse_version(child.name) < current:
                 candidates.append(child)
     return max(candidates, key=lambda p: parse_version(p.name), default=None)
