@@ -21,7 +21,6 @@ through :func:`cleaner.decode.repair_text` (entities, also escaped twice, and mo
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -31,6 +30,7 @@ from lxml import etree
 
 from cleaner.decode import repair_text
 from cleaner.document import Document, Drop
+from cleaner.ingest import parse_date
 from cleaner.pipeline import DocumentStep, StepStats
 
 
@@ -252,22 +252,6 @@ def dropped_credit_lines(plain: str, text: str) -> list[str]:
 def _token_count(text: str) -> int:
     """Words for space-separated scripts, characters for Chinese/Japanese (roughly)."""
     return len(re.findall(r"[^\W\d_]+|\d+", text)) + len(re.findall(r"[\u3040-\u9fff]", text))
-
-
-def parse_date(value: str | None) -> dt.date | None:
-    """A ``datetime.date`` from trafilatura's ISO date string, or None.
-
-    >>> parse_date("2021-09-13")
-    datetime.date(2021, 9, 13)
-    >>> parse_date("soon") is None
-    True
-    """
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
 
 
 # What sites put between a headline and their own name in <title>.

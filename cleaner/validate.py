@@ -46,6 +46,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaner import schema
+from cleaner.language import is_valid_language
 from cleaner.package import sha256_file
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -55,11 +56,6 @@ CHECKS = ("files", "manifest", "schema", "constraints", "references", "splits", 
 MAX_EXAMPLES = 5
 LAYOUT_FILES = ("README.md", "manifest.json", "croissant.json", schema.AUDIT_FILE)
 
-try:  # the language module knows which codes it can produce
-    from cleaner.language import is_valid_language
-except ImportError:  # pragma: no cover - until cleaner.language exists
-    def is_valid_language(code: str) -> bool:
-        return re.fullmatch(r"[a-z]{2,3}", code) is not None
 
 
 class NotAVersionError(ValueError):
