@@ -37,7 +37,7 @@ from cleaner.pipeline import (
     passes,
     run_pipeline,
 )
-from cleaner.progress import Progress, count_files, format_duration
+from cleaner.progress import Progress, count_files, format_duration, table
 from cleaner.translation import TranslationStep
 
 
@@ -209,14 +209,6 @@ def build(config: Config, inputs: list[Path] | None = None, output: Path | None 
                        languages=Counter(doc.lang for doc in docs))
 
 
-def _table(rows: list[tuple[str, ...]], right: set[int]) -> str:
-    """Rows as aligned text columns; columns in ``right`` (numbers) are right-aligned."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.rjust(w) if i in right else cell.ljust(w)
-                               for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
-                     .rstrip() for row in rows)
-
-
 def summary_table(state: RunState) -> str:
     """The end-of-build table: one row per step, with drops by reason and time.
 
@@ -231,7 +223,7 @@ def summary_table(state: RunState) -> str:
         dropped = ", ".join(f"{reason} {n}" for reason, n in sorted(stats.dropped.items())) or "-"
         rows.append((stats.name, str(stats.docs_in), str(stats.docs_out), str(stats.changed),
                      dropped, format_duration(stats.seconds)))
-    return _table(rows, right={1, 2, 3, 5})
+    return table(rows, right={1, 2, 3, 5}, rule=False)
 
 
 def samples_text(state: RunState, limit: int = 3) -> str:

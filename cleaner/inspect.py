@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from cleaner import schema
 from cleaner.charts import VersionFacts, read_facts
+from cleaner.progress import table
 
 # Characters of text shown per sample row.
 SNIPPET = 100
@@ -68,25 +69,6 @@ def snippet(text: Any, width: int = SNIPPET) -> str:
             break
         out.append(ch)
     return "".join(out) + "…"
-
-
-def table(rows: list[list[str]], right: set[int] | None = None) -> str:
-    """Aligned columns, a rule under the header; columns in ``right`` right-aligned.
-
-    >>> print(table([["lang", "n"], ["en", "12"]], right={1}))
-    lang   n
-    ----  --
-    en    12
-    """
-    right = right or set()
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-
-    def line(row: list[str]) -> str:
-        return "  ".join(cell.rjust(w) if i in right else cell.ljust(w)
-                         for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
-
-    return "\n".join([line(rows[0]), line(["-" * w for w in widths]),
-                      *(line(row) for row in rows[1:])])
 
 
 def _languages_table(facts: VersionFacts) -> str:

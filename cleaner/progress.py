@@ -185,4 +185,25 @@ def make_progress(quiet: bool = False, stream: IO[str] | None = None) -> Progres
     return Progress("bar" if is_terminal else "log", stream)
 
 
-__all__ = ["Progress", "count_files", "format_duration", "log_line", "make_progress"]
+def table(rows: list[list[str]] | list[tuple[str, ...]], right: set[int] | None = None,
+          rule: bool = True) -> str:
+    """Aligned columns for the terminal; columns in ``right`` (numbers) right-aligned, and a
+    rule under the header unless ``rule`` is false.
+
+    >>> print(table([["lang", "n"], ["en", "12"]], right={1}))
+    lang   n
+    ----  --
+    en    12
+    """
+    right = right or set()
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(cell.rjust(w) if i in right else cell.ljust(w)
+                         for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+
+    header = [line(rows[0]), line(["-" * w for w in widths])] if rule else [line(rows[0])]
+    return "\n".join([*header, *(line(list(row)) for row in rows[1:])])
+
+
+__all__ = ["Progress", "count_files", "format_duration", "log_line", "make_progress", "table"]
