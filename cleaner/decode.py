@@ -949,15 +949,20 @@ def looks_like_html(text: str, hint: str = "") -> bool:
     return len(tags) >= 5 and any(tag.startswith("</") for tag in tags)
 
 
-def visible_text(markup: str) -> str:
-    """Markup with scripts, styles, comments and tags removed (only to tell if it is empty).
+# Markup a reader never sees, a tag, or text: scanned in order, the first text ends the scan.
+MARKUP_OR_TEXT = re.compile(r"(?is)<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->"
+                            r"|<[^>]*>|([^<]+|<)")
 
-    >>> visible_text("<style>p{}</style><p> Hi </p>").strip()
-    'Hi'
+
+def has_visible_text(markup: str) -> bool:
+    """Whether ``markup`` shows any text once scripts, styles, comments and tags are removed.
+
+    Scans only as far as the first text (most pages: their title), not the whole page.
+
+    >>> has_visible_text("<style>p{}</style><p> Hi </p>"), has_visible_text("<p> <!--x--> </p>")
+    (True, False)
     """
-    markup = re.sub(r"(?is)<(script|style|noscript|template)\b.*?</\1\s*>", " ", markup)
-    markup = re.sub(r"(?s)<!--.*?-->", " ", markup)
-    return re.sub(r"<[^>]*>", " ", markup)
+    return any(match[2] and not match[2].isspace() for match in MARKUP_OR_TEXT.finditer(markup))
 
 
 # --- repairs --------------------------------------------------------------------------------
@@ -1146,7 +1151,7 @@ class DecodeStep(DocumentStep):
                     text = fixed
                     doc.repairs.append("fix_encoding_markup")
                     stats.counters["repair:fix_encoding_markup"] += 1
-            if not visible_text(text).strip():
+            if not has_visible_text(text):
                 return Drop("empty", detail="markup without text")
             doc.content_type, doc.html, doc.text = "html", text, ""
         else:

@@ -34,11 +34,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from cleaner.document import Document
 from cleaner.pipeline import CorpusStep, RunState
+
+if TYPE_CHECKING:  # numpy is imported where signatures are made: `cleaner clean` never needs it
+    import numpy as np
 
 # Scripts written without spaces between words: shingle them by characters.
 CHARACTER_LANGS = frozenset({"zh", "ja", "th", "lo", "km", "my", "bo"})
@@ -330,6 +332,7 @@ def minhash_signature(grams: set[str], num_perm: int, seed: int) -> np.ndarray:
     >>> bool((minhash_signature({"a b", "b c"}, 16, 1) == reference.hashvalues).all())
     True
     """
+    import numpy as np
     from datasketch import MinHash
 
     scheme, table = permutations(num_perm, seed)
@@ -359,10 +362,13 @@ def band_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     are candidates when one slice is identical), done by sorting each band instead of keeping
     a dict of byte keys per band and document. Returns an ``(n, 2)`` int64 array.
 
+    >>> import numpy as np
     >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 3, 4], [5, 6, 7, 8]], dtype=np.uint32)
     >>> band_pairs(sig, bands=2, rows=2).tolist()
     [[0, 1], [0, 2]]
     """
+    import numpy as np
+
     count = len(signatures)
     codes = []
     for band in range(bands):
@@ -409,6 +415,7 @@ class NearDedupStep(CorpusStep):
 
     def clusters(self, docs: list[Document], state: RunState) -> list[list[int]]:
         """Groups of positions whose estimated Jaccard similarity passes the threshold."""
+        import numpy as np
         from datasketch import MinHashLSH
 
         # Bands and rows as datasketch chooses them for this threshold (fewest false

@@ -21,6 +21,7 @@ through :func:`cleaner.decode.repair_text` (entities, also escaped twice, and mo
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -39,7 +40,7 @@ class ExtractConfig:
     """``[extract]``: how main text is taken out of HTML pages."""
 
     # Measured on the 55-page dev set through the whole clean path (F1): these defaults 0.985;
-    # balanced mode 0.974, recall mode 0.973, no fallbacks 0.962, no tables 0.975, no
+    # balanced mode 0.974, recall mode 0.973, no fallbacks 0.978, no tables 0.975, no
     # split-body restore 0.975 (benchmarks/bench_extraction.py).
     # trafilatura's precision mode: drops more doubtful blocks.
     favor_precision: bool = True
@@ -48,8 +49,14 @@ class ExtractConfig:
     include_tables: bool = True
     # Reader comments under an article are not the article.
     include_comments: bool = False
-    # Let trafilatura try its readability/jusText fallbacks when its own pass looks weak.
+    # Let trafilatura compare its own result with readability and jusText ...
     fallbacks: bool = True
+    # ... where its own pass looks weak: fewer characters than this, or a smaller share of the
+    # page's visible text than fallback_below_share, or no paragraph at all. The comparison
+    # costs as much as the pass itself and, measured, changes nothing on longer results.
+    # fallback_below_chars = 0 and fallback_below_share = 0: never; a huge number: always.
+    fallback_below_chars: int = 1000
+    fallback_below_share: float = 0.25
     # For a fragment (no <html>/<body>: blog exports), fall back to a recall pass, then to the
     # markup's paragraph text, when trafilatura keeps less than this share of its words.
     # Whole pages always keep trafilatura's choice (measured: second-guessing it loses F1).
@@ -63,8 +70,11 @@ class ExtractConfig:
         if self.favor_precision and self.favor_recall:
             raise ValueError("favor_precision and favor_recall cannot both be true "
                              "(set favor_precision = false to favour recall)")
-        if not 0.0 <= self.min_coverage <= 1.0:
-            raise ValueError(f"min_coverage: {self.min_coverage} is not between 0 and 1")
+        for name in ("min_coverage", "fallback_below_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name}: {getattr(self, name)} is not between 0 and 1")
+        if self.fallback_below_chars < 0:
+            raise ValueError(f"fallback_below_chars: {self.fallback_below_chars} is negative")
 
 
 # Elements whose text is never article text.
@@ -165,7 +175,8 @@ def _container_signature(element: etree._Element) -> str | None:
     return "/".join(parts) if any(not part.endswith(".") for part in parts) else None
 
 
-def restore_split_body(markup: str, text: str, min_kept: int = 2) -> tuple[str, int]:
+def restore_split_body(page: str | etree._Element, text: str,
+                       min_kept: int = 2) -> tuple[str, int]:
     """Add back article paragraphs that sit in *other copies* of the container trafilatura kept.
 
     Many sites cut an article into several identical containers with ads in between
@@ -176,12 +187,13 @@ def restore_split_body(markup: str, text: str, min_kept: int = 2) -> tuple[str, 
     trafilatura dropped on purpose from a container it used is not brought back). Restored
     paragraphs go right after the last kept paragraph that precedes them in the page.
 
+    ``page`` is markup or its parsed tree (which loses its non-content elements here).
     Returns the new text and the number of paragraphs restored.
     """
     if not text.strip():
         return text, 0
     try:
-        root = _parse(markup)
+        root = _parse(page) if isinstance(page, str) else page
     except (etree.ParserError, ValueError):
         return text, 0
     for bad in root.xpath("//" + " | //".join(NON_CONTENT_TAGS)):
@@ -288,26 +300,104 @@ def strip_site_name(title: str | None, site_names: list[str]) -> str | None:
     return title
 
 
-def _clean_meta(value: str | None) -> str | None:
+def _clean_meta(value: object) -> str | None:
     """A metadata string repaired like the text (entities, mojibake), on one line; or None."""
-    if not value:
+    if not value or not isinstance(value, str):
         return None
     value = " ".join(repair_text(value)[0].split())
     return value or None
 
 
-_WARM_UP_PAGE = ("<html><head><title>Warm-up</title><link rel='canonical' "
-                 "href='https://example.com/a'></head><body><article><p>One short paragraph."
-                 "</p></article></body></html>")
+def page_metadata(tree: etree._Element, url: str | None = None) -> dict[str, object]:
+    """What a page says about itself: title, author, date, url, sitename, categories, tags.
+
+    trafilatura's metadata extraction, in its order: meta tags and JSON-LD first, then the
+    markup for title, author (bylines), canonical URL, site name, categories and tags (links in
+    the post's meta block); htmldate for the date. Its licence search is left out (unused),
+    and its costly category/tag search is skipped on pages that have no link it could find.
+    Values are as the page has them (:meth:`ExtractStep._metadata` cleans them).
+    """
+    from htmldate import find_date
+    from trafilatura import metadata as tm
+
+    found = tm.examine_meta(tree)
+    if found.author and " " not in found.author:
+        found.author = None  # as trafilatura: a one-word "author" is a handle, not a name
+    with contextlib.suppress(Exception):  # broken JSON-LD is the page's problem, not ours
+        found = tm.extract_meta_json(tree, found)
+    title = found.title or tm.extract_title(tree)
+    author = found.author or tm.extract_author(tree)
+    page_url = found.url or tm.extract_url(tree, url)
+    sitename = found.sitename or tm.extract_sitename(tree)
+    if sitename:
+        sitename = sitename.lstrip("@")  # a Twitter handle
+        if sitename and "." not in sitename and not sitename[0].isupper():
+            sitename = sitename.title()
+    return {
+        "title": title, "author": author, "url": page_url, "sitename": sitename or None,
+        "date": find_date(tree, url=page_url, extensive_search=False, original_date=True),
+        "categories": found.categories or _terms_from_markup("category", tree),
+        "tags": found.tags or _terms_from_markup("tag", tree),
+    }
+
+
+# What trafilatura's category and tag searches require of a link (see extract_catstags).
+TERM_LINK = {"category": re.compile(r"/categor(?:y|ies|s)?/"),
+             "tag": re.compile(r"/tag(?:y|ies|s)?/")}
+SECTION_META = './/head//meta[@property="article:section" or contains(@name, "subject")][@content]'
+
+
+def _terms_from_markup(kind: str, tree: etree._Element) -> list[str]:
+    """trafilatura's search for category or tag links, skipped when the page has no link
+    that could pass it; categories then come from the section meta tag, as there."""
+    from trafilatura import metadata as tm
+
+    if any(TERM_LINK[kind].search(link.get("href", "")) for link in tree.iter("a")):
+        return tm.extract_catstags(kind, tree)
+    if kind == "category":
+        return [term for term in dict.fromkeys(_squash(meta.get("content", ""))
+                                               for meta in tree.xpath(SECTION_META)) if term]
+    return []
+
+
+def load_page(markup: str) -> etree._Element | None:
+    """The tree of a whole page as trafilatura parses it (None when it is not HTML)."""
+    from trafilatura.utils import load_html
+
+    try:
+        return load_html(markup)
+    except (etree.ParserError, ValueError, TypeError):
+        return None
+
+
+def _visible_chars(tree: etree._Element) -> int:
+    """How many characters a reader sees on the page (whitespace runs count as one)."""
+    body = tree.find("body")
+    body = tree if body is None else body
+    hidden = sum(len(_squash(element.text_content()))
+                 for element in body.iter(*NON_CONTENT_TAGS))
+    return len(_squash(body.text_content())) - hidden
+
+
+_WARM_UP_PAGE = ("<html><head><title>Warm-up</title><meta name='author' content='A Writer'>"
+                 "<link rel='canonical' href='https://example.com/a'></head><body><article>"
+                 + "<p>One paragraph of text that is long enough to be an article.</p>" * 8
+                 + "</article></body></html>")
 _warm = False
 
 
 def _warm_up(step: ExtractStep) -> None:
-    """Run trafilatura once on a tiny page, the first time a step is built in a process."""
+    """Run trafilatura once on a small page, the first time a step is built in a process.
+
+    The page is long enough not to wake jusText, whose stoplists cost 0.3 s to load: that is
+    paid only if a page needs it.
+    """
     global _warm
     if not _warm:
         _warm = True
-        step._trafilatura(_WARM_UP_PAGE, "https://example.com/a")
+        tree = load_page(_WARM_UP_PAGE)
+        page_metadata(tree, "https://example.com/a")
+        step._trafilatura(tree, "https://example.com/a", fast=True)
 
 
 class ExtractStep(DocumentStep):
@@ -318,11 +408,11 @@ class ExtractStep(DocumentStep):
     def __init__(self, config: ExtractConfig | None = None) -> None:
         self.config = config or ExtractConfig()
         # Warmed here, in the process that builds the steps: worker processes forked from it
-        # inherit trafilatura's imports, stoplists and domain list instead of each loading
-        # them (0.3 s of CPU per worker).
+        # inherit trafilatura's imports and domain list instead of each loading them.
         _warm_up(self)
 
-    def _trafilatura(self, markup: str, url: str | None, **overrides: bool):
+    def _trafilatura(self, page: str | etree._Element, url: str | None, **overrides: bool):
+        """trafilatura's result for markup or a parsed tree (left unchanged), or None."""
         import trafilatura  # heavy import: only where extraction runs
 
         config = self.config
@@ -333,35 +423,66 @@ class ExtractStep(DocumentStep):
             include_comments=config.include_comments,
             include_tables=config.include_tables,
             fast=not config.fallbacks,
-            with_metadata=config.metadata,
             deduplicate=False,
-            # Dates only from the page's own metadata and markup, not guessed from any URL in it
-            # (a fragment's image URL is not its publication date).
-            date_extraction_params={"extensive_search": False, "original_date": True},
         )
         options.update(overrides)
         try:
-            return trafilatura.bare_extraction(markup, **options)
+            return trafilatura.bare_extraction(page, **options)
         except Exception:  # noqa: BLE001 - a page trafilatura chokes on falls back below
             return None
 
-    def extract(self, markup: str, url: str | None, stats: StepStats) -> tuple[str, object]:
-        """The main text of ``markup`` and trafilatura's result (for metadata, may be None)."""
+    def looks_weak(self, result: object, tree: etree._Element) -> bool:
+        """Whether trafilatura's fast pass on a page is worth comparing with its fallbacks:
+        little text, a small share of what the page shows, or no paragraph in it."""
+        text = (getattr(result, "text", None) or "") if result is not None else ""
+        body = getattr(result, "body", None)
+        if len(text) < self.config.fallback_below_chars:
+            return True
+        if body is None or not body.xpath(".//p//text()"):
+            return True
+        if len(body.findall(".//table")) > len(body.findall(".//p")):
+            return True
+        return len(text) < self.config.fallback_below_share * _visible_chars(tree)
+
+    def extract_page(self, markup: str, url: str | None,
+                     stats: StepStats) -> tuple[str, dict[str, object]]:
+        """The main text of a whole page and its metadata (parsed once for both)."""
+        tree = load_page(markup)
+        if tree is None:
+            return paragraph_text(markup), {}
+        meta = page_metadata(tree, url) if self.config.metadata else {}
+        url = url or _clean_meta(meta.get("url"))
+        result = self._trafilatura(tree, url, fast=True)
+        if self.config.fallbacks and self.looks_weak(result, tree):
+            stats.counters["fallback_compared"] += 1
+            compared = self._trafilatura(tree, url)
+            if compared is not None and (compared.text or "").strip():
+                if result is None or compared.text != result.text:
+                    stats.counters["fallback_changed"] += 1
+                result = compared
+        text = (result.text or "") if result is not None else ""
+        if not text.strip() and not self.config.favor_recall:
+            # Nothing at all in precision mode: a recall pass before giving up on the page.
+            recall = self._trafilatura(tree, url, favor_precision=False, favor_recall=True)
+            if recall is not None and (recall.text or "").strip():
+                stats.counters["recall_pass"] += 1
+                text = recall.text
+        # Measured on whole pages: trafilatura's own choice beats any blind second guess;
+        # only its known blind spot, an article cut into several containers, is repaired.
+        if self.config.restore_split_body:
+            text, restored = restore_split_body(tree, text)
+            stats.counters["restored_paragraphs"] += restored
+        return text, meta
+
+    def extract_fragment(self, markup: str, url: str | None,
+                         stats: StepStats) -> tuple[str, dict[str, object]]:
+        """The text of a bare fragment (a blog export) and what metadata it carries."""
+        meta = {}
+        if self.config.metadata:
+            with contextlib.suppress(etree.ParserError, ValueError):
+                meta = page_metadata(_parse(markup), url)
         result = self._trafilatura(markup, url)
         text = (result.text or "") if result is not None else ""
-        if not is_fragment(markup):
-            # Measured on whole pages: trafilatura's own choice beats any blind second guess;
-            # only its known blind spot, an article cut into several containers, is repaired.
-            if not text.strip() and not self.config.favor_recall:
-                # Nothing at all in precision mode: a recall pass before giving up on the page.
-                recall = self._trafilatura(markup, url, favor_precision=False, favor_recall=True)
-                if recall is not None and (recall.text or "").strip():
-                    stats.counters["recall_pass"] += 1
-                    text, result = recall.text, result if result is not None else recall
-            if self.config.restore_split_body:
-                text, restored = restore_split_body(markup, text)
-                stats.counters["restored_paragraphs"] += restored
-            return text, result
         plain = paragraph_text(markup)
         plain_tokens = _token_count(plain)
         coverage = _token_count(text) / plain_tokens if plain_tokens else 1.0
@@ -371,53 +492,54 @@ class ExtractStep(DocumentStep):
             if _token_count(recall_text) > _token_count(text):
                 stats.counters["recall_pass"] += 1
                 text = recall_text
-                result = result if result is not None else recall
                 coverage = _token_count(text) / plain_tokens
         if coverage < self.config.min_coverage:
             # A fragment is the article already; its chrome is left to the boilerplate rules.
             stats.counters["paragraph_fallback"] += 1
-            return plain, result
+            return plain, meta
         # Credits trafilatura dropped ("责任编辑：…" in a footer <p>) go on to the boilerplate
         # step, which turns them into metadata: a credit is never lost.
         credits = dropped_credit_lines(plain, text)
         stats.counters["credit_lines_kept"] += len(credits)
-        return "\n".join([text, *credits]) if credits else text, result
+        return "\n".join([text, *credits]) if credits else text, meta
 
     def process(self, doc: Document, stats: StepStats) -> Document | Drop:
         if doc.html is None:
             return doc
-        text, result = self.extract(doc.html, doc.url, stats)
+        fragment = is_fragment(doc.html)
+        extract = self.extract_fragment if fragment else self.extract_page
+        text, meta = extract(doc.html, doc.url, stats)
         text, repairs = repair_text(text)
         doc.text = text
         for repair in repairs:
             if repair not in doc.repairs:
                 doc.repairs.append(repair)
-        if result is not None and self.config.metadata:
-            self._metadata(doc, result, is_fragment(doc.html))
+        if meta:
+            self._metadata(doc, meta, fragment)
         doc.html = None
         return doc
 
     @staticmethod
-    def _metadata(doc: Document, result: object, fragment: bool) -> None:
-        """Fill what the document does not have yet from what trafilatura found."""
+    def _metadata(doc: Document, meta: dict[str, object], fragment: bool) -> None:
+        """Fill what the document does not have yet from what the page says."""
+        url = _clean_meta(meta.get("url"))
         if doc.title is None:
-            title = _clean_meta(getattr(result, "title", None))
-            names = [getattr(result, "sitename", None), getattr(result, "hostname", None),
+            names = [meta.get("sitename"), urlsplit(url or "").hostname,
                      doc.meta.get("site_name"), urlsplit(doc.url or "").hostname]
-            doc.title = strip_site_name(title, [n for n in names if isinstance(n, str)])
+            doc.title = strip_site_name(_clean_meta(meta.get("title")),
+                                        [n for n in names if isinstance(n, str)])
         if doc.author is None:
-            doc.author = _clean_meta(getattr(result, "author", None))
+            doc.author = _clean_meta(meta.get("author"))
         if doc.published is None and not fragment:
-            doc.published = parse_date(getattr(result, "date", None))
-        url = _clean_meta(getattr(result, "url", None))
+            doc.published = parse_date(meta.get("date"))
         if doc.url is None and url and urlsplit(url).scheme in ("http", "https"):
             doc.url = url
-        site = _clean_meta(getattr(result, "sitename", None))
+        site = _clean_meta(meta.get("sitename"))
         if site and not doc.meta.get("site_name"):
             doc.meta["site_name"] = site
         # Categories and tags the page declares (meta tags, JSON-LD), when it has any.
         for key in ("categories", "tags"):
-            values = getattr(result, key, None)
+            values = meta.get(key)
             if isinstance(values, list) and values and not doc.meta.get(key):
                 if len(values) == 1 and isinstance(values[0], str):
                     # One meta tag holding the whole list: "a, b, c".
