@@ -64,17 +64,20 @@ def normalize_paragraphs(text: str) -> str:
 
 # Two lowercase letters, a full stop (or ! ?), then a capitalised word: "Shanghai.We".
 # Two lowercase letters keep out "U.S.", "e.g.Foo" and "Mr.Smith"; digits keep out "3.5".
-GLUED_STOP = re.compile(r"(?<=[a-z]{2})([.!?])(?=[A-Z][a-z])(?!(?i:com|org|net|gov|edu|info)\b)")
+# (Each pattern starts with the character it is about, not a lookbehind: the regex engine
+# then skips straight to candidates instead of testing the lookbehind at every position.)
+GLUED_STOP = re.compile(r"([.!?])(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])"
+                        r"(?!(?i:com|org|net|gov|edu|info)\b)")
 # The same after a closing quote or bracket: 'said.”The' → 'said.” The'.
-GLUED_STOP_QUOTED = re.compile(r"(?<=[a-z]{2}[.!?])([\"”’)])(?=[A-Z][a-z])")
+GLUED_STOP_QUOTED = re.compile(r"([\"”’)])(?<=[a-z]{2}[.!?][\"”’)])(?=[A-Z][a-z])")
 # A comma or semicolon glued to a capitalised word: "security,Provide".
-GLUED_COMMA = re.compile(r"(?<=[a-z]{2})([,;])(?=[A-Z][a-z])")
+GLUED_COMMA = re.compile(r"([,;])(?<=[a-z]{2}[,;])(?=[A-Z][a-z])")
 # A stop glued to an untranslated lowercase particle and a capitalised word: "chain.wantContinue".
 # The particle has three letters or more, so a domain glued to a name ("libertas.smSan") stays.
-GLUED_STOP_PARTICLE = re.compile(r"(?<=[a-z]{2})\.(?=[a-z]{3,}[A-Z][a-z]{2,})"
+GLUED_STOP_PARTICLE = re.compile(r"\.(?<=[a-z]{2}\.)(?=[a-z]{3,}[A-Z][a-z]{2,})"
                                  r"(?!(?:com|org|net|gov|edu|info)[A-Z])")
 # At a sentence start, a lowercase word glued to a capitalised one: ". wantContinue".
-GLUED_PARTICLE = re.compile(r"(?<=[.!?] )([a-z]{3,})(?=[A-Z][a-z]{2,})")
+GLUED_PARTICLE = re.compile(r"([.!?] [a-z]{3,})(?=[A-Z][a-z]{2,})")
 # Tokens that legitimately glue dots and letters: URLs and e-mail addresses.
 URLISH = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\S+@\S+\.\S+", re.IGNORECASE)
 

@@ -204,13 +204,27 @@ class Engine(Protocol):
                     ) -> Iterator[BatchResult]: ...
 
 
+# The steps of a worker process, set once when it starts (see LocalEngine).
+_worker_steps: list[DocumentStep] = []
+
+
+def _start_worker(steps: list[DocumentStep]) -> None:
+    _worker_steps[:] = steps
+
+
+def _process_in_worker(batch: list[Item]) -> BatchResult:
+    return process_batch(batch, _worker_steps)
+
+
 @dataclass
 class LocalEngine:
     """Process batches on this machine: inline for one worker, else on a process pool.
 
     At most ``2 * workers`` batches are in flight (one running and one waiting per worker),
-    so memory is bounded by the batch size. A corpus of a single batch is processed inline:
-    starting processes and loading models in each would cost more than it saves.
+    so memory is bounded by the batch size. The steps go to each worker once, when it starts
+    (forked workers share what the steps loaded here, such as trafilatura's warm-up); then
+    only batches travel. A corpus of a single batch is processed inline: starting processes
+    and loading models in each would cost more than it saves.
     """
 
     workers: int = 1
@@ -223,10 +237,11 @@ class LocalEngine:
             for batch in chain(head, iterator):
                 yield process_batch(batch, steps)
             return
-        with ProcessPoolExecutor(max_workers=self.workers) as pool:
+        with ProcessPoolExecutor(max_workers=self.workers, initializer=_start_worker,
+                                 initargs=(steps,)) as pool:
             pending: deque[Future] = deque()
             for batch in chain(head, iterator):
-                pending.append(pool.submit(process_batch, batch, steps))
+                pending.append(pool.submit(_process_in_worker, batch))
                 if len(pending) >= 2 * self.workers:
                     yield pending.popleft().result()
             while pending:
