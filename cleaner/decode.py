@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ftfy
+import ftfy.badness
+import ftfy.chardata
 import ftfy.fixes
 import yaml
 
@@ -1054,13 +1056,45 @@ def _segments(text: str, size: int = 100_000) -> Iterator[str]:
         start = end
 
 
+# Characters one of ftfy's fixes (other than its mojibake repair, quotes and widths) acts on:
+# C1 and other control characters, ligatures, odd line breaks, surrogates, terminal escapes.
+FTFY_TRIGGERS = re.compile("[" + "".join(sorted(
+    {re.escape(chr(c)) for c in (*range(0x80, 0xA0), *ftfy.chardata.LIGATURES,
+                                 *ftfy.chardata.CONTROL_CHARS)}
+    | {"\r", "\u2028", "\u2029", "\x1b"})) + "\ud800-\udfff]")
+WIDTH_TRIGGERS = re.compile("[" + "".join(sorted(re.escape(chr(c))
+                                                 for c in ftfy.chardata.WIDTH_MAP)) + "]")
+
+
+def _without_ftfy(line: str, uncurl_quotes: bool, fix_width: bool) -> str | None:
+    """What ftfy would make of ``line`` when that is at most straightened quotes; None when
+    ftfy has to look (mojibake, or a character one of its other fixes acts on).
+
+    ftfy's cost is in running every fix twice (the second round checks that nothing changes);
+    most lines of a page need none of them, and this tells which, with ftfy's own test for
+    mojibake (``is_bad``) and its own character tables.
+
+    >>> _without_ftfy("“Quoted” text", True, True), _without_ftfy("CafÃ©", True, True)
+    ('"Quoted" text', None)
+    """
+    if (FTFY_TRIGGERS.search(line) or (fix_width and WIDTH_TRIGGERS.search(line))
+            or not unicodedata.is_normalized("NFC", line) or ftfy.badness.is_bad(line)):
+        return None
+    if not uncurl_quotes:
+        return line
+    fixed = ftfy.fixes.uncurl_quotes(line)
+    # ftfy would look again at the straightened line (its second round): so do we.
+    return fixed if fixed == line or not ftfy.badness.is_bad(fixed) else None
+
+
 def _ftfy_lines(text: str, uncurl_quotes: bool, fix_width: bool) -> tuple[str, set[str]]:
     """ftfy line by line (bounded cost on long texts), with the names of the fixes applied.
 
     Lines without CJK characters get the quote and width fixes too (ftfy interleaves them
     with its decoding rounds, which undoes some double mojibake) unless the repaired line
     turns out to be CJK text (mojibake of Chinese has no CJK character before it is fixed):
-    then it is fixed again without them.
+    then it is fixed again without them. Lines ftfy would leave alone, or only straighten
+    the quotes of, skip it (:func:`_without_ftfy`).
     """
     latin_config = _ftfy_config(uncurl_quotes, fix_width)
     out, names = [], set()
@@ -1068,7 +1102,14 @@ def _ftfy_lines(text: str, uncurl_quotes: bool, fix_width: bool) -> tuple[str, s
         if line.isascii() and not CONTROL_RE.search(line) and "\r" not in line:
             out.append(line)  # nothing ftfy could change: save the time
             continue
-        if CJK_RE.search(line):
+        cjk = CJK_RE.search(line) is not None
+        quick = _without_ftfy(line, uncurl_quotes and not cjk, fix_width and not cjk)
+        if quick is not None:
+            if quick != line:
+                names.add("uncurl_quotes")
+            out.append(quick)
+            continue
+        if cjk:
             fixed, explanation = ftfy.fix_and_explain(line, CJK_SAFE_CONFIG)
         else:
             fixed, explanation = ftfy.fix_and_explain(line, latin_config)

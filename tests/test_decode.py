@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.decode import (
     DecodeStep,
+    _without_ftfy,
     decode_bytes,
     looks_like_html,
     repair_text,
@@ -306,3 +309,31 @@ def test_quote_and_width_fixes_can_be_turned_off():
     text = "He said “yes” at ＮＯＯＮ."
     assert run(text.encode(), uncurl_quotes=False, fix_character_width=False).text == text
     assert run(text.encode()).text == 'He said "yes" at NOON.'
+
+
+# Pieces of real lines: quotes, mojibake, CJK, full-width forms, ligatures, controls.
+LINE_PIECES = ["“", "”", "‘", "’", "Ã©", "â€™", "â€œ", "é", "中文", "ｆｕｌｌ", "\u3000", "ﬁ",
+               "\x85", "\x9d", "a", " ", "The ", "caf", "e\u0301", "«", "„", "\u2028",
+               "Ð¿Ñ€Ð¸", "ĳ", "\u200b", "\ufeff", "™", "€", "Â", "\xa0", "\r", "\x1b[1m"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(LINE_PIECES), min_size=1, max_size=12),
+       st.booleans(), st.booleans())
+def test_lines_that_skip_ftfy_come_out_as_ftfy_would_make_them(pieces, uncurl, width):
+    import ftfy
+
+    line = "".join(pieces)
+    quick = _without_ftfy(line, uncurl, width)
+    if quick is not None:
+        config = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=uncurl,
+                                      fix_character_width=width)
+        assert quick == ftfy.fix_and_explain(line, config).text
+
+
+def test_most_lines_of_real_text_skip_ftfy():
+    assert _without_ftfy("The mayor’s “plan” passed, 5–4, in Zürich.", True, True) == (
+        "The mayor's \"plan\" passed, 5–4, in Zürich.")
+    assert _without_ftfy("市政府今天召开常务会议。", False, False) == "市政府今天召开常务会议。"
+    assert _without_ftfy("The mayorâ€™s plan", True, True) is None  # mojibake: ftfy's job
+    assert _without_ftfy("ﬁnal", True, True) is None  # a ligature: ftfy's job
