@@ -344,6 +344,8 @@ def page_metadata(tree: etree._Element, url: str | None = None) -> dict[str, obj
 # What trafilatura's category and tag searches require of a link (see extract_catstags).
 TERM_LINK = {"category": re.compile(r"/categor(?:y|ies|s)?/"),
              "tag": re.compile(r"/tag(?:y|ies|s)?/")}
+TERM_HREFS = {"category": "//a/@href[contains(., '/categor')]",
+              "tag": "//a/@href[contains(., '/tag')]"}
 SECTION_META = './/head//meta[@property="article:section" or contains(@name, "subject")][@content]'
 
 
@@ -352,7 +354,7 @@ def _terms_from_markup(kind: str, tree: etree._Element) -> list[str]:
     that could pass it; categories then come from the section meta tag, as there."""
     from trafilatura import metadata as tm
 
-    if any(TERM_LINK[kind].search(link.get("href", "")) for link in tree.iter("a")):
+    if any(TERM_LINK[kind].search(href) for href in tree.xpath(TERM_HREFS[kind])):
         return tm.extract_catstags(kind, tree)
     if kind == "category":
         return [term for term in dict.fromkeys(_squash(meta.get("content", ""))
@@ -370,13 +372,21 @@ def load_page(markup: str) -> etree._Element | None:
         return None
 
 
-def _visible_chars(tree: etree._Element) -> int:
-    """How many characters a reader sees on the page (whitespace runs count as one)."""
+def _letters(text: str) -> int:
+    """Characters other than spaces and line breaks (counted in C: no word list is built).
+
+    >>> _letters(" a b\\n\\n c ")
+    3
+    """
+    return len(text) - sum(text.count(space) for space in " \n\t\r\xa0")
+
+
+def _visible_letters(tree: etree._Element) -> int:
+    """How many characters other than spaces a reader sees on the page."""
     body = tree.find("body")
     body = tree if body is None else body
-    hidden = sum(len(_squash(element.text_content()))
-                 for element in body.iter(*NON_CONTENT_TAGS))
-    return len(_squash(body.text_content())) - hidden
+    hidden = sum(_letters(element.text_content()) for element in body.iter(*NON_CONTENT_TAGS))
+    return _letters(body.text_content()) - hidden
 
 
 _WARM_UP_PAGE = ("<html><head><title>Warm-up</title><meta name='author' content='A Writer'>"
@@ -442,7 +452,7 @@ class ExtractStep(DocumentStep):
             return True
         if len(body.findall(".//table")) > len(body.findall(".//p")):
             return True
-        return len(text) < self.config.fallback_below_share * _visible_chars(tree)
+        return _letters(text) < self.config.fallback_below_share * _visible_letters(tree)
 
     def extract_page(self, markup: str, url: str | None,
                      stats: StepStats) -> tuple[str, dict[str, object]]:
