@@ -413,7 +413,8 @@ class Reader:
         head = facts.head
         try:
             if _is_warc(path, head):
-                yield from self._read_warc(path, source, facts.gzip_complete)
+                complete = not head.startswith(GZIP_MAGIC) or _gzip_complete(path)
+                yield from self._read_warc(path, source, complete)
             elif head.startswith(GZIP_MAGIC):
                 yield from self._read_gzip(path, source)
             elif _looks_like_json(path.name, head):
@@ -630,32 +631,35 @@ class Reader:
 
 @dataclass
 class _FileFacts:
-    """What one streaming pass over a file tells: its sha256, first bytes, gzip integrity."""
+    """What one streaming pass over a file tells: its sha256 and first bytes."""
 
     digest: str
     head: bytes
-    # For gzip data: whether every member ends properly (a truncated download does not).
-    gzip_complete: bool = True
 
 
 def _file_facts(path: Path) -> _FileFacts:
-    """Hash a file, keep its first bytes for sniffing and, for gzip, check it is complete.
+    """Hash a file and keep its first bytes for sniffing."""
+    digest = hashlib.sha256()
+    head = b""
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            head = head or chunk[:64]
+            digest.update(chunk)
+    return _FileFacts(digest.hexdigest(), head)
+
+
+def _gzip_complete(path: Path) -> bool:
+    """Whether every gzip member of a file ends properly (a truncated download does not).
 
     Checking costs one decompression without keeping the output; it is what reveals a
     truncated ``.warc.gz``, whose last records warcio would otherwise drop without a word.
+    (A truncated plain ``.gz`` fails when it is read: it needs no check.)
     """
-    digest = hashlib.sha256()
-    head = b""
-    check: _GzipCheck | None = None
+    check = _GzipCheck()
     with path.open("rb") as stream:
         while chunk := stream.read(CHUNK):
-            if not head:
-                head = chunk[:64]
-                check = _GzipCheck() if head.startswith(GZIP_MAGIC) else None
-            digest.update(chunk)
-            if check is not None:
-                check.feed(chunk)
-    return _FileFacts(digest.hexdigest(), head, check is None or check.complete)
+            check.feed(chunk)
+    return check.complete
 
 
 class _GzipCheck:
