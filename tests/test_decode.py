@@ -337,3 +337,29 @@ def test_most_lines_of_real_text_skip_ftfy():
     assert _without_ftfy("市政府今天召开常务会议。", False, False) == "市政府今天召开常务会议。"
     assert _without_ftfy("The mayorâ€™s plan", True, True) is None  # mojibake: ftfy's job
     assert _without_ftfy("ﬁnal", True, True) is None  # a ligature: ftfy's job
+
+
+def test_the_utf8_patterns_match_exactly_the_characters_they_stand_for():
+    import re
+
+    from cleaner.decode import C1_CONTROL_UTF8, UNREADABLE_UTF8, control_ratio, utf8
+
+    unreadable = re.compile("[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff\ud800-\udfff]")
+    control = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+    for code in range(0x110000):  # every code point, surrogates included
+        char = chr(code)
+        data = utf8(f"a{char}b")
+        assert bool(UNREADABLE_UTF8.search(data)) == bool(unreadable.search(char)), hex(code)
+        assert bool(C1_CONTROL_UTF8.search(data)) == (0x80 <= code <= 0x9F), hex(code)
+        assert (control_ratio(char) == 1.0) == bool(control.match(char)), hex(code)
+
+
+@pytest.mark.parametrize("text, unreadable", [
+    ("\ufffd" * 20 + "abc", True), ("\ue000" * 3, True), ("ok \ufffd text", False),
+    ("中文，标点：" * 100, False), ("\U000f0001" * 11 + "a" * 90, True), ("\U000f0001" * 9, True),
+    ("\U000f0001" * 9 + "a" * 90, False),
+])
+def test_unreadable_characters_are_counted_exactly(text, unreadable):
+    from cleaner.decode import undecodable_reason
+
+    assert (undecodable_reason(text, "utf-8") is not None) == unreadable
