@@ -5,7 +5,9 @@
    keeping each one's median (these machines are noisy):
 
    * bare ``trafilatura.extract`` over the same pages, in a fresh Python process;
-   * ``cleaner clean --workers 1`` and ``--workers 2`` over the same files, as a user runs it.
+   * ``cleaner clean --workers 1`` and ``--workers 2`` over the same files, as a user runs it;
+   * with ``--against REV``, the same two commands with the ``cleaner`` package of git
+     revision REV (before/after in one run).
 
    Both sides pay their process start-up, imports and model loading. It prints documents/s,
    MB/s (uncompressed HTML), CPU seconds, and the ratios cleaner/trafilatura (the goal: at
@@ -16,7 +18,7 @@
    worker), with each stage's seconds, and over ``--docs`` generated documents
    (benchmarks/corpus.py) with ``--workers`` processes.
 
-Run: ``.venv/bin/python benchmarks/bench_throughput.py [--repeat 3] [--docs 2000]``
+Run: ``.venv/bin/python benchmarks/bench_throughput.py [--repeat 3] [--docs 2000] [--against REV]``
 """
 
 from __future__ import annotations
@@ -53,11 +55,12 @@ print(time.perf_counter() - started)
 """
 
 
-def timed(command: list[str]) -> tuple[float, float, str]:
-    """(wall seconds, CPU seconds of the process tree, stdout) of one command."""
+def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds of the process tree, stdout) of one command run in ``cwd``
+    (``python -m cleaner`` imports the package found there)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -66,40 +69,62 @@ def timed(command: list[str]) -> tuple[float, float, str]:
     return wall, cpu, done.stdout
 
 
-def compare_with_trafilatura(repeat: int) -> None:
+def checkout(revision: str, folder: Path) -> Path:
+    """The ``cleaner`` package of git ``revision``, unpacked in ``folder``; returns ``folder``."""
+    archive = subprocess.run(["git", "archive", revision, "cleaner", "schemas"], cwd=ROOT,
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def compare_with_trafilatura(repeat: int, against: str | None = None) -> None:
     """Part 1: cleaner clean with 1 and 2 workers against bare trafilatura, as ratios."""
-    pages = sorted(str(p) for p in PAGES.glob("*.html.gz"))
-    # Our modules with up-to-date bytecode, as trafilatura's have it from pip (an editable
-    # install under PYTHONDONTWRITEBYTECODE would compile them at every start).
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "cleaner")], check=True)
+    pages = sorted(str(Path(p).resolve()) for p in PAGES.glob("*.html.gz"))
     megabytes = sum(len(gzip.decompress(Path(p).read_bytes())) for p in pages) / 1e6
-    contenders = {
-        "trafilatura.extract": [sys.executable, "-c", TRAFILATURA, *pages],
-        "cleaner clean --workers 1": [*CLEANER, "clean", "--workers", "1", "-q", *pages],
-        "cleaner clean --workers 2": [*CLEANER, "clean", "--workers", "2", "-q", *pages],
-    }
+    versions = {"": ROOT}
+    with tempfile.TemporaryDirectory(prefix="cleaner-rev-") as tmp:
+        if against:
+            versions[f" ({against})"] = checkout(against, Path(tmp))
+        # Our modules with up-to-date bytecode, as trafilatura's have it from pip (an editable
+        # install under PYTHONDONTWRITEBYTECODE would compile them at every start).
+        for folder in versions.values():
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(folder / "cleaner")],
+                           check=True)
+        contenders = {"trafilatura.extract": ([sys.executable, "-c", TRAFILATURA, *pages], ROOT)}
+        for workers in ("1", "2"):
+            for label, folder in versions.items():
+                contenders[f"cleaner clean --workers {workers}{label}"] = (
+                    [*CLEANER, "clean", "--workers", workers, "-q", *pages], folder)
+        _race(contenders, repeat, len(pages), megabytes)
+
+
+def _race(contenders: dict[str, tuple[list[str], Path]], repeat: int, pages: int,
+          megabytes: float) -> None:
+    """Run the contenders in turn, ``repeat`` times, and print each one's medians."""
     walls: dict[str, list[float]] = {name: [] for name in contenders}
     cpus: dict[str, list[float]] = {name: [] for name in contenders}
     extract_only: list[float] = []
     load_before = os.getloadavg()[0]
     for _ in range(repeat):
-        for name, command in contenders.items():
-            wall, cpu, out = timed(command)
+        for name, (command, folder) in contenders.items():
+            wall, cpu, out = timed(command, folder)
             walls[name].append(wall)
             cpus[name].append(cpu)
             if name == "trafilatura.extract":
                 extract_only.append(float(out.strip()))
-    print(f"{len(pages)} pages, {megabytes:.1f} MB of HTML; median of {repeat} alternating runs; "
+    print(f"{pages} pages, {megabytes:.1f} MB of HTML; median of {repeat} alternating runs; "
           f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
-    print(f"{'':<28}{'wall s':>8}{'cpu s':>8}{'docs/s':>8}{'MB/s':>7}{'ratio':>7}{'cpu ratio':>10}")
+    width = max(map(len, contenders)) + 2
+    print(f"{'':<{width}}{'wall s':>8}{'cpu s':>8}{'docs/s':>8}{'MB/s':>7}{'ratio':>7}"
+          f"{'cpu ratio':>10}")
     base = statistics.median(walls["trafilatura.extract"])
     base_cpu = statistics.median(cpus["trafilatura.extract"])
     for name in contenders:
         wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
-        print(f"{name:<28}{wall:>8.2f}{cpu:>8.2f}{len(pages) / wall:>8.1f}"
+        print(f"{name:<{width}}{wall:>8.2f}{cpu:>8.2f}{pages / wall:>8.1f}"
               f"{megabytes / wall:>7.2f}{base / wall:>7.2f}{base_cpu / cpu:>10.2f}")
     only = statistics.median(extract_only)
-    print(f"{'(extract calls alone)':<28}{only:>8.2f}{'':>8}{len(pages) / only:>8.1f}"
+    print(f"{'(extract calls alone)':<{width}}{only:>8.2f}{'':>8}{pages / only:>8.1f}"
           f"{megabytes / only:>7.2f}{base / only:>7.2f}")
     print("ratio = throughput / throughput of trafilatura (process start-up included); "
           "goals: 0.8 with 1 worker, 1.4 with 2;\ncpu ratio = trafilatura's CPU seconds / "
@@ -144,10 +169,12 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=2000,
                         help="generated documents for the stage table (0: skip)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--against", metavar="REV",
+                        help="also time the cleaner package of this git revision (e.g. HEAD~3)")
     args = parser.parse_args()
     if not PAGES.is_dir():
         raise SystemExit(f"eval data not found at {EVAL_DIR} (set CLEANER_EVAL_DIR)")
-    compare_with_trafilatura(args.repeat)
+    compare_with_trafilatura(args.repeat, args.against)
     stage_table(sorted(PAGES.glob("*.html.gz")), 1, "extraction pages")
     if args.docs:
         with tempfile.TemporaryDirectory(prefix="cleaner-bench-") as tmp:
