@@ -63,8 +63,14 @@ class ExtractConfig:
     min_coverage: float = 0.8
     # Add back paragraphs from further copies of the article container (split bodies).
     restore_split_body: bool = True
-    # Take title/date/author/site name/URL from the page when the document lacks them.
+    # Take title/date/author/site name/URL/categories/tags from the page when the document
+    # lacks them: from its meta tags and JSON-LD, its <title>, canonical link and dates.
     metadata: bool = True
+    # Where those name no author or categories/tags, also search the page body for bylines and
+    # category/tag links (trafilatura's searches). Measured on the 55 eval pages: an author on
+    # 18 of the 23 pages that declare none (5 of them no name: "Jdadmin", "Editorial"), for
+    # ~3 ms a page: false makes `cleaner clean` ~7% faster.
+    search_body_metadata: bool = True
 
     def check(self) -> None:
         if self.favor_precision and self.favor_recall:
@@ -308,14 +314,15 @@ def _clean_meta(value: object) -> str | None:
     return value or None
 
 
-def page_metadata(tree: etree._Element, url: str | None = None) -> dict[str, object]:
+def page_metadata(tree: etree._Element, url: str | None = None,
+                  search_body: bool = True) -> dict[str, object]:
     """What a page says about itself: title, author, date, url, sitename, categories, tags.
 
     trafilatura's metadata extraction, in its order: meta tags and JSON-LD first, then the
-    markup for title, author (bylines), canonical URL, site name, categories and tags (links in
-    the post's meta block); htmldate for the date. Its licence search is left out (unused),
-    and its costly category/tag search is skipped on pages that have no link it could find.
-    Values are as the page has them (:meth:`ExtractStep._metadata` cleans them).
+    markup for title, canonical URL and site name, and (``search_body``) bylines and category
+    and tag links in the post's meta block; htmldate for the date. Its licence search is left
+    out (unused), and its category/tag search is skipped on pages that have no link it could
+    find. Values are as the page has them (:meth:`ExtractStep._metadata` cleans them).
     """
     from htmldate import find_date
     from trafilatura import metadata as tm
@@ -326,7 +333,7 @@ def page_metadata(tree: etree._Element, url: str | None = None) -> dict[str, obj
     with contextlib.suppress(Exception):  # broken JSON-LD is the page's problem, not ours
         found = tm.extract_meta_json(tree, found)
     title = found.title or tm.extract_title(tree)
-    author = found.author or tm.extract_author(tree)
+    author = found.author or (tm.extract_author(tree) if search_body else None)
     page_url = found.url or tm.extract_url(tree, url)
     sitename = found.sitename or tm.extract_sitename(tree)
     if sitename:
@@ -336,8 +343,8 @@ def page_metadata(tree: etree._Element, url: str | None = None) -> dict[str, obj
     return {
         "title": title, "author": author, "url": page_url, "sitename": sitename or None,
         "date": find_date(tree, url=page_url, extensive_search=False, original_date=True),
-        "categories": found.categories or _terms_from_markup("category", tree),
-        "tags": found.tags or _terms_from_markup("tag", tree),
+        "categories": found.categories or _terms_from_markup("category", tree, search_body),
+        "tags": found.tags or _terms_from_markup("tag", tree, search_body),
     }
 
 
@@ -349,12 +356,12 @@ TERM_HREFS = {"category": "//a/@href[contains(., '/categor')]",
 SECTION_META = './/head//meta[@property="article:section" or contains(@name, "subject")][@content]'
 
 
-def _terms_from_markup(kind: str, tree: etree._Element) -> list[str]:
-    """trafilatura's search for category or tag links, skipped when the page has no link
+def _terms_from_markup(kind: str, tree: etree._Element, links: bool = True) -> list[str]:
+    """trafilatura's search for category or tag ``links``, skipped when the page has no link
     that could pass it; categories then come from the section meta tag, as there."""
     from trafilatura import metadata as tm
 
-    if any(TERM_LINK[kind].search(href) for href in tree.xpath(TERM_HREFS[kind])):
+    if links and any(TERM_LINK[kind].search(href) for href in tree.xpath(TERM_HREFS[kind])):
         return tm.extract_catstags(kind, tree)
     if kind == "category":
         return [term for term in dict.fromkeys(_squash(meta.get("content", ""))
@@ -406,7 +413,7 @@ def _warm_up(step: ExtractStep) -> None:
     if not _warm:
         _warm = True
         tree = load_page(_WARM_UP_PAGE)
-        page_metadata(tree, "https://example.com/a")
+        page_metadata(tree, "https://example.com/a", step.config.search_body_metadata)
         step._trafilatura(tree, "https://example.com/a", fast=True)
 
 
@@ -460,7 +467,8 @@ class ExtractStep(DocumentStep):
         tree = load_page(markup)
         if tree is None:
             return paragraph_text(markup), {}
-        meta = page_metadata(tree, url) if self.config.metadata else {}
+        meta = (page_metadata(tree, url, self.config.search_body_metadata)
+                if self.config.metadata else {})
         url = url or _clean_meta(meta.get("url"))
         result = self._trafilatura(tree, url, fast=True)
         if self.config.fallbacks and self.looks_weak(result, tree):
@@ -490,7 +498,7 @@ class ExtractStep(DocumentStep):
         meta = {}
         if self.config.metadata:
             with contextlib.suppress(etree.ParserError, ValueError):
-                meta = page_metadata(_parse(markup), url)
+                meta = page_metadata(_parse(markup), url, self.config.search_body_metadata)
         result = self._trafilatura(markup, url)
         text = (result.text or "") if result is not None else ""
         plain = paragraph_text(markup)

@@ -221,3 +221,19 @@ def test_categories_and_tags_declared_by_the_page_become_metadata():
     doc = ExtractStep().process(Document(source="p.html", html=page), StepStats("extract"))
     assert doc.meta["tags"] == ["green finance", "Shanghai", "carbon"]
     assert doc.meta["categories"] == ["Economy"]
+
+
+def test_bylines_in_the_body_are_searched_unless_switched_off():
+    body = "".join(f"<p>Paragraph {i} of the story about the river and the town council.</p>"
+                   for i in range(8))
+    page = ("<html><head><title>Floods</title></head><body><article>"
+            '<div class="byline">By <span class="author">Maria Lopez</span></div>'
+            f"{body}</article></body></html>")
+    searched = run(Document(source="p.html", html=page))
+    not_searched = run(Document(source="p.html", html=page),
+                       ExtractConfig(search_body_metadata=False))
+    assert searched.author == "Maria Lopez"
+    assert not_searched.author is None
+    assert not_searched.text == searched.text
+    declared = run(Document(source="p.html", html=PAGE))
+    assert declared.author == "Jane Doe"  # meta tags are always read
