@@ -18,7 +18,7 @@ from typing import Any
 from cleaner.boilerplate import BoilerplateStep, RepeatedBlocksStep
 from cleaner.config import Config, check_name, check_version
 from cleaner.decode import DecodeStep
-from cleaner.dedup import ExactDedupStep, NearDedupStep
+from cleaner.dedup import ExactDedupStep, NearDedupStep, SignatureStep
 from cleaner.document import Document, Removal
 from cleaner.extract import ExtractStep
 from cleaner.ingest import Reader
@@ -60,7 +60,8 @@ def build_steps(config: Config) -> list[Step]:
     return [
         *cleaning_steps(config),
         RepeatedBlocksStep(config.boilerplate),
-        *apply_limits([LanguageStep(config.language)], config.limits),
+        *apply_limits([LanguageStep(config.language), SignatureStep(config.dedup)],
+                      config.limits),
         ExactDedupStep(config.dedup),
         NearDedupStep(config.dedup),
         TranslationStep(config.dedup),

@@ -7,7 +7,11 @@ Three corpus steps share one configuration, :class:`DedupConfig`:
 * :class:`NearDedupStep` — MinHash signatures of shingles that respect the script (character
   n-grams for Chinese and Japanese, word n-grams elsewhere), bucketed with MinHash LSH
   (datasketch); candidate pairs are confirmed on their estimated Jaccard similarity, so the same
-  article republished with different site chrome lands in one cluster.
+  article republished with different site chrome lands in one cluster. The signatures are
+  made by a per-document step, :class:`SignatureStep`, so that they are computed in the
+  worker processes or on the Ray cluster, shard by shard; the LSH bands and the clusters need
+  all of them at once and run in the driver (as datatrove's MinHash stages: signatures per
+  shard, then buckets and clusters).
 * :class:`~cleaner.translation.TranslationStep` (in ``translation.py``) — translated documents.
 
 Every cluster keeps one document, chosen by :func:`keep_order` (the original when metadata shows
@@ -37,7 +41,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from cleaner.document import Document
-from cleaner.pipeline import CorpusStep, RunState
+from cleaner.pipeline import CorpusStep, DocumentStep, RunState, StepStats
 
 if TYPE_CHECKING:  # numpy is imported where signatures are made: `cleaner clean` never needs it
     import numpy as np
@@ -390,6 +394,35 @@ def band_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return np.stack([unique // count, unique % count], axis=1)
 
 
+def text_signature(doc: Document, config: DedupConfig) -> np.ndarray:
+    """The MinHash of a document's shingles (see :func:`minhash_signature`); an empty array
+    when its text has none."""
+    import numpy as np
+
+    grams = shingles(doc.text, doc.lang, config.word_shingle, config.char_shingle)
+    if not grams:
+        return np.empty(0, dtype=np.uint32)
+    return minhash_signature(grams, config.num_perm, config.seed)
+
+
+class SignatureStep(DocumentStep):
+    """Stage one of near-dedup, per document: the MinHash signature of its final text.
+
+    Runs after language identification (the language picks character or word shingles),
+    wherever the per-document steps run; :class:`NearDedupStep` then only bands and clusters.
+    """
+
+    name = "signature"
+
+    def __init__(self, config: DedupConfig) -> None:
+        self.config = config
+
+    def process(self, doc: Document, stats: StepStats) -> Document:
+        if self.config.near:
+            doc.signature = text_signature(doc, self.config)
+        return doc
+
+
 class NearDedupStep(CorpusStep):
     """Drop near duplicates found with MinHash LSH (``near_duplicate``).
 
@@ -406,12 +439,10 @@ class NearDedupStep(CorpusStep):
         self.config = config
 
     def signature(self, doc: Document) -> np.ndarray | None:
-        """The MinHash of a document's shingles (see :func:`minhash_signature`), or None if
-        it has none."""
-        grams = shingles(doc.text, doc.lang, self.config.word_shingle, self.config.char_shingle)
-        if not grams:
-            return None
-        return minhash_signature(grams, self.config.num_perm, self.config.seed)
+        """The document's MinHash (made by :class:`SignatureStep`, else here), or None if its
+        text has no shingles."""
+        sig = doc.signature if doc.signature is not None else text_signature(doc, self.config)
+        return sig if len(sig) else None
 
     def clusters(self, docs: list[Document], state: RunState) -> list[list[int]]:
         """Groups of positions whose estimated Jaccard similarity passes the threshold."""
@@ -425,6 +456,7 @@ class NearDedupStep(CorpusStep):
         rows: list[np.ndarray] = []
         for i, doc in enumerate(docs):
             sig = self.signature(doc)
+            doc.signature = None  # the matrix below holds it now
             if sig is not None:
                 families.setdefault(uses_characters(doc.lang), []).append(i)
                 rows.append(sig)

@@ -56,6 +56,10 @@ class Document:
     langs: dict[str, float] = field(default_factory=dict)
     # The dedup cluster this document belongs to (its own id when it is alone).
     cluster: str = ""
+    # The MinHash signature of ``text`` (a numpy array; empty when the text has no shingles),
+    # made by dedup.SignatureStep where the documents are processed, used by near-dedup in
+    # the driver, then dropped. Never packaged.
+    signature: Any = None
     id: str = ""
 
     def __post_init__(self) -> None:

@@ -8,10 +8,12 @@ same bytes whatever engine and worker count it used.
 * ``ray`` (:class:`RayEngine`): one Ray task per batch, on the cluster at ``--ray-address``
   (``auto``: the cluster this machine belongs to; ``HOST:PORT``: a given head node; none: a
   Ray instance started for this run on this machine). The corpus-level steps (repeated blocks,
-  language-independent dedup, translation pairs) run on the driver, over the documents the
-  tasks send back: they compare every document with every other one, and the kept texts fit in
-  the driver's memory up to millions of documents (see benchmarks/README.md for the cost per
-  document). Every node needs the same environment as the driver (``pip install cleaner``).
+  exact and near dedup, translation pairs) run on the driver, over the documents the tasks
+  send back: they compare every document with every other one, and the kept texts fit in the
+  driver's memory up to millions of documents (see benchmarks/README.md for the cost per
+  document). Their costly per-document part, near-dedup's MinHash signatures, is a
+  per-document step (:class:`cleaner.dedup.SignatureStep`) and runs on the cluster. Every
+  node needs the same environment as the driver (``pip install cleaner``).
 
 Ray is optional: ``pip install ray``; asking for the ray engine without it is a clear error.
 """

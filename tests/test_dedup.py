@@ -10,11 +10,12 @@ from cleaner.dedup import (
     DedupConfig,
     ExactDedupStep,
     NearDedupStep,
+    SignatureStep,
     normalize_for_exact,
     shingles,
 )
 from cleaner.document import Document
-from cleaner.pipeline import RunState
+from cleaner.pipeline import RunState, StepStats, map_documents
 
 ARTICLE_EN = (
     "The city council approved a new plan on Tuesday to expand the tram network by 40 "
@@ -161,3 +162,25 @@ def _minhash(grams: set[str]):
     minhash = MinHash(num_perm=64, seed=1)
     minhash.update_batch([g.encode() for g in grams])
     return minhash
+
+
+def test_signatures_made_per_document_give_the_same_clusters() -> None:
+    """Near-dedup's first stage runs per document (in workers, on Ray); the result is the
+    same as computing the signatures in the driver."""
+    def build() -> list[Document]:
+        texts = [ARTICLE_EN, "MENU\n" + ARTICLE_EN + "\nShare this", ARTICLE_ZH,
+                 "首页\n" + ARTICLE_ZH, "A different story about the harbour and its boats.", ""]
+        return [Document(source=str(i), text=text, lang="zh" if "市" in text else "en")
+                for i, text in enumerate(texts)]
+
+    in_driver, state_a = run(NearDedupStep(DedupConfig()), build())
+    step = SignatureStep(DedupConfig())
+    docs = list(map_documents(build(), [step], RunState(), workers=2, batch_size=2))
+    assert all(doc.signature is not None for doc in docs)
+    assert len(docs[-1].signature) == 0  # no shingles: nothing to compare
+    staged, state_b = run(NearDedupStep(DedupConfig()), docs)
+    assert [d.source for d in staged] == [d.source for d in in_driver] == ["1", "3", "4", "5"]
+    assert state_a.removals == state_b.removals
+    assert all(doc.signature is None for doc in docs)  # freed once banded
+    off = SignatureStep(DedupConfig(near=False)).process(build()[0], StepStats("signature"))
+    assert off.signature is None
