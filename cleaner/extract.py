@@ -97,16 +97,46 @@ WHOLE_PAGE = re.compile(r"<\s*(html|body|head)\b", re.IGNORECASE)
 XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+# Our own parser instance, so that its error log tells about the last parse only.
+FRAGMENT_PARSER = lxml.html.HTMLParser()
+
+
 def _parse(markup: str) -> etree._Element:
     """``lxml.html.fromstring`` of ``markup``, control characters (a form feed) as spaces.
 
     Markup that is a single non-content element (a lone ``<script>``) gives an empty
     ``<div>``: the element would be the root itself, which dropping it would not remove.
     """
-    root = lxml.html.fromstring(XML_UNSAFE.sub(" ", markup))
+    root = lxml.html.fromstring(XML_UNSAFE.sub(" ", markup), parser=FRAGMENT_PARSER)
     if isinstance(root.tag, str) and root.tag.lower() in NON_CONTENT_TAGS:
         return lxml.html.Element("div")
     return root
+
+
+def hit_parser_limit(parser: etree.HTMLParser) -> bool:
+    """Whether the last parse of ``parser`` stopped at one of libxml2's limits (nesting
+    deeper than 256 elements, a text node over 10 MB): the tree then lacks the rest of the
+    page, and lifting the limits would expose the parser to hostile input."""
+    return any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log)
+
+
+# Whole blocks a reader never sees, comments, block-level tags (a line break) and other tags.
+HIDDEN_BLOCK = re.compile(r"(?is)<(script|style|noscript|template|svg|math)\b.*?</\1\s*>"
+                          r"|<!--.*?-->")
+BLOCK_TAG = re.compile(r"(?i)</?(?:" + "|".join(sorted(BLOCK_TAGS)) + r")\b[^>]*>")
+ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def markup_text(markup: str) -> str:
+    """The visible text of ``markup`` read without building a tree, one line per block: for
+    markup the HTML parser cannot take whole (see :func:`hit_parser_limit`).
+
+    >>> markup_text("<div><p>One <b>two</b></p><script>x()</script><p>three</p></div>")
+    'One two\\nthree'
+    """
+    markup = ANY_TAG.sub("", BLOCK_TAG.sub("\n", HIDDEN_BLOCK.sub(" ", markup)))
+    lines = (" ".join(line.split()) for line in markup.split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 def is_fragment(markup: str) -> bool:
@@ -133,6 +163,8 @@ def paragraph_text(markup: str) -> str:
         root = _parse(markup)
     except (etree.ParserError, ValueError):
         return ""
+    if hit_parser_limit(FRAGMENT_PARSER):
+        return markup_text(markup)
     for bad in root.xpath("//" + " | //".join(NON_CONTENT_TAGS)):
         bad.drop_tree()
     lines: list[str] = []
@@ -369,6 +401,15 @@ def _terms_from_markup(kind: str, tree: etree._Element, links: bool = True) -> l
     return []
 
 
+def page_hit_parser_limit() -> bool:
+    """Whether the last parse of :func:`load_page` (trafilatura's parser) stopped at one of
+    libxml2's limits (see :func:`hit_parser_limit`)."""
+    from trafilatura import utils
+
+    parser = getattr(utils, "HTML_PARSER", None)  # (were it renamed: no check, as before)
+    return parser is not None and hit_parser_limit(parser)
+
+
 def load_page(markup: str) -> etree._Element | None:
     """The tree of a whole page as trafilatura parses it (None when it is not HTML)."""
     from trafilatura.utils import load_html
@@ -467,8 +508,14 @@ class ExtractStep(DocumentStep):
         tree = load_page(markup)
         if tree is None:
             return paragraph_text(markup), {}
+        too_deep = page_hit_parser_limit()
         meta = (page_metadata(tree, url, self.config.search_body_metadata)
                 if self.config.metadata else {})
+        if too_deep:
+            # The tree ends where the parser stopped: the page's text is read without one, and
+            # its chrome left to the boilerplate rules.
+            stats.counters["read_without_parser"] += 1
+            return markup_text(markup), meta
         url = url or _clean_meta(meta.get("url"))
         result = self._trafilatura(tree, url, fast=True)
         if self.config.fallbacks and self.looks_weak(result, tree):

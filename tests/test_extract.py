@@ -13,6 +13,7 @@ from cleaner.extract import (
     ExtractConfig,
     ExtractStep,
     is_fragment,
+    markup_text,
     paragraph_text,
     parse_date,
     restore_split_body,
@@ -237,3 +238,24 @@ def test_bylines_in_the_body_are_searched_unless_switched_off():
     assert not_searched.text == searched.text
     declared = run(Document(source="p.html", html=PAGE))
     assert declared.author == "Jane Doe"  # meta tags are always read
+
+
+@pytest.mark.parametrize("depth", [300, 20_000])
+def test_markup_nested_deeper_than_the_parser_goes_keeps_all_its_text(depth):
+    body = "".join(f"<p>Paragraph {i} of the story about the river and the town.</p>"
+                   for i in range(6))
+    page = ("<html><head><title>Deep</title></head><body>" + "<div>" * depth + body
+            + "</div>" * depth + "<p>Written after the deep part.</p><script>x = 1</script>"
+            "</body></html>")
+    stats = StepStats("extract")
+    doc = ExtractStep().process(Document(source="deep.html", html=page), stats)
+    assert stats.counters["read_without_parser"] == 1
+    assert "Paragraph 5 of the story" in doc.text and "Written after the deep part." in doc.text
+    assert "x = 1" not in doc.text and doc.title == "Deep"
+    fragment = "<div>" * depth + body + "</div>" * depth
+    assert paragraph_text(fragment) == paragraph_text(body)
+
+
+def test_markup_text_reads_blocks_as_lines_and_drops_what_is_hidden():
+    assert markup_text("<p>Wo<b>rd</b> one</p><!-- c --><style>p{}</style><li>two<br>three") == (
+        "Word one\ntwo\nthree")
