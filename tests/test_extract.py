@@ -259,3 +259,25 @@ def test_markup_nested_deeper_than_the_parser_goes_keeps_all_its_text(depth):
 def test_markup_text_reads_blocks_as_lines_and_drops_what_is_hidden():
     assert markup_text("<p>Wo<b>rd</b> one</p><!-- c --><style>p{}</style><li>two<br>three") == (
         "Word one\ntwo\nthree")
+
+
+def test_fallbacks_are_compared_only_where_the_fast_pass_looks_weak():
+    long_article = "".join(
+        f"<p>Paragraph {i}: the council debated the river, the bridge and the budget for "
+        f"the coming years, and residents spoke about floods and the cost of repairs.</p>"
+        for i in range(12))
+    strong = f"<html><body><nav>Home News</nav><article>{long_article}</article></body></html>"
+    weak = ("<html><body><nav>" + " ".join(f"<a href='/s{i}'>Section {i}</a>" for i in range(80))
+            + "</nav><article><p>Short note on the river.</p></article></body></html>")
+    stats = StepStats("extract")
+    step = ExtractStep()
+    step.process(Document(source="strong.html", html=strong), stats)
+    assert stats.counters["fallback_compared"] == 0
+    step.process(Document(source="weak.html", html=weak), stats)
+    assert stats.counters["fallback_compared"] == 1
+    never = StepStats("extract")
+    ExtractStep(ExtractConfig(fallback_below_chars=0, fallback_below_share=0.0)).process(
+        Document(source="weak.html", html=weak), never)
+    assert never.counters["fallback_compared"] == 0
+    with pytest.raises(ValueError, match="fallback_below_share"):
+        ExtractConfig(fallback_below_share=1.5).check()
