@@ -1134,12 +1134,18 @@ def _ftfy_lines(text: str, uncurl_quotes: bool, fix_width: bool) -> tuple[str, s
                 names.add("uncurl_quotes")
             out.append(quick)
             continue
-        if cjk:
-            fixed, explanation = ftfy.fix_and_explain(line, CJK_SAFE_CONFIG)
-        else:
-            fixed, explanation = ftfy.fix_and_explain(line, latin_config)
-            if (uncurl_quotes or fix_width) and CJK_RE.search(fixed):
-                fixed, explanation = ftfy.fix_and_explain(line, CJK_SAFE_CONFIG)
+        config = CJK_SAFE_CONFIG if cjk else latin_config
+        fixed, explanation = ftfy.fix_and_explain(line, config)
+        if not cjk and (uncurl_quotes or fix_width) and CJK_RE.search(fixed):
+            config = CJK_SAFE_CONFIG
+            fixed, explanation = ftfy.fix_and_explain(line, config)
+        if "\xa0" in fixed and ftfy.badness.is_bad(fixed):
+            # A no-break space next to mojibake ("\xa0â€œ") can pass for the last byte of a
+            # sequence and keep ftfy from reading it; the text's spaces are normalised later
+            # anyway, so the line is fixed as it will read then (else a second cleaning would
+            # repair what the first left).
+            fixed, more = ftfy.fix_and_explain(fixed.replace("\xa0", " "), config)
+            explanation = [*(explanation or []), *(more or [])]
         names |= _ftfy_names(explanation or [])
         if fixed != line and not explanation:
             names.add("ftfy")

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -14,6 +15,12 @@ SEEDS = ROOT / "seeds"
 # Tests never reach the network.
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# Property tests explore new random cases on every local run; CI (.ci/run sets
+# HYPOTHESIS_PROFILE=ci) replays the same ones, so a build never fails by chance. A case that
+# a local run finds goes into the test as an @example.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")

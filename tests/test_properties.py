@@ -90,6 +90,7 @@ def test_cleaning_any_text_never_raises(text):
 @given(st.one_of(PAGES, PROSE, st.text(max_size=800)))
 @example("The council met on Tuesday.\n\nCafÃ© &amp;amp; â€œbarâ€\x9d\u3000ｆｕｌｌ")
 @example("<div>上海市绿色金融改革。3.5 <div>http://example.com/a.b <div>&amp;")
+@example("&nbsp;â€œquotedâ€\x9d ")
 def test_cleaning_is_idempotent(text):
     once = clean(text.encode("utf-8", "surrogatepass"))
     # Cleaned text holding literal tags is read as markup the second time: see below.
