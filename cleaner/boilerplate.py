@@ -38,6 +38,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from cleaner.document import Document, Drop
+from cleaner.normalize import INVISIBLE
 from cleaner.pipeline import CorpusStep, DocumentStep, RunState, StepStats
 
 RULES_DIR = Path(__file__).parent / "rules"
@@ -415,11 +416,11 @@ class BoilerplateStep(DocumentStep):
 
     def _headline(self, doc: Document, lines: list[str], stats: StepStats) -> list[str]:
         """Remove a first line that repeats the title, or make it the title when there is none."""
-        first = next((i for i, line in enumerate(lines) if line.strip()), None)
+        first = next((i for i, line in enumerate(lines) if _shown(line)), None)
         if first is None:
             return lines
-        headline = lines[first].strip()
-        rest = any(line.strip() for line in lines[first + 1:])
+        headline = _shown(lines[first])
+        rest = any(_shown(line) for line in lines[first + 1:])
         if doc.title and repeats_title(headline, doc.title) and rest:
             stats.counters["headline:repeated_title"] += 1
             return lines[first + 1:]
@@ -431,6 +432,12 @@ class BoilerplateStep(DocumentStep):
             stats.counters["headline:to_title"] += 1
             return self._headline(doc, lines[first + 1:], stats)
         return lines
+
+
+def _shown(line: str) -> str:
+    """What a reader sees of a line: no surrounding space, no zero-width characters (a line of
+    only those is blank, and the headline is the line after it)."""
+    return INVISIBLE.sub("", line).strip()
 
 
 # --- Corpus-level repetition -------------------------------------------------------------------
