@@ -398,7 +398,8 @@ class BoilerplateStep(DocumentStep):
             if not line.strip():
                 kept.append("")
                 continue
-            result = clean_line(line, self.rules, self._quick)
+            # Rules read the line as a reader sees it: "Share this\u200b" is "Share this".
+            result = clean_line(INVISIBLE.sub("", line), self.rules, self._quick)
             for rule, removed in result.removed:
                 stats.counters[rule.counter] += 1
                 stats.sample(rule.counter, removed)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from copy import deepcopy
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -489,6 +490,33 @@ class ExtractStep(DocumentStep):
         except Exception:  # noqa: BLE001 - a page trafilatura chokes on falls back below
             return None
 
+    def _page_metadata(self, tree: etree._Element, url: str | None,
+                       stats: StepStats) -> dict[str, object]:
+        """:func:`page_metadata` when asked for; on a page it chokes on, none (the text is
+        what matters, and a broken page still has one)."""
+        if not self.config.metadata:
+            return {}
+        try:
+            return page_metadata(tree, url, self.config.search_body_metadata)
+        except Exception as error:  # noqa: BLE001 - htmldate/trafilatura on odd trees
+            stats.counters["metadata_error"] += 1
+            stats.sample("metadata_error", f"{type(error).__name__}: {error}"[:200])
+            return {}
+
+    def _recall(self, page: str | etree._Element, url: str | None):
+        """trafilatura in recall mode, on the page without what a reader never sees (in
+        recall mode it keeps, say, the text of ``<noscript>``: "Please enable JavaScript")."""
+        try:
+            tree = _parse(page) if isinstance(page, str) else deepcopy(page)
+        except (etree.ParserError, ValueError):
+            return None
+        for hidden in tree.xpath("//" + " | //".join(NON_CONTENT_TAGS)):
+            if hidden.getparent() is not None:
+                hidden.drop_tree()
+        # A fragment goes back as markup, as trafilatura had it in the first pass.
+        visible = lxml.html.tostring(tree, encoding="unicode") if isinstance(page, str) else tree
+        return self._trafilatura(visible, url, favor_precision=False, favor_recall=True)
+
     def looks_weak(self, result: object, tree: etree._Element) -> bool:
         """Whether trafilatura's fast pass on a page is worth comparing with its fallbacks:
         little text, a small share of what the page shows, or no paragraph in it."""
@@ -509,8 +537,7 @@ class ExtractStep(DocumentStep):
         if tree is None:
             return paragraph_text(markup), {}
         too_deep = page_hit_parser_limit()
-        meta = (page_metadata(tree, url, self.config.search_body_metadata)
-                if self.config.metadata else {})
+        meta = self._page_metadata(tree, url, stats)
         if too_deep:
             # The tree ends where the parser stopped: the page's text is read without one, and
             # its chrome left to the boilerplate rules.
@@ -528,7 +555,7 @@ class ExtractStep(DocumentStep):
         text = (result.text or "") if result is not None else ""
         if not text.strip() and not self.config.favor_recall:
             # Nothing at all in precision mode: a recall pass before giving up on the page.
-            recall = self._trafilatura(tree, url, favor_precision=False, favor_recall=True)
+            recall = self._recall(tree, url)
             if recall is not None and (recall.text or "").strip():
                 stats.counters["recall_pass"] += 1
                 text = recall.text
@@ -542,17 +569,17 @@ class ExtractStep(DocumentStep):
     def extract_fragment(self, markup: str, url: str | None,
                          stats: StepStats) -> tuple[str, dict[str, object]]:
         """The text of a bare fragment (a blog export) and what metadata it carries."""
-        meta = {}
-        if self.config.metadata:
-            with contextlib.suppress(etree.ParserError, ValueError):
-                meta = page_metadata(_parse(markup), url, self.config.search_body_metadata)
+        try:
+            meta = self._page_metadata(_parse(markup), url, stats)
+        except (etree.ParserError, ValueError):
+            meta = {}
         result = self._trafilatura(markup, url)
         text = (result.text or "") if result is not None else ""
         plain = paragraph_text(markup)
         plain_tokens = _token_count(plain)
         coverage = _token_count(text) / plain_tokens if plain_tokens else 1.0
         if coverage < self.config.min_coverage and not self.config.favor_recall:
-            recall = self._trafilatura(markup, url, favor_precision=False, favor_recall=True)
+            recall = self._recall(markup, url)
             recall_text = (recall.text or "") if recall is not None else ""
             if _token_count(recall_text) > _token_count(text):
                 stats.counters["recall_pass"] += 1

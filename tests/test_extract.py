@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cleaner.document import Document
@@ -155,6 +155,7 @@ def test_restore_split_body_leaves_single_container_pages_alone():
                                  "<style>a{}</style>", "text ", "&amp;", "&#123;", "<br>",
                                  "<html>", "<body>", "\u3000", "中文。", "<!--c-->", "<"]),
                 max_size=40))
+@example(["<body>", "<script>x=1</script>", "<html>"])  # htmldate's cleaning failed on it
 def test_any_markup_gives_text_without_script_or_style(parts):
     doc = run(Document(source="f.html", html="".join(parts)))
     assert doc.html is None

@@ -93,6 +93,7 @@ def test_cleaning_any_text_never_raises(text):
 @example("<div>上海市绿色金融改革。3.5 <div>http://example.com/a.b <div>&amp;")
 @example("&nbsp;â€œquotedâ€\x9d ")
 @example("<div>\u200b<div>&amp;责任编辑：李墨轩<div>&amp;")
+@example("Share this article\u200b")
 def test_cleaning_is_idempotent(text):
     once = clean(text.encode("utf-8", "surrogatepass"))
     # Cleaned text holding literal tags is read as markup the second time: see below.
@@ -131,6 +132,7 @@ def _tags_shown(page: str) -> set[str]:
 @given(st.one_of(PAGES, PROSE), st.sampled_from(["", "html"]))
 @example("&lt;ｆｕｌｌ&gt;", "")
 @example("<div>&lt;Green bonds rose sharply this year. <div>&gt;", "")
+@example("<script>var a = 1;</script>&amp;<noscript>enable js</noscript>&amp;amp;", "html")
 def test_cleaning_never_adds_markup(text, content_type):
     result = clean(text.encode("utf-8"), content_type)
     if isinstance(result, Drop):
