@@ -385,8 +385,15 @@ def decode_bytes(data: bytes, charset_hint: str | None = None) -> Decoded:
 
 
 def _mostly_utf8(valid: int, invalid: int) -> bool:
-    """UTF-8 with a few broken bytes (a character cut by truncation, a stray byte)."""
-    return valid >= 20 and invalid <= valid * 0.02
+    """UTF-8 with a few broken bytes (a character cut by truncation, a stray byte).
+
+    Twenty well-formed multi-byte sequences do not happen by chance in a legacy encoding, so
+    one or two broken ones do not outweigh them, even on a page with little non-ASCII text.
+
+    >>> _mostly_utf8(47, 1), _mostly_utf8(1000, 20), _mostly_utf8(1000, 40), _mostly_utf8(5, 1)
+    (True, True, False, False)
+    """
+    return valid >= 20 and invalid <= max(2, valid * 0.02)
 
 
 def _better_than_declared(data: bytes, codec: str) -> tuple[str, str] | None:

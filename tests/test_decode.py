@@ -363,3 +363,14 @@ def test_unreadable_characters_are_counted_exactly(text, unreadable):
     from cleaner.decode import undecodable_reason
 
     assert (undecodable_reason(text, "utf-8") is not None) == unreadable
+
+
+def test_a_stray_byte_in_a_mostly_ascii_utf8_page_keeps_it_utf8():
+    # 25 non-ASCII characters and one broken byte: a legacy decoding would garble them all.
+    page = ("<html><head><meta charset='utf-8'><title>News</title></head><body><p>"
+            + "Plain English text about the market. " * 200 + "Café résumé naïve — “quoted” "
+            * 5 + "</p></body></html>").encode()
+    broken = page[:500] + b"\xa5" + page[500:]
+    decoded = decode_bytes(broken)
+    assert decoded.codec == "utf-8" and "replaced_invalid_bytes" in decoded.repairs
+    assert "Café résumé naïve — “quoted”" in decoded.text
