@@ -1,7 +1,10 @@
 """Main-text extraction: HTML in, article text and page metadata out.
 
 trafilatura is the base extractor, in precision mode without reader comments (measured best
-on the extraction benchmark, see ``benchmarks/bench_extraction.py``). Around it:
+on the extraction benchmark, see ``benchmarks/bench_extraction.py``). A whole page is parsed
+once; trafilatura's fast pass runs first, and its comparison with readability and jusText
+(as costly as the pass itself) only where that pass looks weak (:meth:`ExtractStep.looks_weak`).
+Around it:
 
 * **Split bodies** (whole pages). Many sites cut an article into several copies of one
   container with ads in between; trafilatura keeps the first copy only.
@@ -12,8 +15,11 @@ on the extraction benchmark, see ``benchmarks/bench_extraction.py``). Around it:
   :func:`paragraph_text` take over. Chrome the fallback lets through (QR promos, editor
   credits) is removed by the boilerplate rules that run next, and credit lines trafilatura
   dropped are handed on to them, so a credit is never lost.
-* **Metadata**: title, date, author, site name and canonical URL from the page, only where
-  the document does not already have them (front matter wins).
+* **Metadata**: title, date, author, site name, canonical URL, categories and tags from the
+  page (:func:`page_metadata`), only where the document does not already have them (front
+  matter wins).
+* **Markup too deep for the parser** (libxml2 stops at 256 levels and drops the rest): the
+  page is read without a tree (:func:`markup_text`) rather than coming out empty.
 
 Script, style and other non-content elements never reach the text. The text then goes
 through :func:`cleaner.decode.repair_text` (entities, also escaped twice, and mojibake).
