@@ -146,6 +146,17 @@ def markup_text(markup: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+HIDDEN_ELEMENTS = etree.XPath("//" + " | //".join(NON_CONTENT_TAGS))
+
+
+def drop_hidden(root: etree._Element) -> None:
+    """Remove the elements a reader never sees (:data:`NON_CONTENT_TAGS`) from ``root``,
+    keeping the text that follows each of them."""
+    for element in HIDDEN_ELEMENTS(root):
+        if element.getparent() is not None:  # the root itself stays
+            element.drop_tree()
+
+
 def is_fragment(markup: str) -> bool:
     """Whether ``markup`` is a bare fragment (no ``<html>``, ``<head>`` or ``<body>``).
 
@@ -172,8 +183,7 @@ def paragraph_text(markup: str) -> str:
         return ""
     if hit_parser_limit(FRAGMENT_PARSER):
         return markup_text(markup)
-    for bad in root.xpath("//" + " | //".join(NON_CONTENT_TAGS)):
-        bad.drop_tree()
+    drop_hidden(root)
     lines: list[str] = []
     current: list[str] = []
 
@@ -241,8 +251,7 @@ def restore_split_body(page: str | etree._Element, text: str,
         root = _parse(page) if isinstance(page, str) else page
     except (etree.ParserError, ValueError):
         return text, 0
-    for bad in root.xpath("//" + " | //".join(NON_CONTENT_TAGS)):
-        bad.drop_tree()
+    drop_hidden(root)
     lines = text.split("\n")
     squashed = [_squash(line) for line in lines]
     whole_lines = set(squashed)  # most kept paragraphs are whole lines: no search needed
@@ -516,9 +525,7 @@ class ExtractStep(DocumentStep):
             tree = _parse(page) if isinstance(page, str) else deepcopy(page)
         except (etree.ParserError, ValueError):
             return None
-        for hidden in tree.xpath("//" + " | //".join(NON_CONTENT_TAGS)):
-            if hidden.getparent() is not None:
-                hidden.drop_tree()
+        drop_hidden(tree)
         # A fragment goes back as markup, as trafilatura had it in the first pass.
         visible = lxml.html.tostring(tree, encoding="unicode") if isinstance(page, str) else tree
         return self._trafilatura(visible, url, favor_precision=False, favor_recall=True)
