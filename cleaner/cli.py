@@ -52,6 +52,11 @@ def _add_workers(parser: argparse.ArgumentParser) -> None:
              "Example: --ray-address auto")
 
 
+def _add_version_folder(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", type=Path, metavar="PATH",
+                        help="a version folder DIR/NAME/X.Y.Z. Example: dist/news/1.0.0")
+
+
 def _add_verbosity(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
@@ -120,8 +125,7 @@ def make_parser() -> argparse.ArgumentParser:
                     "accounting. Exit codes: 0 valid, 1 violations found, 2 not a version "
                     "folder or bad usage.\n\nexample: cleaner validate dist/news/1.0.0",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    validate.add_argument("path", type=Path, metavar="PATH",
-                          help="a version folder DIR/NAME/X.Y.Z. Example: dist/news/1.0.0")
+    _add_version_folder(validate)
     validate.add_argument("--format", choices=["text", "json"], default="text",
                           help="text: one line per violation (default); json: a JSON report. "
                                "Example: --format json")
@@ -135,8 +139,7 @@ def make_parser() -> argparse.ArgumentParser:
                     "lengths, translation pairs, removals by reason, and a few sample rows.\n\n"
                     "example: cleaner inspect dist/news/1.0.0 --samples 5",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    inspect.add_argument("path", type=Path, metavar="PATH",
-                         help="a version folder DIR/NAME/X.Y.Z. Example: dist/news/1.0.0")
+    _add_version_folder(inspect)
     inspect.add_argument("--samples", type=int, default=3, metavar="N",
                          help="sample rows to show per table (default 3; 0 for none). "
                               "Example: --samples 5")
@@ -157,8 +160,7 @@ def make_parser() -> argparse.ArgumentParser:
                     "its version. Needs a token (HF_TOKEN) and network.\n\n"
                     "example: cleaner push dist/news/1.0.0 --repo-id my-org/news --dry-run",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    push.add_argument("path", type=Path, metavar="PATH",
-                      help="a version folder. Example: dist/news/1.0.0")
+    _add_version_folder(push)
     push.add_argument("--repo-id", required=True, metavar="ORG/NAME",
                       help="the dataset repository. Example: --repo-id my-org/news")
     push.add_argument("--dry-run", action="store_true",
