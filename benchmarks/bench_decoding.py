@@ -38,10 +38,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cleaner.decode import DecodeStep, decode_bytes, repair_text  # noqa: E402
+from cleaner.decode import DecodeStep, decode_bytes  # noqa: E402
 from cleaner.document import Document, Drop  # noqa: E402
 from cleaner.ingest import IngestConfig  # noqa: E402
 from cleaner.pipeline import StepStats  # noqa: E402
+from cleaner.text.repair import repair_text  # noqa: E402
 
 EVAL_DIR = Path(os.environ.get("CLEANER_EVAL_DIR", ROOT.parent / "shared" / "eval"))
 MOJIBAKE_FILES = ["in-the-wild", "synthetic", "negative", "language-names", "known-failures"]

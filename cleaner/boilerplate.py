@@ -38,8 +38,8 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from cleaner.document import Document, Drop
-from cleaner.normalize import INVISIBLE
 from cleaner.pipeline import CorpusStep, DocumentStep, RunState, StepStats
+from cleaner.text.chars import INVISIBLE
 
 RULES_DIR = Path(__file__).parent / "rules"
 RULE_KINDS = ("line", "tail", "credit", "tailcredit")

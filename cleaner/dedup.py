@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 
 from cleaner.document import Document
 from cleaner.pipeline import CorpusStep, DocumentStep, RunState, StepStats
+from cleaner.text.langcodes import primary_subtag
 
 if TYPE_CHECKING:  # numpy is imported where signatures are made: `cleaner clean` never needs it
     import numpy as np
@@ -145,7 +146,7 @@ def uses_characters(lang: str) -> bool:
     >>> uses_characters("zh"), uses_characters("en")
     (True, False)
     """
-    return lang.split("-")[0].lower() in CHARACTER_LANGS
+    return primary_subtag(lang) in CHARACTER_LANGS
 
 
 def shingles(text: str, lang: str, word_size: int = 5, char_size: int = 5) -> set[str]:
@@ -192,7 +193,7 @@ def language_rank(lang: str, preferred: list[str]) -> int:
     >>> language_rank("en", ["zh", "en"]), language_rank("fr", ["zh", "en"])
     (1, 2)
     """
-    primary = lang.split("-")[0].lower()
+    primary = primary_subtag(lang)
     return preferred.index(primary) if primary in preferred else len(preferred)
 
 

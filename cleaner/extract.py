@@ -36,10 +36,10 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
-from cleaner.decode import repair_text
 from cleaner.document import Document, Drop
-from cleaner.ingest import parse_date
 from cleaner.pipeline import DocumentStep, StepStats
+from cleaner.text.dates import parse_date
+from cleaner.text.repair import repair_text
 
 
 @dataclass

@@ -54,8 +54,8 @@ from pathlib import Path
 
 from cleaner.document import Document
 from cleaner.pipeline import DocumentStep, StepStats
+from cleaner.text.langcodes import UNDETERMINED
 
-UNDETERMINED = "und"
 BACKENDS = ("fasttext", "lingua", "langdetect")
 
 # Deprecated or non-BCP-47 codes that detectors emit, mapped to the subtag we publish.
@@ -152,11 +152,11 @@ def normalize_code(code: str) -> str:
     return CODE_ALIASES.get(primary, primary)
 
 
-@lru_cache(maxsize=1)
-def valid_languages() -> frozenset[str]:
-    """Every code this step can produce, ``und`` included.
+def detectable_languages() -> frozenset[str]:
+    """Every code this step can produce, ``und`` included, read from the models themselves
+    (the static :data:`cleaner.text.langcodes.LANGUAGE_CODES` must equal it; a test checks).
 
-    >>> {"en", "nb", "zh", "und"} <= valid_languages(), "no" in valid_languages()
+    >>> {"en", "nb", "zh", "und"} <= detectable_languages(), "no" in detectable_languages()
     (True, False)
     """
     codes = {UNDETERMINED, *SCRIPT_LANGUAGE.values(), *_lingua_codes()}
@@ -164,15 +164,6 @@ def valid_languages() -> frozenset[str]:
     codes.update(normalize_code(label) for label in labels)
     codes.discard("sh")
     return frozenset(codes)
-
-
-def is_valid_language(code: str) -> bool:
-    """Whether ``code`` is a language code this step produces (or ``und``).
-
-    >>> is_valid_language("nb"), is_valid_language("no"), is_valid_language("english")
-    (True, False, False)
-    """
-    return code in valid_languages()
 
 
 # --- scripts ----------------------------------------------------------------------------------

@@ -22,11 +22,11 @@ import re
 
 from cleaner.document import Document, Drop
 from cleaner.pipeline import DocumentStep, StepStats
+from cleaner.text.chars import INVISIBLE
 
 # Space characters other than the plain space (Unicode Zs), and tabs.
 ODD_SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 # Invisible characters that only get in the way (zero-width space/joiners, BOM, soft hyphen).
-INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 MULTI_SPACE = re.compile(r" {2,}")
 # Line breaks other than \n: CR LF, CR, vertical tab, form feed, NEL, Unicode line/paragraph.
 ODD_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x85\u2028\u2029]")

@@ -36,6 +36,7 @@ from cleaner.dedup import DedupConfig, has_origin_credit, language_rank, paused_
 from cleaner.document import Document, Pair
 from cleaner.lexicon import LEXICONS
 from cleaner.pipeline import CorpusStep, RunState, StepStats
+from cleaner.text.langcodes import primary_subtag
 
 # Weight of lexical coverage against anchors in a pair's score.
 LEXICAL_WEIGHT = 0.7
@@ -543,10 +544,10 @@ class TranslationStep(CorpusStep):
         lexicon = LEXICONS[(source_lang, target_lang)]()
         lookup: dict[str, frozenset[str]] = {}
         sources = [source_profile(i, d, lexicon, lookup) for i, d in enumerate(docs)
-                   if i not in taken and primary(d.lang) == source_lang and d.text.strip()]
+                   if i not in taken and primary_subtag(d.lang) == source_lang and d.text.strip()]
         expected = self.expected_ratio(source_lang, target_lang)
         targets = [target_profile(i, d, lexicon, expected) for i, d in enumerate(docs)
-                   if i not in taken and primary(d.lang) == target_lang and d.text.strip()]
+                   if i not in taken and primary_subtag(d.lang) == target_lang and d.text.strip()]
         if not sources or not targets:
             return []
         for side in (sources, targets):
@@ -647,8 +648,3 @@ class TranslationStep(CorpusStep):
                 self.drop(state, doc, "translation", duplicate_of=dropped[id(doc)].id)
             else:
                 yield doc
-
-
-def primary(lang: str) -> str:
-    """The primary subtag of a BCP-47 tag: ``zh-Hant`` -> ``zh``."""
-    return lang.split("-")[0].lower()

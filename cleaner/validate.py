@@ -46,8 +46,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaner import schema
-from cleaner.language import is_valid_language
 from cleaner.package import sha256_file
+from cleaner.text.langcodes import is_valid_language
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 CHECKS = ("files", "manifest", "schema", "constraints", "references", "splits", "card",

@@ -8,17 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.decode import (
-    DecodeStep,
-    _without_ftfy,
-    decode_bytes,
-    looks_like_html,
-    repair_text,
-    split_front_matter,
-)
+from cleaner.decode import DecodeStep, decode_bytes, looks_like_html, split_front_matter
 from cleaner.document import Document, Drop
 from cleaner.ingest import IngestConfig
 from cleaner.pipeline import StepStats
+from cleaner.text.repair import _without_ftfy, repair_text
 
 NEWS_ZH = ("上海市委副书记、市长龚正今天主持召开市政府常务会议，强调按照市委部署，"
            "持续推动上海绿色低碳循环经济发展，加快打造国际绿色金融枢纽，深入推进统计现代化改革。")

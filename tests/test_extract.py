@@ -15,11 +15,11 @@ from cleaner.extract import (
     is_fragment,
     markup_text,
     paragraph_text,
-    parse_date,
     restore_split_body,
     strip_site_name,
 )
 from cleaner.pipeline import StepStats
+from cleaner.text.dates import parse_date
 
 # Shaped like the blog-export seeds: a tiny fragment, full-width indents, a QR promo with
 # double-escaped CSS braces, and an editor credit.

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from cleaner.document import Document, Removal, document_id
-from cleaner.ingest import IngestConfig, Reader, parse_date
+from cleaner.ingest import IngestConfig, Reader
+from cleaner.text.dates import parse_date
 
 
 def read_all(paths: list[Path], **config: object) -> list[Document | Removal]:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from cleaner import cli
-from cleaner.inspect import display_width, render_summary, snippet, table
+from cleaner.inspect import display_width, render_summary, snippet
+from cleaner.progress import table
 
 
 def test_summary_of_the_seeds(seeds_build):

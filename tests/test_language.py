@@ -13,11 +13,12 @@ from cleaner.language import (
     LanguageConfig,
     LanguageStep,
     detect,
-    is_valid_language,
+    detectable_languages,
     normalize_code,
     sample_paragraphs,
 )
 from cleaner.pipeline import StepStats
+from cleaner.text.langcodes import LANGUAGE_CODES, is_valid_language
 
 ENGLISH = (
     "Shanghai's city government said on Monday that it would speed up the building of an "
@@ -71,6 +72,12 @@ def test_norwegian_is_published_as_nb() -> None:
     assert not is_valid_language("no")
     assert not is_valid_language("english")
     assert is_valid_language("und")
+
+
+def test_static_language_codes_are_what_the_detectors_produce() -> None:
+    """``cleaner validate`` checks codes against a static list (no model to load): it must be
+    exactly the set the detectors can produce."""
+    assert detectable_languages() == LANGUAGE_CODES
 
 
 def test_other_scripts() -> None:
