@@ -77,7 +77,7 @@ def child_build(folder: Path, out: Path, workers: int, engine: str) -> None:
     """In the child process: one build; print its stats as JSON."""
     from cleaner.build import build
     from cleaner.config import Config
-    from cleaner.engines import make_engine
+    from cleaner.pipeline.engines import make_engine
 
     started = time.perf_counter()
     result = build(Config(), inputs=[folder], output=out, workers=workers,

@@ -102,7 +102,7 @@ def build_dataset(inputs: str | Path | list[str | Path] | None = None,
     """
     from cleaner.build import build
     from cleaner.config import check_name, check_version
-    from cleaner.progress import Progress, make_progress
+    from cleaner.pipeline.progress import Progress, make_progress
 
     settings = _config(config)
     if name is not None:

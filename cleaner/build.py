@@ -23,7 +23,6 @@ from cleaner.document import Document, Removal
 from cleaner.extract import ExtractStep
 from cleaner.ingest import Reader
 from cleaner.language import LanguageStep
-from cleaner.limits import apply_limits
 from cleaner.normalize import NormalizeStep
 from cleaner.package import WriteResult, write_version
 from cleaner.pipeline import (
@@ -37,7 +36,8 @@ from cleaner.pipeline import (
     passes,
     run_pipeline,
 )
-from cleaner.progress import Progress, count_files, format_duration, table
+from cleaner.pipeline.limits import apply_limits
+from cleaner.pipeline.progress import Progress, count_files, format_duration, table
 from cleaner.translation import TranslationStep
 
 

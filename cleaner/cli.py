@@ -183,7 +183,7 @@ def _check_workers(workers: int | None) -> None:
 
 
 def _engine(args: argparse.Namespace, workers: int | None):
-    from cleaner.engines import EngineError, make_engine
+    from cleaner.pipeline.engines import EngineError, make_engine
 
     try:
         return make_engine(args.engine, workers, args.ray_address)
@@ -202,7 +202,7 @@ def _check_version_folder(path: Path) -> None:
 def cmd_build(args: argparse.Namespace) -> int:
     from cleaner.build import build, build_summary
     from cleaner.config import check_name, check_version
-    from cleaner.progress import make_progress
+    from cleaner.pipeline.progress import make_progress
 
     _check_workers(args.workers)
     config = _load_config(args.config)
@@ -220,7 +220,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_clean(args: argparse.Namespace) -> int:
     from cleaner.build import clean_paths, samples_text, summary_table
     from cleaner.pipeline import RunState
-    from cleaner.progress import make_progress
+    from cleaner.pipeline.progress import make_progress
 
     _check_workers(args.workers)
     config = _load_config(args.config)

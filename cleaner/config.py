@@ -24,8 +24,8 @@ from cleaner.dedup import DedupConfig
 from cleaner.extract import ExtractConfig
 from cleaner.ingest import IngestConfig
 from cleaner.language import LanguageConfig
-from cleaner.limits import LimitsConfig
 from cleaner.package import PackageConfig, SplitsConfig
+from cleaner.pipeline.limits import LimitsConfig
 
 DEFAULT_CONFIG_FILE = "dataset.toml"
 MAX_CONFIG_BYTES = 1 << 20

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from cleaner import schema
 from cleaner.charts import VersionFacts, read_facts
-from cleaner.progress import table
+from cleaner.pipeline.progress import table
 
 # Characters of text shown per sample row.
 SNIPPET = 100

@@ -11,7 +11,6 @@ import pytest
 from cleaner.build import build, clean_paths
 from cleaner.config import Config, load_config
 from cleaner.document import Document, Removal
-from cleaner.engines import EngineError, RayEngine, check_reachable, make_engine
 from cleaner.pipeline import (
     DocumentStep,
     LocalEngine,
@@ -19,6 +18,7 @@ from cleaner.pipeline import (
     batches,
     map_documents,
 )
+from cleaner.pipeline.engines import EngineError, RayEngine, check_reachable, make_engine
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CONFIG = Path(__file__).resolve().parent.parent / "dataset.toml"

@@ -29,7 +29,8 @@ import pytest
 
 from cleaner.cli import main
 from cleaner.document import Document, Removal
-from cleaner.limits import (
+from cleaner.pipeline import DocumentStep, RunState, StepStats, map_documents
+from cleaner.pipeline.limits import (
     DEFAULT_STEP_SECONDS,
     LimitsConfig,
     TimeLimitExceeded,
@@ -38,7 +39,6 @@ from cleaner.limits import (
     step_seconds,
     time_limit,
 )
-from cleaner.pipeline import DocumentStep, RunState, StepStats, map_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 # Text that sits where no data may come from: scripts, styles, files outside the input.
@@ -419,6 +419,6 @@ def test_limits_config_and_apply_limits():
 def test_docstring_examples():
     import doctest
 
-    import cleaner.limits
+    import cleaner.pipeline.limits
 
-    assert doctest.testmod(cleaner.limits).failed == 0
+    assert doctest.testmod(cleaner.pipeline.limits).failed == 0

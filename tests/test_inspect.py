@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from cleaner import cli
 from cleaner.inspect import display_width, render_summary, snippet
-from cleaner.progress import table
+from cleaner.pipeline.progress import table
 
 
 def test_summary_of_the_seeds(seeds_build):

@@ -15,7 +15,13 @@ from cleaner import cli
 from cleaner.build import run_steps, samples_text, summary_table
 from cleaner.document import Document, Drop
 from cleaner.pipeline import CorpusStep, DocumentStep, RunState, StepStats, run_pipeline
-from cleaner.progress import Progress, count_files, format_duration, log_line, make_progress
+from cleaner.pipeline.progress import (
+    Progress,
+    count_files,
+    format_duration,
+    log_line,
+    make_progress,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ Two kinds of step:
 Every step counts what it did in a :class:`StepStats`. The executor (:func:`run_pipeline`)
 only decides where the same step list runs; it never changes what the steps do. Document
 steps stream through an :class:`Engine` in batches (:func:`batches`): :class:`LocalEngine`, a
-process pool here, or :class:`cleaner.engines.RayEngine`, tasks on a Ray cluster. Corpus
+process pool here, or :class:`cleaner.pipeline.engines.RayEngine`, tasks on a Ray cluster. Corpus
 steps run in this process. Output and its order never depend on the engine or worker count.
 """
 
@@ -26,7 +26,7 @@ from itertools import chain, islice
 from typing import Protocol
 
 from cleaner.document import Document, Drop, Pair, Removal
-from cleaner.limits import TimeLimitExceeded, step_seconds, time_limit
+from cleaner.pipeline.limits import TimeLimitExceeded, step_seconds, time_limit
 
 # A batch closes at this many documents or this many bytes of input, whichever comes first.
 BATCH_DOCS = 64
