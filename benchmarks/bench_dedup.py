@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cleaner.dedup import DedupConfig, ExactDedupStep, NearDedupStep  # noqa: E402
 from cleaner.document import Document  # noqa: E402
 from cleaner.lexicon import load_cedict  # noqa: E402
-from cleaner.pipeline import RunState, run_corpus_steps  # noqa: E402
+from cleaner.pipeline.run import RunState, run_corpus_step, run_corpus_steps  # noqa: E402
 from cleaner.translation import TranslationStep  # noqa: E402
 
 EVAL_DIR = Path(os.environ.get("CLEANER_EVAL_DIR",
@@ -209,11 +209,11 @@ def memory(size: int = 2000) -> None:
     load_cedict()
     config = DedupConfig()
     for step in steps(config):
-        list(step.run(generate(200, seed=1), RunState()))
+        run_corpus_step(generate(200, seed=1), step, RunState())
     docs = generate(size)
     for step in steps(config):
         tracemalloc.start()
-        list(step.run(list(docs), RunState()))
+        run_corpus_step(list(docs), step, RunState())
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         print(f"[memory] {step.name}: peak {peak / size / 1024:.1f} KiB per document "

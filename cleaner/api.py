@@ -57,9 +57,8 @@ def clean_text(page: str | bytes, source: str = "page", content_type: str = "",
     >>> clean_text("")["dropped"]
     'empty'
     """
-    from cleaner.build import cleaning_steps, document_record
-    from cleaner.document import Document, Removal
-    from cleaner.language import LanguageStep
+    from cleaner.build import clean_record, clean_steps
+    from cleaner.document import Document
     from cleaner.pipeline import process_document
 
     settings = _config(config)
@@ -69,13 +68,9 @@ def clean_text(page: str | bytes, source: str = "page", content_type: str = "",
         doc = Document(source, text=page, content_type=content_type)
     else:
         raise TypeError(f"page must be str or bytes, not {type(page).__name__}")
-    steps = [*cleaning_steps(settings), LanguageStep(settings.language)]
-    result = process_document(doc, steps, {})
-    if isinstance(result, Removal):
-        return {"source": result.source, "id": result.id, "text": "", "title": None,
-                "lang": "und", "lang_score": 0.0, "dropped": result.reason,
-                "detail": result.detail}
-    return document_record(result)
+    # Under the same [limits] as the command line: one pathological page cannot hang a notebook.
+    result = process_document(doc, clean_steps(settings), {}, settings.limits.step_seconds)
+    return clean_record(result)
 
 
 def clean_files(paths: str | Path | list[str | Path],

@@ -38,7 +38,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from cleaner.document import Document, Drop
-from cleaner.pipeline import CorpusStep, DocumentStep, RunState, StepStats
+from cleaner.pipeline import CorpusContext, CorpusStep, DocumentStep, StepStats
 from cleaner.text.chars import INVISIBLE
 
 RULES_DIR = Path(__file__).parent / "rules"
@@ -531,8 +531,8 @@ class RepeatedBlocksStep(CorpusStep):
             chrome[site] = found | self._chrome(list(site_texts.values()), found)
         return chrome
 
-    def run(self, docs: list[Document], state: RunState) -> Iterator[Document]:
-        stats = state.stats_for(self.name)
+    def run(self, docs: list[Document], context: CorpusContext) -> Iterator[Document]:
+        stats = context.stats
         chrome = self.repeated(docs) if self.config.repeated_blocks else {}
         for doc in docs:
             site_chrome = chrome.get(site_of(doc))
@@ -551,7 +551,7 @@ class RepeatedBlocksStep(CorpusStep):
                 stats.changed += 1
                 doc.text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
             if not doc.text.strip():
-                self.drop(state, doc, "empty", detail="only repeated site chrome")
+                context.drop(doc, "empty", detail="only repeated site chrome")
                 continue
             yield doc
 

@@ -20,6 +20,7 @@ from cleaner.config import Config, check_name, check_version
 from cleaner.decode import DecodeStep
 from cleaner.dedup import ExactDedupStep, NearDedupStep, SignatureStep
 from cleaner.document import Document, Removal
+from cleaner.errors import BuildError
 from cleaner.extract import ExtractStep
 from cleaner.ingest import Reader
 from cleaner.language import LanguageStep
@@ -33,26 +34,20 @@ from cleaner.pipeline import (
     Step,
     StepStats,
     map_documents,
-    passes,
     run_pipeline,
 )
-from cleaner.pipeline.limits import apply_limits
 from cleaner.pipeline.progress import Progress, count_files, format_duration, table
 from cleaner.translation import TranslationStep
 
 
-class BuildError(RuntimeError):
-    """The build could not finish; the message is one line for the user."""
-
-
 def cleaning_steps(config: Config) -> list[DocumentStep]:
     """The per-document steps: everything `cleaner clean` does to a page."""
-    return apply_limits([
+    return [
         DecodeStep(config.ingest),
         ExtractStep(config.extract),
         BoilerplateStep(config.boilerplate),
         NormalizeStep(),
-    ], config.limits)
+    ]
 
 
 def build_steps(config: Config) -> list[Step]:
@@ -60,8 +55,8 @@ def build_steps(config: Config) -> list[Step]:
     return [
         *cleaning_steps(config),
         RepeatedBlocksStep(config.boilerplate),
-        *apply_limits([LanguageStep(config.language), SignatureStep(config.dedup)],
-                      config.limits),
+        LanguageStep(config.language),
+        SignatureStep(config.dedup),
         ExactDedupStep(config.dedup),
         NearDedupStep(config.dedup),
         TranslationStep(config.dedup),
@@ -119,6 +114,24 @@ def document_record(doc: Document) -> dict[str, Any]:
     }
 
 
+def clean_steps(config: Config) -> list[DocumentStep]:
+    """What ``cleaner clean`` runs on each document: cleaning, then language detection."""
+    return [*cleaning_steps(config), LanguageStep(config.language)]
+
+
+def clean_record(item: Document | Removal) -> dict[str, Any]:
+    """What ``cleaner clean`` prints for one input document: the cleaned document, or an
+    empty text and the reason it could not be cleaned (one line per input, always).
+
+    >>> clean_record(Removal("1234", "a.bin", "binary", "decode"))["dropped"]
+    'binary'
+    """
+    if isinstance(item, Removal):
+        return {"source": item.source, "id": item.id, "text": "", "title": None,
+                "lang": "und", "lang_score": 0.0, "dropped": item.reason, "detail": item.detail}
+    return document_record(item)
+
+
 def clean_paths(paths: list[Path], config: Config | None = None, workers: int = 1,
                 progress: Progress | None = None, engine: Engine | None = None,
                 state: RunState | None = None) -> Iterator[dict[str, Any]]:
@@ -132,16 +145,10 @@ def clean_paths(paths: list[Path], config: Config | None = None, workers: int = 
     progress = progress or Progress("off")
     state = state if state is not None else RunState()
     _, items = _read(config, paths, state)
-    steps = [*cleaning_steps(config), *apply_limits([LanguageStep(config.language)],
-                                                    config.limits)]
-    cleaned = map_documents(items, steps, state, workers, engine=engine)
+    cleaned = map_documents(items, clean_steps(config), state, workers, engine=engine,
+                            step_seconds=config.limits.step_seconds)
     for item in progress.track(cleaned, "clean", total=count_files(paths)):
-        if isinstance(item, Removal):
-            yield {"source": item.source, "id": item.id, "text": "", "title": None,
-                   "lang": "und", "lang_score": 0.0, "dropped": item.reason,
-                   "detail": item.detail}
-        else:
-            yield document_record(item)
+        yield clean_record(item)
 
 
 # --- cleaner build -------------------------------------------------------------------------
@@ -154,33 +161,6 @@ class BuildResult:
     inputs: int
     # Kept documents per language.
     languages: Counter[str] = field(default_factory=Counter)
-
-
-def run_steps(items: Iterable[Document | Removal], steps: list[Step], state: RunState,
-              workers: int = 1, progress: Progress | None = None,
-              expected: int | None = None, engine: Engine | None = None) -> list[Document]:
-    """:func:`~cleaner.pipeline.run_pipeline`, one group of steps at a time, with progress.
-
-    Running the groups one after the other gives the same documents, removals and stats as
-    one ``run_pipeline`` call (a corpus step waits for the whole corpus either way); it only
-    lets ``progress`` show a bar per pass. ``expected`` estimates the number of documents
-    before the first pass (e.g. the number of input files).
-    """
-    progress = progress or Progress("off")
-    stream: Iterable[Document | Removal] = items
-    total = expected
-    for group in passes(steps):
-        label = " + ".join(step.name for step in group)
-        if isinstance(group[0], CorpusStep):
-            with progress.task(label, total):
-                stream = run_pipeline(stream, group, state, workers, engine=engine)
-        else:
-            # Count the documents coming out (not going in: workers read ahead).
-            cleaned = progress.track(map_documents(stream, group, state, workers, engine=engine),
-                                     label, total)
-            stream = run_pipeline(cleaned, [], state)  # no step left: records the removals
-        total = len(stream)
-    return list(stream)
 
 
 def build(config: Config, inputs: list[Path] | None = None, output: Path | None = None,
@@ -196,8 +176,9 @@ def build(config: Config, inputs: list[Path] | None = None, output: Path | None 
     state = RunState()
     paths = input_paths(config, inputs)
     reader, items = _read(config, paths, state)
-    docs = run_steps(items, build_steps(config), state, workers or default_workers(), progress,
-                     expected=count_files(paths), engine=engine)
+    docs = run_pipeline(items, build_steps(config), state, workers or default_workers(), engine,
+                        step_seconds=config.limits.step_seconds, progress=progress,
+                        expected=count_files(paths))
     inputs_seen = state.stats_for("ingest").docs_in
     if len(docs) + len(state.removals) != inputs_seen:
         raise BuildError(f"accounting failed: {inputs_seen} input documents, {len(docs)} kept + "
@@ -285,4 +266,4 @@ def build_summary(result: BuildResult, verbose: bool = False) -> str:
 
 
 __all__ = ["BuildError", "BuildResult", "CorpusStep", "build", "build_steps", "build_summary",
-           "clean_paths", "cleaning_steps", "run_steps", "samples_text", "summary_table"]
+           "clean_paths", "cleaning_steps", "samples_text", "summary_table"]

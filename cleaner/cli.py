@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 
 from cleaner import __version__
+from cleaner.errors import CleanerError, EngineError, UsageError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 DEBUG_VARIABLE = "CLEANER_DEBUG"
@@ -31,10 +32,6 @@ Turn messy scraped pages into a clean, versioned, documented dataset.
 Run `cleaner COMMAND --help` for the options of a command, each with an example.
 Set CLEANER_DEBUG=1 to see the traceback of an unexpected error.
 """
-
-
-class UsageError(Exception):
-    """A mistake in how the command was called; the message is one line for the user."""
 
 
 def _add_workers(parser: argparse.ArgumentParser) -> None:
@@ -183,12 +180,9 @@ def _check_workers(workers: int | None) -> None:
 
 
 def _engine(args: argparse.Namespace, workers: int | None):
-    from cleaner.pipeline.engines import EngineError, make_engine
+    from cleaner.pipeline.engines import make_engine
 
-    try:
-        return make_engine(args.engine, workers, args.ray_address)
-    except EngineError as error:
-        raise UsageError(str(error)) from None
+    return make_engine(args.engine, workers, args.ray_address)
 
 
 def _check_version_folder(path: Path) -> None:
@@ -304,21 +298,25 @@ def main(argv: list[str] | None = None) -> int:
         if _debug() and not is_user_error(error):
             traceback.print_exc(file=sys.stderr)
         print(f"cleaner: error: {_one_line(error)}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(error, UsageError) else EXIT_INVALID
+        # Usage mistakes and an engine that cannot run exit 2, as argparse does.
+        return EXIT_USAGE if isinstance(error, (UsageError, EngineError)) else EXIT_INVALID
 
 
 def _debug() -> bool:
     return os.environ.get(DEBUG_VARIABLE, "").strip() not in ("", "0")
 
 
-# Errors whose message is written for the user: they are shown as they are.
-USER_ERRORS = ("ConfigError", "BuildError", "PublishError", "UsageError", "InspectError")
-
-
 def is_user_error(error: BaseException) -> bool:
-    """Whether ``error`` says something the user can act on (bad config, missing file...),
-    rather than a bug in the tool."""
-    return type(error).__name__ in USER_ERRORS or isinstance(error, OSError)
+    """Whether ``error`` says something the user can act on (bad config, missing file, a
+    cluster that cannot be reached...), rather than a bug in the tool.
+
+    >>> from cleaner.errors import EngineError
+    >>> is_user_error(EngineError("no Ray head node answers at 10.0.0.1:6379"))
+    True
+    >>> is_user_error(KeyError("lang"))
+    False
+    """
+    return isinstance(error, (CleanerError, OSError))
 
 
 def _one_line(error: BaseException) -> str:
@@ -331,7 +329,7 @@ def _one_line(error: BaseException) -> str:
     True
     """
     message = " ".join(str(error).split()) or type(error).__name__
-    if type(error).__name__ in USER_ERRORS:
+    if isinstance(error, CleanerError):
         return message
     if isinstance(error, OSError):
         if error.strerror and error.filename is not None:

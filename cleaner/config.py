@@ -21,6 +21,7 @@ from typing import Any
 from cleaner import schema
 from cleaner.boilerplate import BoilerplateConfig
 from cleaner.dedup import DedupConfig
+from cleaner.errors import ConfigError
 from cleaner.extract import ExtractConfig
 from cleaner.ingest import IngestConfig
 from cleaner.language import LanguageConfig
@@ -31,10 +32,6 @@ DEFAULT_CONFIG_FILE = "dataset.toml"
 MAX_CONFIG_BYTES = 1 << 20
 # A dataset name is one safe path component: it becomes a folder under the output directory.
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-
-
-class ConfigError(ValueError):
-    """A problem with the configuration, worded for the user (one line)."""
 
 
 @dataclass

@@ -41,7 +41,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from cleaner.document import Document
-from cleaner.pipeline import CorpusStep, DocumentStep, RunState, StepStats
+from cleaner.pipeline import CorpusContext, CorpusStep, DocumentStep, StepStats
 from cleaner.text.langcodes import primary_subtag
 
 if TYPE_CHECKING:  # numpy is imported where signatures are made: `cleaner clean` never needs it
@@ -216,7 +216,7 @@ def keep_order(doc: Document, config: DedupConfig) -> tuple:
 
 
 def resolve_clusters(docs: list[Document], groups: list[list[int]], config: DedupConfig,
-                     step: CorpusStep, state: RunState, reason: str) -> Iterator[Document]:
+                     context: CorpusContext, reason: str) -> Iterator[Document]:
     """Keep one document per group (by :func:`keep_order`), drop the rest, yield in input order.
 
     Every member's ``cluster`` becomes the kept document's cluster key; a dropped document's
@@ -233,7 +233,7 @@ def resolve_clusters(docs: list[Document], groups: list[list[int]], config: Dedu
                 dropped[i] = docs[kept]
     for i, doc in enumerate(docs):
         if i in dropped:
-            step.drop(state, doc, reason, duplicate_of=dropped[i].id)
+            context.drop(doc, reason, duplicate_of=dropped[i].id)
         else:
             yield doc
 
@@ -290,7 +290,7 @@ class ExactDedupStep(CorpusStep):
     def __init__(self, config: DedupConfig) -> None:
         self.config = config
 
-    def run(self, docs: list[Document], state: RunState) -> Iterator[Document]:
+    def run(self, docs: list[Document], context: CorpusContext) -> Iterator[Document]:
         if not self.config.exact:
             yield from docs
             return
@@ -299,8 +299,8 @@ class ExactDedupStep(CorpusStep):
             if doc.text.strip():  # empty texts are not copies of each other's content
                 by_digest.setdefault(text_digest(doc.text), []).append(i)
         groups = [g for g in by_digest.values() if len(g) > 1]
-        state.stats_for(self.name).counters["clusters"] += len(groups)
-        yield from resolve_clusters(docs, groups, self.config, self, state, "exact_duplicate")
+        context.stats.counters["clusters"] += len(groups)
+        yield from resolve_clusters(docs, groups, self.config, context, "exact_duplicate")
 
 
 # --- MinHash signatures and LSH buckets, as numpy arrays -------------------------------------
@@ -445,7 +445,7 @@ class NearDedupStep(CorpusStep):
         sig = doc.signature if doc.signature is not None else text_signature(doc, self.config)
         return sig if len(sig) else None
 
-    def clusters(self, docs: list[Document], state: RunState) -> list[list[int]]:
+    def clusters(self, docs: list[Document], stats: StepStats) -> list[list[int]]:
         """Groups of positions whose estimated Jaccard similarity passes the threshold."""
         import numpy as np
         from datasketch import MinHashLSH
@@ -462,7 +462,6 @@ class NearDedupStep(CorpusStep):
                 families.setdefault(uses_characters(doc.lang), []).append(i)
                 rows.append(sig)
         union = _UnionFind(len(docs))
-        stats = state.stats_for(self.name)
         if not rows:
             return []
         signatures = np.stack(rows)
@@ -483,11 +482,11 @@ class NearDedupStep(CorpusStep):
                     union.union(members[a], members[b])
         return union.groups()
 
-    def run(self, docs: list[Document], state: RunState) -> Iterator[Document]:
+    def run(self, docs: list[Document], context: CorpusContext) -> Iterator[Document]:
         if not self.config.near:
             yield from docs
             return
         with paused_gc():
-            groups = self.clusters(docs, state)
-        state.stats_for(self.name).counters["clusters"] += len(groups)
-        yield from resolve_clusters(docs, groups, self.config, self, state, "near_duplicate")
+            groups = self.clusters(docs, context.stats)
+        context.stats.counters["clusters"] += len(groups)
+        yield from resolve_clusters(docs, groups, self.config, context, "near_duplicate")

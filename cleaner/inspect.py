@@ -19,26 +19,23 @@ import pyarrow.parquet as pq
 
 from cleaner import schema
 from cleaner.charts import VersionFacts, read_facts
+from cleaner.errors import NotAVersionError
 from cleaner.pipeline.progress import table
 
 # Characters of text shown per sample row.
 SNIPPET = 100
 
 
-class InspectError(ValueError):
-    """The folder cannot be summarised; the message is one line for the user."""
-
-
 def _manifest(folder: Path) -> dict[str, Any]:
     path = folder / "manifest.json"
     if not path.is_file():
-        raise InspectError(f"{folder} is not a version folder (no manifest.json)")
+        raise NotAVersionError(f"{folder} is not a version folder (no manifest.json)")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise InspectError(f"{path}: not valid JSON ({error})") from None
+        raise NotAVersionError(f"{path}: not valid JSON ({error})") from None
     if not isinstance(manifest, dict):
-        raise InspectError(f"{path}: not a JSON object")
+        raise NotAVersionError(f"{path}: not a JSON object")
     return manifest
 
 
@@ -177,4 +174,4 @@ def render_summary(folder: Path, samples: int = 3) -> str:
     return "\n\n".join(parts)
 
 
-__all__ = ["InspectError", "render_summary", "snippet", "table"]
+__all__ = ["NotAVersionError", "render_summary", "snippet", "table"]

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import cleaner
 from cleaner import schema
 from cleaner.document import Document, Pair, Removal
+from cleaner.errors import PublishError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -54,10 +55,6 @@ _LEVELLED = set(_LEVELS)
 META_LISTS = ("categories", "tags")
 META_STRINGS = ("editor", "reporter", "credit_source", "original_title", "site_name",
                 "description", "front_matter_error")
-
-
-class PublishError(ValueError):
-    """A version cannot be published; the message is one line for the user."""
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
-from cleaner.package import PublishError
+from cleaner.errors import PublishError
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 # Folders of a version that the packager owns on the Hub side: stale files there are removed.

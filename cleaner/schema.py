@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cleaner.errors import SchemaError
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -59,10 +61,6 @@ _PRIMITIVES = {
 }
 _JSON_PRIMITIVES = {"string": "string", "number": "number", "integer": "integer",
                     "boolean": "boolean"}
-
-
-class SchemaError(ValueError):
-    """A schema file is missing or malformed (a bug in ``schemas/``, not in the data)."""
 
 
 @dataclass(frozen=True)

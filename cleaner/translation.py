@@ -17,7 +17,7 @@ Chinese names against capitalised names in English. For each language pair ``a-b
    (a rival that is another version of the same text, such as a second translation, is none).
 
 Of each pair the original is kept (see :func:`choose_original`) and the translation goes to the
-audit with reason ``translation``; the pair goes to ``state.pairs``. Other versions of the
+audit with reason ``translation``; the pair goes to the run's pairs. Other versions of the
 translation (alike, scoring close to it) are translations of the original too.
 """
 
@@ -35,7 +35,7 @@ from itertools import groupby
 from cleaner.dedup import DedupConfig, has_origin_credit, language_rank, paused_gc
 from cleaner.document import Document, Pair
 from cleaner.lexicon import LEXICONS
-from cleaner.pipeline import CorpusStep, RunState, StepStats
+from cleaner.pipeline import CorpusContext, CorpusStep, StepStats
 from cleaner.text.langcodes import primary_subtag
 
 # Weight of lexical coverage against anchors in a pair's score.
@@ -598,11 +598,11 @@ class TranslationStep(CorpusStep):
             return 1.0 / ratios[f"{source_lang}/{target_lang}"]
         return 1.0
 
-    def run(self, docs: list[Document], state: RunState) -> Iterator[Document]:
+    def run(self, docs: list[Document], context: CorpusContext) -> Iterator[Document]:
         if not self.config.translation:
             yield from docs
             return
-        stats = state.stats_for(self.name)
+        stats = context.stats
         taken: set[int] = set()
         # Dropped translations by object id (positions would do, but docs may repeat ids).
         dropped: dict[int, Document] = {}
@@ -639,12 +639,12 @@ class TranslationStep(CorpusStep):
                 for doc, score in translated:
                     doc.cluster = kept.cluster
                     dropped[id(doc)] = kept
-                    state.pairs.append(Pair(
+                    context.pair(Pair(
                         id_a=kept.id, id_b=doc.id, source_a=kept.source, source_b=doc.source,
                         lang_a=kept.lang, lang_b=doc.lang, text_a=kept.text, text_b=doc.text,
                         score=round(min(1.0, max(0.0, score)), 6)))
         for doc in docs:
             if id(doc) in dropped:
-                self.drop(state, doc, "translation", duplicate_of=dropped[id(doc)].id)
+                context.drop(doc, "translation", duplicate_of=dropped[id(doc)].id)
             else:
                 yield doc

@@ -46,6 +46,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaner import schema
+from cleaner.errors import NotAVersionError
 from cleaner.package import sha256_file
 from cleaner.text.langcodes import is_valid_language
 
@@ -56,10 +57,6 @@ CHECKS = ("files", "manifest", "schema", "constraints", "references", "splits", 
 MAX_EXAMPLES = 5
 LAYOUT_FILES = ("README.md", "manifest.json", "croissant.json", schema.AUDIT_FILE)
 
-
-
-class NotAVersionError(ValueError):
-    """The path is not a version folder (exit code 2)."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from cleaner.extract import ExtractConfig, ExtractStep
 from cleaner.ingest import IngestConfig
 from cleaner.normalize import NormalizeStep
 from cleaner.pipeline import RunState, StepStats
+from cleaner.pipeline.run import run_corpus_step
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 FORBIDDEN = ["Leave a Comment", "Akismet", "Home »", "Sharing let more people see",
@@ -197,7 +198,7 @@ def _corpus(n: int, host: str = "https://example.com/") -> list[Document]:
 def test_repeated_blocks_removed_across_a_site_only():
     docs = _corpus(4) + _corpus(1, "https://other.org/")
     state = RunState()
-    kept = list(RepeatedBlocksStep(BoilerplateConfig()).run(docs, state))
+    kept = run_corpus_step(docs, RepeatedBlocksStep(BoilerplateConfig()), state)
     assert len(kept) == 5
     for doc in kept[:4]:
         assert "Follow our newsroom" not in doc.text and "unique opening" in doc.text
@@ -208,7 +209,7 @@ def test_repeated_blocks_removed_across_a_site_only():
 def test_repeated_blocks_ignore_copies_of_one_article():
     docs = [Document(source=f"{i}.txt", text="The same article body, copied three times.\n"
                      "And its second paragraph, copied too.") for i in range(3)]
-    kept = list(RepeatedBlocksStep(BoilerplateConfig()).run(docs, RunState()))
+    kept = run_corpus_step(docs, RepeatedBlocksStep(BoilerplateConfig()), RunState())
     assert [d.text for d in kept] == [d.text for d in docs]
 
 
@@ -217,7 +218,7 @@ def test_repeated_blocks_drop_documents_left_empty():
     docs.append(Document(source="9.html", url="https://example.com/9",
                          text="Follow our newsroom on the platform of your choice"))
     state = RunState()
-    kept = list(RepeatedBlocksStep(BoilerplateConfig()).run(docs, state))
+    kept = run_corpus_step(docs, RepeatedBlocksStep(BoilerplateConfig()), state)
     assert len(kept) == 3
     assert state.removals[0].reason == "empty"
 
@@ -263,7 +264,7 @@ def test_formulaic_sentence_in_a_minority_of_a_sites_pages_stays():
     docs = _corpus(10)
     for doc in docs[:3]:
         doc.text += "\nThe meeting also studied other matters."
-    kept = list(RepeatedBlocksStep(BoilerplateConfig()).run(docs, RunState()))
+    kept = run_corpus_step(docs, RepeatedBlocksStep(BoilerplateConfig()), RunState())
     assert sum("other matters" in doc.text for doc in kept) == 3
     assert not any("Follow our newsroom" in doc.text for doc in kept)
 
@@ -385,7 +386,7 @@ def test_repeated_banner_longer_than_the_articles_is_still_found():
               "personalised content and measure how our pages are used, see our notice")
     docs = [Document(source=f"{i}.html", url=f"https://short.example/{i}",
                      text=f"Short item number {i} about the weather.\n{banner}") for i in range(4)]
-    kept = list(RepeatedBlocksStep(BoilerplateConfig()).run(docs, RunState()))
+    kept = run_corpus_step(docs, RepeatedBlocksStep(BoilerplateConfig()), RunState())
     assert [d.text for d in kept] == [f"Short item number {i} about the weather." for i in range(4)]
 
 
@@ -394,7 +395,7 @@ def test_repeated_blocks_ignore_near_copies_of_one_article():
             "Its second paragraph travelled with it, word for word."]
     docs = [Document(source=f"{i}.txt", text="\n".join([*body, f"Copy {i} has its own footer."]))
             for i in range(3)]
-    kept = list(RepeatedBlocksStep(BoilerplateConfig()).run(docs, RunState()))
+    kept = run_corpus_step(docs, RepeatedBlocksStep(BoilerplateConfig()), RunState())
     assert all(body[0] in d.text and body[1] in d.text for d in kept)
 
 

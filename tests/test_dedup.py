@@ -16,6 +16,7 @@ from cleaner.dedup import (
 )
 from cleaner.document import Document
 from cleaner.pipeline import RunState, StepStats, map_documents
+from cleaner.pipeline.run import run_corpus_step
 
 ARTICLE_EN = (
     "The city council approved a new plan on Tuesday to expand the tram network by 40 "
@@ -38,7 +39,7 @@ ARTICLE_ZH = (
 
 def run(step, docs: list[Document]) -> tuple[list[Document], RunState]:
     state = RunState()
-    return list(step.run(docs, state)), state
+    return run_corpus_step(docs, step, state), state
 
 
 def test_normalisation_ignores_width_case_and_spacing() -> None:

@@ -11,14 +11,10 @@ import pytest
 from cleaner.build import build, clean_paths
 from cleaner.config import Config, load_config
 from cleaner.document import Document, Removal
-from cleaner.pipeline import (
-    DocumentStep,
-    LocalEngine,
-    RunState,
-    batches,
-    map_documents,
-)
-from cleaner.pipeline.engines import EngineError, RayEngine, check_reachable, make_engine
+from cleaner.pipeline import DocumentStep, LocalEngine, RunState, map_documents
+from cleaner.pipeline.batch import batches
+from cleaner.pipeline.engines import EngineError, make_engine
+from cleaner.pipeline.ray_engine import RayEngine, check_reachable
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CONFIG = Path(__file__).resolve().parent.parent / "dataset.toml"
@@ -120,7 +116,7 @@ def test_an_unreachable_ray_head_fails_fast():
 @pytest.fixture
 def small_batches(monkeypatch):
     """Batches of two documents, so that a small corpus really goes through the pool."""
-    monkeypatch.setattr("cleaner.pipeline.BATCH_DOCS", 2)
+    monkeypatch.setattr("cleaner.pipeline.run.BATCH_DOCS", 2)
 
 
 def test_clean_output_does_not_depend_on_workers(tmp_path, small_batches):

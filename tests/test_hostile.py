@@ -34,9 +34,7 @@ from cleaner.pipeline.limits import (
     DEFAULT_STEP_SECONDS,
     LimitsConfig,
     TimeLimitExceeded,
-    apply_limits,
     signals_available,
-    step_seconds,
     time_limit,
 )
 
@@ -364,9 +362,6 @@ class SleepyStep(DocumentStep):
 
     name = "sleepy"
 
-    def __init__(self, seconds: float) -> None:
-        self.time_limit = seconds
-
     def process(self, doc: Document, stats: StepStats) -> Document:
         if "slow" in doc.source:
             with contextlib.suppress(Exception):  # a broad fallback must not swallow the limit
@@ -379,7 +374,8 @@ def test_a_page_that_hangs_a_step_is_removed_as_timeout(workers):
     docs = [Document(source=name, text="x") for name in ("a", "slow-b", "c", "slow-d")]
     state = RunState()
     started = time.monotonic()
-    out = list(map_documents(docs, [SleepyStep(0.3)], state, workers=workers, batch_size=1))
+    out = list(map_documents(docs, [SleepyStep()], state, workers=workers, batch_size=1,
+                             step_seconds=0.3))
     assert time.monotonic() - started < 20
     assert [item.source for item in out] == ["a", "slow-b", "c", "slow-d"]
     removed = {item.source: item for item in out if isinstance(item, Removal)}
@@ -408,10 +404,11 @@ def test_time_limit_restores_an_outer_limit_and_does_nothing_off_the_main_thread
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
-def test_limits_config_and_apply_limits():
-    steps = apply_limits([SleepyStep(1.0), SleepyStep(2.0)], LimitsConfig(step_seconds=7))
-    assert [step_seconds(step) for step in steps] == [7.0, 7.0]
-    assert step_seconds(object()) == DEFAULT_STEP_SECONDS
+def test_the_runner_applies_the_limit_it_is_given():
+    docs = [Document(source="slow-a", text="x")]
+    out = list(map_documents(docs, [SleepyStep()], RunState(), step_seconds=0.3))
+    assert out[0].reason == "timeout" and "0.3 s" in out[0].detail
+    assert LimitsConfig().step_seconds == DEFAULT_STEP_SECONDS
     with pytest.raises(ValueError, match="step_seconds"):
         LimitsConfig(step_seconds=-1).check()
 

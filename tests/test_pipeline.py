@@ -39,11 +39,11 @@ class Explode(DocumentStep):
 class KeepFirstOfEachText(CorpusStep):
     name = "dedup"
 
-    def run(self, docs, state):
+    def run(self, docs, context):
         seen: dict[str, str] = {}
         for doc in docs:
             if doc.text in seen:
-                self.drop(state, doc, "exact_duplicate", duplicate_of=seen[doc.text])
+                context.drop(doc, "exact_duplicate", duplicate_of=seen[doc.text])
             else:
                 seen[doc.text] = doc.id
                 yield doc

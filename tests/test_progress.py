@@ -12,9 +12,16 @@ from pathlib import Path
 import pytest
 
 from cleaner import cli
-from cleaner.build import run_steps, samples_text, summary_table
+from cleaner.build import samples_text, summary_table
 from cleaner.document import Document, Drop
-from cleaner.pipeline import CorpusStep, DocumentStep, RunState, StepStats, run_pipeline
+from cleaner.pipeline import (
+    CorpusContext,
+    CorpusStep,
+    DocumentStep,
+    RunState,
+    StepStats,
+    run_pipeline,
+)
 from cleaner.pipeline.progress import (
     Progress,
     count_files,
@@ -105,7 +112,7 @@ def test_count_files(tmp_path):
     assert count_files([tmp_path / "a", tmp_path / "3.txt", tmp_path / "missing"]) == 3
 
 
-# --- run_steps gives exactly what run_pipeline gives ---------------------------------------
+# --- progress never changes what run_pipeline gives ---------------------------------------
 
 class Upper(DocumentStep):
     name = "upper"
@@ -120,11 +127,11 @@ class Upper(DocumentStep):
 class DropDuplicates(CorpusStep):
     name = "dedup"
 
-    def run(self, docs: list[Document], state: RunState) -> Iterator[Document]:
+    def run(self, docs: list[Document], context: CorpusContext) -> Iterator[Document]:
         seen: dict[str, str] = {}
         for doc in docs:
             if doc.text in seen:
-                self.drop(state, doc, "exact_duplicate", seen[doc.text])
+                context.drop(doc, "exact_duplicate", seen[doc.text])
             else:
                 seen[doc.text] = doc.id
                 yield doc
@@ -150,14 +157,14 @@ def _summary(docs: list[Document], state: RunState) -> tuple:
 
 
 @pytest.mark.parametrize("mode", ["off", "log", "bar"])
-def test_run_steps_matches_run_pipeline(mode):
+def test_progress_does_not_change_what_the_pipeline_gives(mode):
     steps = [Upper(), DropDuplicates(), Strip()]
     expected_state = RunState()
     expected = run_pipeline(_docs(), steps, expected_state)
     state = RunState()
     stream = FakeTerminal() if mode == "bar" else io.StringIO()
-    docs = run_steps(_docs(), steps, state, progress=Progress(mode, stream, interval=0.0),
-                     expected=35)
+    docs = run_pipeline(_docs(), steps, state, progress=Progress(mode, stream, interval=0.0),
+                        expected=35)
     assert _summary(docs, state) == _summary(expected, expected_state)
     if mode != "off":
         assert "upper" in stream.getvalue() and "dedup" in stream.getvalue()

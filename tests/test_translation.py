@@ -7,6 +7,7 @@ import datetime as dt
 from cleaner.dedup import DedupConfig
 from cleaner.document import Document
 from cleaner.pipeline import RunState
+from cleaner.pipeline.run import run_corpus_step
 from cleaner.translation import (
     TranslationStep,
     match_one_to_one,
@@ -81,7 +82,7 @@ def seed_like_corpus() -> list[Document]:
 def run(docs: list[Document], config: DedupConfig | None = None
         ) -> tuple[list[Document], RunState]:
     state = RunState()
-    kept = list(TranslationStep(config or DedupConfig()).run(docs, state))
+    kept = run_corpus_step(docs, TranslationStep(config or DedupConfig()), state)
     return kept, state
 
 

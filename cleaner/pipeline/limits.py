@@ -1,8 +1,8 @@
 """Per-document bounds: one pathological page must not stall or sink a build.
 
 **Time.** :func:`time_limit` interrupts the code it wraps after some seconds (a SIGALRM
-timer), raising :class:`TimeLimitExceeded`. The executor wraps every ``step.process`` call in
-it (:func:`cleaner.pipeline.process_document`); a document that runs out of time becomes an
+timer), raising :class:`TimeLimitExceeded`. The runner wraps every ``step.process`` call in
+it (:func:`cleaner.pipeline.batch.process_document`); a document that runs out of time becomes an
 audit row with reason ``timeout`` and the build goes on. Signals only reach the main thread
 of a process, so the limit works in the main process and in the worker processes of the local
 engine (each runs batches in its main thread), and does nothing elsewhere (a Ray worker's
@@ -15,15 +15,15 @@ below keep those calls short.
 
 **Memory** is bounded by what goes in, not by a watchdog: ``ingest.max_file_bytes`` caps a
 document (files, decompressed gzip, WARC and JSON records; reason ``too_large``), a batch
-sent to a worker holds about ``pipeline.BATCH_BYTES`` of input, and the parsers are bounded
+sent to a worker holds about ``pipeline.batch.BATCH_BYTES`` of input, and the parsers are bounded
 (front matter by ``ingest.max_front_matter_bytes`` and an alias budget, ftfy by line pieces
 of 100 000 characters). A document costs a small multiple of its size (text, markup and the
 parsed tree at once), so peak memory is about ``workers × batch × that multiple`` plus the
 kept texts of the corpus, which the corpus steps need at once.
 
-The limit of a step is its ``time_limit`` attribute when it has one (seconds, ``0`` for no
-limit), else :data:`DEFAULT_STEP_SECONDS`; :func:`apply_limits` sets it on a step list from
-:class:`LimitsConfig` (``[limits]`` in ``dataset.toml``).
+The limit is one number for every step of a run, :class:`LimitsConfig` (``[limits]`` in
+``dataset.toml``); the runner hands it to the engine with the steps, so every engine and the
+Python API apply the same limit.
 """
 
 from __future__ import annotations
@@ -118,26 +118,5 @@ def time_limit(seconds: float | None) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
 
 
-def step_seconds(step: object) -> float:
-    """The time limit of ``step`` per document: its ``time_limit`` attribute, else the default.
-
-    >>> class Step: time_limit = 5.0
-    >>> step_seconds(Step()), step_seconds(object())
-    (5.0, 60.0)
-    """
-    value = getattr(step, "time_limit", None)
-    return DEFAULT_STEP_SECONDS if value is None else float(value)
-
-
-def apply_limits(steps: list[Any], config: LimitsConfig) -> list[Any]:
-    """Give each step of ``steps`` the time limit of ``config``; returns ``steps``.
-
-    The limit travels with the step (it is an attribute, pickled with it) to every worker.
-    """
-    for step in steps:
-        step.time_limit = config.step_seconds
-    return steps
-
-
-__all__ = ["DEFAULT_STEP_SECONDS", "LimitsConfig", "TimeLimitExceeded", "apply_limits",
-           "signals_available", "step_seconds", "time_limit"]
+__all__ = ["DEFAULT_STEP_SECONDS", "LimitsConfig", "TimeLimitExceeded", "signals_available",
+           "time_limit"]
