@@ -7,7 +7,7 @@ Prints two figures:
 
 1. **Mojibake** (``mojibake/*.json``, ftfy's test cases): the share of ``expect: pass`` cases
    whose ``original`` comes out equal to ``fixed`` (whitespace aside), through
-   :func:`cleaner.decode.repair_text` and through :class:`~cleaner.decode.DecodeStep` on the
+   :func:`cleaner.text.repair.repair_text` and through the decode stage's ``DecodeStep`` on the
    text as a UTF-8 ``.txt`` document; and how many negative cases (text that must not be
    "fixed") come out unchanged. ``known-failures.json`` (``expect: fail``) is reported apart.
 2. **Encodings** (``parallel/docs.jsonl``, real zh/en news): each document re-encoded as
@@ -38,10 +38,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cleaner.decode import DecodeStep, decode_bytes  # noqa: E402
 from cleaner.document import Document, Drop  # noqa: E402
-from cleaner.ingest import IngestConfig  # noqa: E402
 from cleaner.pipeline import StepStats  # noqa: E402
+from cleaner.stages.decode.charsets import DecodeStep, decode_bytes  # noqa: E402
+from cleaner.stages.ingest.reader import IngestConfig  # noqa: E402
 from cleaner.text.repair import repair_text  # noqa: E402
 
 EVAL_DIR = Path(os.environ.get("CLEANER_EVAL_DIR", ROOT.parent / "shared" / "eval"))

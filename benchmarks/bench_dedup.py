@@ -30,11 +30,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cleaner.dedup import DedupConfig, ExactDedupStep, NearDedupStep  # noqa: E402
 from cleaner.document import Document  # noqa: E402
-from cleaner.lexicon import load_cedict  # noqa: E402
 from cleaner.pipeline.run import RunState, run_corpus_step, run_corpus_steps  # noqa: E402
-from cleaner.translation import TranslationStep  # noqa: E402
+from cleaner.stages.dedup.lexicon import load_cedict  # noqa: E402
+from cleaner.stages.dedup.near import DedupConfig, ExactDedupStep, NearDedupStep  # noqa: E402
+from cleaner.stages.dedup.translation import TranslationStep  # noqa: E402
 
 EVAL_DIR = Path(os.environ.get("CLEANER_EVAL_DIR",
                                Path(__file__).resolve().parents[2] / "shared" / "eval"))

@@ -26,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cleaner.boilerplate import BoilerplateConfig, BoilerplateStep  # noqa: E402
 from cleaner.document import Document, Drop  # noqa: E402
-from cleaner.extract import ExtractConfig, ExtractStep  # noqa: E402
-from cleaner.normalize import NormalizeStep  # noqa: E402
 from cleaner.pipeline import StepStats  # noqa: E402
+from cleaner.stages.boilerplate.step import BoilerplateConfig, BoilerplateStep  # noqa: E402
+from cleaner.stages.extract.step import ExtractConfig, ExtractStep  # noqa: E402
+from cleaner.stages.normalize import NormalizeStep  # noqa: E402
 
 TOKEN = re.compile(r"\w+", re.UNICODE)
 

@@ -4,7 +4,7 @@ Run: ``.venv/bin/python benchmarks/bench_langid.py`` (the eval data is read from
 ``../shared/eval`` relative to the repository, or from ``$CLEANER_EVAL_DIR``).
 
 Prints, for each kind of item (sentences, word pairs, single words), the accuracy of
-``cleaner.language.detect`` and of seeded langdetect alone, then per-language accuracy, the
+the language stage's ``detect`` and of seeded langdetect alone, then per-language accuracy, the
 confusions, and the time the language step takes over the seed pages and the eval documents
 compared with langdetect run on the full text of the same documents.
 """
@@ -23,13 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cleaner.document import Document  # noqa: E402
-from cleaner.language import (  # noqa: E402
+from cleaner.pipeline import StepStats  # noqa: E402
+from cleaner.stages.language.detect import (  # noqa: E402
     LanguageConfig,
     LanguageStep,
     detect,
     langdetect_distribution,
 )
-from cleaner.pipeline import StepStats  # noqa: E402
 
 EVAL_DIR = Path(os.environ.get("CLEANER_EVAL_DIR", ROOT.parent / "shared" / "eval"))
 KINDS = ["sentences", "word_pairs", "single_words"]

@@ -135,9 +135,9 @@ def stage_table(paths: list[Path], workers: int, label: str) -> None:
     """Part 2: the per-document steps over ``paths``, with the seconds of each stage."""
     from cleaner.build import cleaning_steps
     from cleaner.config import Config
-    from cleaner.ingest import Reader
-    from cleaner.language import LanguageStep
     from cleaner.pipeline import RunState, map_documents
+    from cleaner.stages.ingest.reader import Reader
+    from cleaner.stages.language.detect import LanguageStep
 
     config = Config()
     steps = [*cleaning_steps(config), LanguageStep(config.language)]

@@ -15,16 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cleaner.boilerplate import BoilerplateStep, RepeatedBlocksStep
 from cleaner.config import Config, check_name, check_version
-from cleaner.decode import DecodeStep
-from cleaner.dedup import ExactDedupStep, NearDedupStep, SignatureStep
 from cleaner.document import Document, Removal
 from cleaner.errors import BuildError
-from cleaner.extract import ExtractStep
-from cleaner.ingest import Reader
-from cleaner.language import LanguageStep
-from cleaner.normalize import NormalizeStep
 from cleaner.package import WriteResult, write_version
 from cleaner.pipeline import (
     CorpusStep,
@@ -37,7 +30,14 @@ from cleaner.pipeline import (
     run_pipeline,
 )
 from cleaner.pipeline.progress import Progress, count_files, format_duration, table
-from cleaner.translation import TranslationStep
+from cleaner.stages.boilerplate.step import BoilerplateStep, RepeatedBlocksStep
+from cleaner.stages.decode.charsets import DecodeStep
+from cleaner.stages.dedup.near import ExactDedupStep, NearDedupStep, SignatureStep
+from cleaner.stages.dedup.translation import TranslationStep
+from cleaner.stages.extract.step import ExtractStep
+from cleaner.stages.ingest.reader import Reader
+from cleaner.stages.language.detect import LanguageStep
+from cleaner.stages.normalize import NormalizeStep
 
 
 def cleaning_steps(config: Config) -> list[DocumentStep]:

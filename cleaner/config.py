@@ -1,7 +1,7 @@
 """The build configuration: ``dataset.toml``.
 
 Each section belongs to the stage that uses it and is a dataclass defined in that stage's
-module, next to the code it steers (``[language]`` is :class:`cleaner.language.LanguageConfig`,
+module, next to the code it steers (``[language]`` is the language stage's ``LanguageConfig``,
 and so on). This module only reads the file, checks every key and value, and assembles the
 sections. An unknown key is an error that names the key and suggests the closest valid one.
 """
@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from cleaner import schema
-from cleaner.boilerplate import BoilerplateConfig
-from cleaner.dedup import DedupConfig
 from cleaner.errors import ConfigError
-from cleaner.extract import ExtractConfig
-from cleaner.ingest import IngestConfig
-from cleaner.language import LanguageConfig
 from cleaner.package import PackageConfig, SplitsConfig
 from cleaner.pipeline.limits import LimitsConfig
+from cleaner.stages.boilerplate.step import BoilerplateConfig
+from cleaner.stages.dedup.near import DedupConfig
+from cleaner.stages.extract.step import ExtractConfig
+from cleaner.stages.ingest.reader import IngestConfig
+from cleaner.stages.language.detect import LanguageConfig
 
 DEFAULT_CONFIG_FILE = "dataset.toml"
 MAX_CONFIG_BYTES = 1 << 20

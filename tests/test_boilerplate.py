@@ -1,4 +1,4 @@
-"""Tests for cleaner.boilerplate: phrase rules, credits to metadata, repeated blocks, seeds."""
+"""The boilerplate stage: phrase rules, credits to metadata, repeated blocks, seeds."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cleaner.boilerplate import (
+from cleaner.document import Document
+from cleaner.pipeline import RunState, StepStats
+from cleaner.pipeline.run import run_corpus_step
+from cleaner.stages.boilerplate.step import (
     RULES_DIR,
     BoilerplateConfig,
     BoilerplateStep,
@@ -19,13 +22,10 @@ from cleaner.boilerplate import (
     repeats_title,
     site_of,
 )
-from cleaner.decode import DecodeStep
-from cleaner.document import Document
-from cleaner.extract import ExtractConfig, ExtractStep
-from cleaner.ingest import IngestConfig
-from cleaner.normalize import NormalizeStep
-from cleaner.pipeline import RunState, StepStats
-from cleaner.pipeline.run import run_corpus_step
+from cleaner.stages.decode.charsets import DecodeStep
+from cleaner.stages.extract.step import ExtractConfig, ExtractStep
+from cleaner.stages.ingest.reader import IngestConfig
+from cleaner.stages.normalize import NormalizeStep
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 FORBIDDEN = ["Leave a Comment", "Akismet", "Home »", "Sharing let more people see",
@@ -339,9 +339,9 @@ def test_seed_credits_land_in_metadata():
 def test_docstring_examples():
     import doctest
 
-    import cleaner.boilerplate
+    import cleaner.stages.boilerplate.step
 
-    assert doctest.testmod(cleaner.boilerplate).failed == 0
+    assert doctest.testmod(cleaner.stages.boilerplate.step).failed == 0
 
 
 @pytest.mark.parametrize("line", [
@@ -400,9 +400,9 @@ def test_repeated_blocks_ignore_near_copies_of_one_article():
 
 
 def test_a_source_named_in_a_copyright_line_becomes_credit_source():
-    from cleaner.boilerplate import BoilerplateConfig, BoilerplateStep
     from cleaner.document import Document
     from cleaner.pipeline import StepStats
+    from cleaner.stages.boilerplate.step import BoilerplateConfig, BoilerplateStep
 
     doc = Document(source="x", text="The meeting also studied other matters.\n\n"
                                     "Charity In China reported , all right reserved")

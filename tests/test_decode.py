@@ -1,4 +1,4 @@
-"""Tests for cleaner.decode: bytes to text, front matter, repairs."""
+"""Tests for cleaner.stages.decode.charsets: bytes to text, front matter, repairs."""
 
 from __future__ import annotations
 
@@ -8,10 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.decode import DecodeStep, decode_bytes, looks_like_html, split_front_matter
 from cleaner.document import Document, Drop
-from cleaner.ingest import IngestConfig
 from cleaner.pipeline import StepStats
+from cleaner.stages.decode.charsets import (
+    DecodeStep,
+    decode_bytes,
+    looks_like_html,
+    split_front_matter,
+)
+from cleaner.stages.ingest.reader import IngestConfig
 from cleaner.text.repair import _without_ftfy, repair_text
 
 NEWS_ZH = ("上海市委副书记、市长龚正今天主持召开市政府常务会议，强调按照市委部署，"
@@ -336,7 +341,7 @@ def test_most_lines_of_real_text_skip_ftfy():
 def test_the_utf8_patterns_match_exactly_the_characters_they_stand_for():
     import re
 
-    from cleaner.decode import C1_CONTROL_UTF8, UNREADABLE_UTF8, control_ratio, utf8
+    from cleaner.stages.decode.charsets import C1_CONTROL_UTF8, UNREADABLE_UTF8, control_ratio, utf8
 
     unreadable = re.compile("[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff\ud800-\udfff]")
     control = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -354,7 +359,7 @@ def test_the_utf8_patterns_match_exactly_the_characters_they_stand_for():
     ("\U000f0001" * 9 + "a" * 90, False),
 ])
 def test_unreadable_characters_are_counted_exactly(text, unreadable):
-    from cleaner.decode import undecodable_reason
+    from cleaner.stages.decode.charsets import undecodable_reason
 
     assert (undecodable_reason(text, "utf-8") is not None) == unreadable
 

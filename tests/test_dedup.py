@@ -1,4 +1,4 @@
-"""Exact and near-duplicate removal (cleaner.dedup)."""
+"""Exact and near-duplicate removal (cleaner.stages.dedup.near)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import datetime as dt
 
 import pytest
 
-from cleaner.dedup import (
+from cleaner.document import Document
+from cleaner.pipeline import RunState, StepStats, map_documents
+from cleaner.pipeline.run import run_corpus_step
+from cleaner.stages.dedup.near import (
     DedupConfig,
     ExactDedupStep,
     NearDedupStep,
@@ -14,9 +17,6 @@ from cleaner.dedup import (
     normalize_for_exact,
     shingles,
 )
-from cleaner.document import Document
-from cleaner.pipeline import RunState, StepStats, map_documents
-from cleaner.pipeline.run import run_corpus_step
 
 ARTICLE_EN = (
     "The city council approved a new plan on Tuesday to expand the tram network by 40 "
@@ -129,7 +129,7 @@ def test_minhash_signature_equals_datasketch_minhash() -> None:
     """Shared permutations give the very signature of a fresh datasketch MinHash."""
     from datasketch import MinHash
 
-    from cleaner.dedup import minhash_signature
+    from cleaner.stages.dedup.near import minhash_signature
 
     grams = {f"word{i} word{i + 1}" for i in range(300)}
     reference = MinHash(num_perm=64, seed=3)
@@ -142,7 +142,7 @@ def test_band_pairs_match_datasketch_lsh_candidates() -> None:
     import numpy as np
     from datasketch import MinHashLSH
 
-    from cleaner.dedup import band_pairs, minhash_signature
+    from cleaner.stages.dedup.near import band_pairs, minhash_signature
 
     base = [f"w{i}" for i in range(60)]
     texts = [base, base[:50] + ["x"] * 3, base[10:], [f"v{i}" for i in range(60)], base[:30]]

@@ -1,4 +1,4 @@
-"""Tests for cleaner.extract: trafilatura extraction, fragment fallback, metadata."""
+"""Tests for cleaner.stages.extract.step: trafilatura extraction, fragment fallback, metadata."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cleaner.document import Document
-from cleaner.extract import (
+from cleaner.pipeline import StepStats
+from cleaner.stages.extract.step import (
     ExtractConfig,
     ExtractStep,
     is_fragment,
@@ -18,7 +19,6 @@ from cleaner.extract import (
     restore_split_body,
     strip_site_name,
 )
-from cleaner.pipeline import StepStats
 from cleaner.text.dates import parse_date
 
 # Shaped like the blog-export seeds: a tiny fragment, full-width indents, a QR promo with
@@ -204,15 +204,15 @@ def test_site_name_is_stripped_from_the_end_of_the_title():
 def test_docstring_examples():
     import doctest
 
-    import cleaner.extract
+    import cleaner.stages.extract.step
 
-    assert doctest.testmod(cleaner.extract).failed == 0
+    assert doctest.testmod(cleaner.stages.extract.step).failed == 0
 
 
 def test_categories_and_tags_declared_by_the_page_become_metadata():
     from cleaner.document import Document
-    from cleaner.extract import ExtractStep
     from cleaner.pipeline import StepStats
+    from cleaner.stages.extract.step import ExtractStep
 
     body = "".join(f"<p>Paragraph {i} of the article has enough words to be the text.</p>"
                    for i in range(8))

@@ -1,4 +1,4 @@
-"""Tests for cleaner.ingest: finding input documents and reading their bytes."""
+"""Tests for cleaner.stages.ingest.reader: finding input documents and reading their bytes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cleaner.document import Document, Removal, document_id
-from cleaner.ingest import IngestConfig, Reader
+from cleaner.stages.ingest.reader import IngestConfig, Reader
 from cleaner.text.dates import parse_date
 
 

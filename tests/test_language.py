@@ -7,9 +7,10 @@ import pickle
 
 import pytest
 
-from cleaner import language
 from cleaner.document import Document
-from cleaner.language import (
+from cleaner.pipeline import StepStats
+from cleaner.stages.language import detect as language
+from cleaner.stages.language.detect import (
     LanguageConfig,
     LanguageStep,
     detect,
@@ -17,7 +18,6 @@ from cleaner.language import (
     normalize_code,
     sample_paragraphs,
 )
-from cleaner.pipeline import StepStats
 from cleaner.text.langcodes import LANGUAGE_CODES, is_valid_language
 
 ENGLISH = (

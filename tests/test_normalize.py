@@ -1,4 +1,4 @@
-"""Tests for cleaner.normalize: spaces, paragraphs, glued sentences."""
+"""Tests for cleaner.stages.normalize: spaces, paragraphs, glued sentences."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cleaner.document import Document, Drop
-from cleaner.normalize import (
+from cleaner.pipeline import StepStats
+from cleaner.stages.normalize import (
     NormalizeStep,
     normalize_paragraphs,
     normalize_spaces,
     normalize_text,
     split_glued_sentences,
 )
-from cleaner.pipeline import StepStats
 
 
 def test_full_width_spaces_and_indentation_go():
@@ -74,6 +74,6 @@ def test_normalize_is_idempotent_and_clean(text):
 def test_docstring_examples():
     import doctest
 
-    import cleaner.normalize
+    import cleaner.stages.normalize
 
-    assert doctest.testmod(cleaner.normalize).failed == 0
+    assert doctest.testmod(cleaner.stages.normalize).failed == 0

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from cleaner.build import cleaning_steps
 from cleaner.config import Config
 from cleaner.document import Document, Drop
-from cleaner.extract import markup_text
 from cleaner.pipeline import StepStats
+from cleaner.stages.extract.step import markup_text
 
 STEPS = cleaning_steps(Config())
 SETTINGS = settings(max_examples=60, deadline=None,

@@ -1,14 +1,14 @@
-"""Translated documents (cleaner.translation): the seeds case and the matching rules."""
+"""Translated documents (the dedup stage): the seeds case and the matching rules."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from cleaner.dedup import DedupConfig
 from cleaner.document import Document
 from cleaner.pipeline import RunState
 from cleaner.pipeline.run import run_corpus_step
-from cleaner.translation import (
+from cleaner.stages.dedup.near import DedupConfig
+from cleaner.stages.dedup.translation import (
     TranslationStep,
     match_one_to_one,
     number_anchors,
@@ -211,7 +211,7 @@ def test_unsupported_languages_and_empty_texts_are_left_alone() -> None:
 
 def test_glossary_stems_a_word_on_first_lookup_only() -> None:
     """Terms are computed when a word is looked up, then reused; membership needs no stemming."""
-    from cleaner.lexicon import Glossary
+    from cleaner.stages.dedup.lexicon import Glossary
 
     glossary = Glossary({"会议": "meeting/conference/CL:個|个[ge4]", "说": "to speak"})
     assert "会议" in glossary and "开会" not in glossary and len(glossary) == 2
@@ -223,7 +223,7 @@ def test_glossary_stems_a_word_on_first_lookup_only() -> None:
 def test_cedict_leaves_out_entries_without_content_words() -> None:
     """Cross-reference-only entries stay out of the dictionary, as when glosses were stemmed at
     load (segmentation depends on which words are in it)."""
-    from cleaner.lexicon import has_content_word, load_cedict
+    from cleaner.stages.dedup.lexicon import has_content_word, load_cedict
 
     assert not has_content_word(["variant of 說|说[shuo1]", "see 說|说[shuo1]"])
     assert not has_content_word(["used in 說|说[shuo1]", "the"])
@@ -235,8 +235,8 @@ def test_cedict_leaves_out_entries_without_content_words() -> None:
 def test_source_profiles_share_one_translation_lookup() -> None:
     """A profile keeps units only; their translations live once per side, and the slice terms
     rebuilt from them are what the lexicon gave."""
-    from cleaner.lexicon import CedictLexicon
-    from cleaner.translation import source_profile, target_profile
+    from cleaner.stages.dedup.lexicon import CedictLexicon
+    from cleaner.stages.dedup.translation import source_profile, target_profile
 
     lexicon = CedictLexicon()
     lookup: dict[str, frozenset[str]] = {}

@@ -22,7 +22,7 @@ Around it:
   page is read without a tree (:func:`markup_text`) rather than coming out empty.
 
 Script, style and other non-content elements never reach the text. The text then goes
-through :func:`cleaner.decode.repair_text` (entities, also escaped twice, and mojibake).
+through :func:`cleaner.text.repair.repair_text` (entities, also escaped twice, and mojibake).
 """
 
 from __future__ import annotations
@@ -307,7 +307,10 @@ def dropped_credit_lines(plain: str, text: str) -> list[str]:
     >>> dropped_credit_lines("Body.\\n责任编辑：李墨轩\\nShare", "Body.")
     ['责任编辑：李墨轩']
     """
-    from cleaner.boilerplate import credit_rules, is_credit_line  # boilerplate owns the rules
+    from cleaner.stages.boilerplate.step import (  # boilerplate owns the rules
+        credit_rules,
+        is_credit_line,
+    )
 
     flat = _squash(text)
     rules = credit_rules()

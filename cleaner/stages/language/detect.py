@@ -25,7 +25,7 @@ How a language is decided, cheapest evidence first:
    there and 20x faster to load.
 4. **langdetect** (seeded) can be added to ``backends``; by measurement it lowers accuracy
    when combined, so it is not in the default list.
-5. **Marker words** (``cleaner/data/language_markers.toml``) shift probability between close
+5. **Marker words** (``cleaner/stages/language/markers.toml``) shift probability between close
    relatives (Croatian *tijekom*, Serbian ekavian *vreme*, Malay *kerana*...), **priors**
    temper languages the models over-predict, and on short text **telltale letters** (Serbian
    ``ћ``, Ukrainian ``є``...) settle what the models cannot.
@@ -88,7 +88,7 @@ class LanguageConfig:
     # on texts of at least ``short_text`` characters.
     fasttext_sure: float = 0.9
     short_text: int = 200
-    # Words that tell close relatives apart (cleaner/data/language_markers.toml): each word
+    # Words that tell close relatives apart (cleaner/stages/language/markers.toml): each word
     # found multiplies its languages' probability by ``marker_factor`` (within its family).
     markers: bool = True
     marker_factor: float = 3.0
@@ -399,7 +399,7 @@ def words(text: str) -> set[str]:
 @lru_cache(maxsize=1)
 def _markers() -> list[tuple[frozenset[str], dict[str, frozenset[str]]]]:
     """The marker families: (members, {word: languages it points to})."""
-    path = importlib.resources.files("cleaner") / "data" / "language_markers.toml"
+    path = importlib.resources.files("cleaner.stages.language") / "markers.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     families = []
     for table in data.values():

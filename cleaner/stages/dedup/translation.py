@@ -1,9 +1,10 @@
 """Translated documents: find pairs of documents that translate each other, offline.
 
-No neural model: a bilingual lexicon (:mod:`cleaner.lexicon`, CC-CEDICT for zh-en) maps the
-words of one side onto the terms of the other, and language-independent anchors confirm it:
-numbers (with 万/亿 and million/billion scaled), months, Latin-script words, and the pinyin of
-Chinese names against capitalised names in English. For each language pair ``a-b``:
+No neural model: a bilingual lexicon (:mod:`~cleaner.stages.dedup.lexicon`, CC-CEDICT for
+zh-en) maps the words of one side onto the terms of the other, and language-independent
+anchors confirm it: numbers (with 万/亿 and million/billion scaled), months, Latin-script
+words, and the pinyin of Chinese names against capitalised names in English. For each
+language pair ``a-b``:
 
 1. every document is *profiled* once: its words per slice of the text (8 slices, so that
    word order can be checked), its numbers and names, its length;
@@ -32,10 +33,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from cleaner.dedup import DedupConfig, has_origin_credit, language_rank, paused_gc
 from cleaner.document import Document, Pair
-from cleaner.lexicon import LEXICONS
 from cleaner.pipeline import CorpusContext, CorpusStep, StepStats
+from cleaner.stages.dedup.lexicon import LEXICONS
+from cleaner.stages.dedup.near import DedupConfig, has_origin_credit, language_rank, paused_gc
 from cleaner.text.langcodes import primary_subtag
 
 # Weight of lexical coverage against anchors in a pair's score.

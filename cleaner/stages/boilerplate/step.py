@@ -3,7 +3,7 @@
 Two steps live here:
 
 * :class:`BoilerplateStep` (per document) applies *phrase rules* kept as data in
-  ``cleaner/rules/*.txt`` (one file per language, format described at the top of
+  ``cleaner/stages/boilerplate/rules/*.txt`` (one file per language, format described at the top of
   ``rules/common.txt``). A rule removes a line only when the whole line is chrome ("Leave a
   Comment", "分享到：微信"), or cuts chrome glued to the end of a line ("… other matters.
   (Editor: Yan Yuan) Sharing let more people see."). Credits ("责任编辑：…", "(Reporter …)",
@@ -54,7 +54,7 @@ MAX_CHROME_TAIL = 400
 class BoilerplateConfig:
     """``[boilerplate]``: phrase rules and corpus-level repetition thresholds."""
 
-    # Rule files shipped in cleaner/rules/, by name (common.txt, en.txt, zh.txt, ...).
+    # Rule files shipped in this stage's rules/ folder, by name (common.txt, en.txt, zh.txt...).
     rules: list[str] = field(
         default_factory=lambda: ["common", "en", "zh", "de", "es", "fr", "pt"])
     # More rule files in the same format (paths, relative to the config file).
@@ -372,7 +372,7 @@ def repeats_title(line: str, title: str) -> bool:
 
 
 class BoilerplateStep(DocumentStep):
-    """Line-level phrase rules (data in ``cleaner/rules``), credits to metadata, headline."""
+    """Line-level phrase rules (data in ``rules/``), credits to metadata, headline."""
 
     name = "boilerplate"
 

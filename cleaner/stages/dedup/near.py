@@ -12,7 +12,7 @@ Three corpus steps share one configuration, :class:`DedupConfig`:
   worker processes or on the Ray cluster, shard by shard; the LSH bands and the clusters need
   all of them at once and run in the driver (as datatrove's MinHash stages: signatures per
   shard, then buckets and clusters).
-* :class:`~cleaner.translation.TranslationStep` (in ``translation.py``) — translated documents.
+* :class:`~cleaner.stages.dedup.translation.TranslationStep` — translated documents.
 
 Every cluster keeps one document, chosen by :func:`keep_order` (the original when metadata shows
 it, else the preferred language, else the longest text, else the smallest id); the others are

@@ -2,7 +2,7 @@
 
 The :class:`Reader` walks files and folders in a sorted, deterministic order and yields one
 :class:`~cleaner.document.Document` per input document, with its raw ``data`` left for the
-decode step (:mod:`cleaner.decode`) to turn into text. Containers are opened here:
+decode step (:mod:`cleaner.stages.decode.charsets`) to turn into text. Containers are opened here:
 
 * ``.gz`` of anything (sniffed by its magic bytes, whatever the name);
 * WARC files (``.warc``, ``.warc.gz``): one document per ``response``/``resource`` record,
@@ -86,8 +86,8 @@ class IngestConfig:
         default_factory=lambda: ["author", "authors", "byline", "creator"])
     # WARC record types read as documents (others, e.g. request/metadata, are not documents).
     warc_record_types: list[str] = field(default_factory=lambda: ["response", "resource"])
-    # Repairs applied by the decode step (see cleaner.decode.repair_text). Both act only on
-    # lines without CJK characters, where curly quotes and full-width forms are artefacts.
+    # Repairs applied by the decode step (see cleaner.text.repair.repair_text). Both act only
+    # on lines without CJK characters, where curly quotes and full-width forms are artefacts.
     uncurl_quotes: bool = True
     fix_character_width: bool = True
     # Front matter larger than this is not parsed (recorded in meta["front_matter_error"]).

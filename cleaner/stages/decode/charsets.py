@@ -47,8 +47,8 @@ import ftfy.fixes
 import yaml
 
 from cleaner.document import Document, Drop
-from cleaner.ingest import IngestConfig
 from cleaner.pipeline import DocumentStep, StepStats
+from cleaner.stages.ingest.reader import IngestConfig
 from cleaner.text.dates import parse_date
 from cleaner.text.repair import repair_text
 
