@@ -146,7 +146,7 @@ def read_tables(folder: Path, config: str = "documents") -> dict[str, pa.Table]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from cleaner import schema
+    from cleaner.publish import schema
 
     if config == "removed":
         return {"removed": pq.read_table(folder / schema.AUDIT_FILE)}
@@ -160,7 +160,7 @@ def read_tables(folder: Path, config: str = "documents") -> dict[str, pa.Table]:
 
 def describe(path: str | Path, samples: int = 3) -> str:
     """The summary ``cleaner inspect`` prints, as a string."""
-    from cleaner.inspect import render_summary
+    from cleaner.publish.describe import render_summary
 
     return render_summary(Path(path), samples=samples)
 

@@ -18,7 +18,6 @@ from typing import Any
 from cleaner.config import Config, check_name, check_version
 from cleaner.document import Document, Removal
 from cleaner.errors import BuildError
-from cleaner.package import WriteResult, write_version
 from cleaner.pipeline import (
     CorpusStep,
     DocumentStep,
@@ -30,6 +29,7 @@ from cleaner.pipeline import (
     run_pipeline,
 )
 from cleaner.pipeline.progress import Progress, count_files, format_duration, table
+from cleaner.publish.version import WriteResult, write_version
 from cleaner.stages.boilerplate.step import BoilerplateStep, RepeatedBlocksStep
 from cleaner.stages.decode.charsets import DecodeStep
 from cleaner.stages.dedup.near import ExactDedupStep, NearDedupStep, SignatureStep

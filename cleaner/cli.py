@@ -236,7 +236,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from cleaner import validate
+    from cleaner.publish import validate
 
     _check_version_folder(args.path)
     violations = validate.validate_version(args.path)
@@ -252,7 +252,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from cleaner.versions import diff_versions
+    from cleaner.publish.versions import diff_versions
 
     for path in (args.old, args.new):
         _check_version_folder(path)
@@ -261,7 +261,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from cleaner.push import push_version
+    from cleaner.publish.push import push_version
 
     _check_version_folder(args.path)
     for line in push_version(args.path, args.repo_id, dry_run=args.dry_run):
@@ -270,7 +270,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from cleaner.inspect import render_summary
+    from cleaner.publish.describe import render_summary
 
     _check_version_folder(args.path)
     if args.samples < 0:

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cleaner import schema
 from cleaner.errors import ConfigError
-from cleaner.package import PackageConfig, SplitsConfig
 from cleaner.pipeline.limits import LimitsConfig
+from cleaner.publish import schema
+from cleaner.publish.version import PackageConfig, SplitsConfig
 from cleaner.stages.boilerplate.step import BoilerplateConfig
 from cleaner.stages.dedup.near import DedupConfig
 from cleaner.stages.extract.step import ExtractConfig

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cleaner import charts
+from cleaner.publish import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -112,9 +112,9 @@ def test_markdown_lines_escape_brackets_in_alt_text():
 def test_the_card_shows_the_charts_it_is_given(tmp_path):
     from collections import Counter
 
-    from cleaner import card
     from cleaner.config import Config
-    from cleaner.package import SplitFiles
+    from cleaner.publish import card
+    from cleaner.publish.version import SplitFiles
 
     written = charts.write_charts(make_version(tmp_path))
     documents = SplitFiles(files={"train": ["data/documents/train-00000-of-00001.parquet"]},
@@ -134,7 +134,7 @@ def test_the_card_shows_the_charts_it_is_given(tmp_path):
 
 
 def test_the_seeds_card_shows_charts_whose_files_are_in_the_version(seeds_build):
-    from cleaner.validate import validate_version
+    from cleaner.publish.validate import validate_version
 
     card = (seeds_build / "README.md").read_text(encoding="utf-8")
     images = re.findall(r"!\[[^\]]*\]\((images/[^)]+)\)", card)

@@ -9,7 +9,7 @@ import pytest
 
 from cleaner.build import build
 from cleaner.config import load_config
-from cleaner.validate import validate_version
+from cleaner.publish.validate import validate_version
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = sorted(p for p in (ROOT / "dist").glob("*/*") if (p / "manifest.json").is_file())

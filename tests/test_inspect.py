@@ -9,8 +9,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from cleaner import cli
-from cleaner.inspect import display_width, render_summary, snippet
 from cleaner.pipeline.progress import table
+from cleaner.publish.describe import display_width, render_summary, snippet
 
 
 def test_summary_of_the_seeds(seeds_build):

@@ -13,7 +13,9 @@ import pytest
 
 from cleaner.config import Config
 from cleaner.document import Document, Pair, Removal
-from cleaner.package import (
+from cleaner.pipeline import RunState
+from cleaner.publish.validate import validate_version
+from cleaner.publish.version import (
     PackageConfig,
     PublishError,
     SplitsConfig,
@@ -23,9 +25,7 @@ from cleaner.package import (
     split_of,
     write_version,
 )
-from cleaner.pipeline import RunState
-from cleaner.validate import validate_version
-from cleaner.versions import diff_versions, previous_version, suggest_next_version
+from cleaner.publish.versions import diff_versions, previous_version, suggest_next_version
 
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -308,7 +308,7 @@ def test_mlcroissant_loads_the_metadata(built):
 def test_schema_changes_decide_the_next_version():
     import pyarrow as pa
 
-    from cleaner.versions import Changelog, schema_changes
+    from cleaner.publish.versions import Changelog, schema_changes
 
     old = pa.schema([pa.field("id", pa.string(), nullable=False), pa.field("x", pa.float64())])
     added = schema_changes(old, old.append(pa.field("y", pa.string())), "documents")
@@ -327,7 +327,7 @@ def test_schema_changes_decide_the_next_version():
 
 
 def test_card_header_lists_languages_of_documents_and_pairs(tmp_path):
-    from cleaner.card import read_card_metadata
+    from cleaner.publish.card import read_card_metadata
 
     docs, state = corpus({"news/001.txt": TEXTS["news/001.txt"]})  # zh only; its pair is en
     out = tmp_path / "news" / "1.0.0"

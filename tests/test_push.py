@@ -10,9 +10,9 @@ from huggingface_hub import CommitOperationAdd
 
 from cleaner.config import Config
 from cleaner.document import Document
-from cleaner.package import PublishError, write_version
 from cleaner.pipeline import RunState
-from cleaner.push import check_repo_id, prepare_operations, push_version, stale_operations
+from cleaner.publish.push import check_repo_id, prepare_operations, push_version, stale_operations
+from cleaner.publish.version import PublishError, write_version
 
 
 @pytest.fixture(scope="module")

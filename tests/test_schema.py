@@ -8,14 +8,14 @@ import re
 import pyarrow as pa
 import pytest
 
-from cleaner import schema
 from cleaner.document import Document, Pair, Removal
-from cleaner.package import document_row
+from cleaner.publish import schema
+from cleaner.publish.version import document_row
 
 
 @pytest.mark.parametrize("name", schema.TABLES)
 def test_json_schema_files_are_in_sync(name):
-    """schemas/json/*.schema.json are generated: regenerate with `python -m cleaner.schema`."""
+    """schemas/json/*.schema.json are generated: `python -m cleaner.publish.schema` writes them."""
     path = schema.SCHEMA_DIR / "json" / f"{name}.schema.json"
     assert path.read_text(encoding="utf-8") == schema.render_json_schema(name)
 

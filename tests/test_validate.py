@@ -16,9 +16,8 @@ from helpers import refresh_manifest
 
 from cleaner.config import Config
 from cleaner.document import Document, Pair, Removal
-from cleaner.package import write_version
 from cleaner.pipeline import RunState
-from cleaner.validate import (
+from cleaner.publish.validate import (
     EXIT_INVALID,
     EXIT_USAGE,
     EXIT_VALID,
@@ -29,6 +28,7 @@ from cleaner.validate import (
     validate_version,
     write_junit,
 )
+from cleaner.publish.version import write_version
 
 
 def corpus() -> tuple[list[Document], RunState]:

@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cleaner import schema
+from cleaner.publish import schema
 
 IMAGES_DIR = "images"
 # Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.

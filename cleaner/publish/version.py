@@ -36,16 +36,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cleaner
-from cleaner import schema
 from cleaner.document import Document, Pair, Removal
 from cleaner.errors import PublishError
+from cleaner.publish import schema
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from cleaner.config import Config
     from cleaner.pipeline import RunState
-    from cleaner.versions import Changelog
+    from cleaner.publish.versions import Changelog
 
 COMPRESSIONS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
 # Codecs whose level pyarrow accepts, and the levels they accept.
@@ -514,9 +514,9 @@ def write_version(docs: list[Document], state: RunState, config: Config, out_dir
     """
     import pyarrow as pa
 
-    from cleaner import card, charts, croissant
-    from cleaner.validate import validate_version
-    from cleaner.versions import diff_versions, previous_version, suggest_next_version
+    from cleaner.publish import card, charts, croissant
+    from cleaner.publish.validate import validate_version
+    from cleaner.publish.versions import diff_versions, previous_version, suggest_next_version
 
     version = out_dir.name
     if not schema.SEMVER.match(version):

@@ -75,7 +75,7 @@ def push_version(path: Path, repo_id: str, dry_run: bool, token: str | None = No
 
     Returns the lines to print. With ``dry_run`` nothing leaves the machine.
     """
-    from cleaner.validate import validate_version
+    from cleaner.publish.validate import validate_version
 
     check_repo_id(repo_id)
     path = Path(path)

@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from cleaner import schema
-from cleaner.charts import charts_markdown
-from cleaner.croissant import citation
-from cleaner.versions import plural
+from cleaner.publish import schema
+from cleaner.publish.charts import charts_markdown
+from cleaner.publish.croissant import citation
+from cleaner.publish.versions import plural
 
 if TYPE_CHECKING:
-    from cleaner.charts import Chart
     from cleaner.config import Config
-    from cleaner.package import SplitFiles
     from cleaner.pipeline import StepStats
-    from cleaner.versions import Changelog
+    from cleaner.publish.charts import Chart
+    from cleaner.publish.version import SplitFiles
+    from cleaner.publish.versions import Changelog
 
 LOAD_EXAMPLE = '''From a copy of this folder:
 

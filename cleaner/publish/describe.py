@@ -17,10 +17,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from cleaner import schema
-from cleaner.charts import VersionFacts, read_facts
 from cleaner.errors import NotAVersionError
 from cleaner.pipeline.progress import table
+from cleaner.publish import schema
+from cleaner.publish.charts import VersionFacts, read_facts
 
 # Characters of text shown per sample row.
 SNIPPET = 100

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cleaner import schema
+from cleaner.publish import schema
 
 if TYPE_CHECKING:
     from cleaner.config import Config
@@ -178,7 +178,7 @@ def citation(config: Config, version: str) -> str:
 def write_croissant(folder: Path, config: Config, version: str,
                     documents: dict[str, list[str]], pairs: dict[str, list[str]]) -> Path:
     """Write ``croissant.json`` for the Parquet files already in ``folder``."""
-    from cleaner.package import sha256_file
+    from cleaner.publish.version import sha256_file
 
     files = [f for paths in (*documents.values(), *pairs.values()) for f in paths]
     files.append(schema.AUDIT_FILE)

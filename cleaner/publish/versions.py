@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cleaner import schema
+from cleaner.publish import schema
 
 
 def plural(count: int, noun: str) -> str:

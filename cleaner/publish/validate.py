@@ -45,9 +45,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cleaner import schema
 from cleaner.errors import NotAVersionError
-from cleaner.package import sha256_file
+from cleaner.publish import schema
+from cleaner.publish.version import sha256_file
 from cleaner.text.langcodes import is_valid_language
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -436,7 +436,7 @@ def _rows_per_split(config: _Table) -> dict[str, int]:
 def check_card(folder: Path, manifest: dict[str, Any] | None, docs: _Table, pairs: _Table
                ) -> list[Violation]:
     """The README's YAML header describes exactly these files."""
-    from cleaner.card import read_card_metadata
+    from cleaner.publish.card import read_card_metadata
 
     path = folder / "README.md"
     if not path.is_file():

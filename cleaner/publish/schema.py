@@ -34,11 +34,11 @@ if TYPE_CHECKING:
 
 def _schema_dir() -> Path:
     """Where ``schemas/`` is: inside the installed package (a wheel ships it as
-    ``cleaner/schemas``), else at the top of the source tree, next to the package."""
+    ``cleaner/publish/schemas``), else at the top of the source tree."""
     packaged = Path(__file__).resolve().parent / "schemas"
     if (packaged / "documents.json").is_file():
         return packaged
-    return packaged.parent.parent / "schemas"
+    return Path(__file__).resolve().parents[2] / "schemas"
 
 
 SCHEMA_DIR = _schema_dir()
@@ -283,7 +283,7 @@ def render_json_schema(name: str) -> str:
 
 
 def write_json_schemas(folder: Path = SCHEMA_DIR / "json") -> list[Path]:
-    """Regenerate ``schemas/json/*.schema.json`` (run ``python -m cleaner.schema``)."""
+    """Regenerate ``schemas/json/*.schema.json`` (run ``python -m cleaner.publish.schema``)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name in TABLES:
