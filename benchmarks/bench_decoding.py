@@ -40,8 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 from cleaner.document import Document, Drop  # noqa: E402
 from cleaner.pipeline import StepStats  # noqa: E402
-from cleaner.stages.decode.charsets import DecodeStep, decode_bytes  # noqa: E402
-from cleaner.stages.ingest.reader import IngestConfig  # noqa: E402
+from cleaner.stages.decode.evidence import decode_bytes  # noqa: E402
+from cleaner.stages.decode.step import DecodeStep  # noqa: E402
 from cleaner.text.repair import repair_text  # noqa: E402
 
 EVAL_DIR = Path(os.environ.get("CLEANER_EVAL_DIR", ROOT.parent / "shared" / "eval"))
@@ -56,7 +56,7 @@ LIES = {"gb18030": "utf-8", "gbk": "utf-8", "cp1252": "utf-8", "latin-1": "utf-8
 LEGACY_LIES = {"gb18030": "iso-8859-1", "gbk": "big5", "cp1252": "gbk", "latin-1": "koi8-r",
                "utf-16": "gbk", "utf-8-sig": "windows-1252"}
 VARIANTS = ["txt", "html", "html+meta", "html+lying-meta", "html+lying-legacy"]
-STEP = DecodeStep(IngestConfig())
+STEP = DecodeStep()
 
 
 def squash(text: str) -> str:

@@ -31,7 +31,7 @@ from cleaner.pipeline import (
 from cleaner.pipeline.progress import Progress, count_files, format_duration, table
 from cleaner.publish.version import WriteResult, write_version
 from cleaner.stages.boilerplate.step import BoilerplateStep, RepeatedBlocksStep
-from cleaner.stages.decode.charsets import DecodeStep
+from cleaner.stages.decode import DecodeStep
 from cleaner.stages.dedup.near import ExactDedupStep, NearDedupStep, SignatureStep
 from cleaner.stages.dedup.translation import TranslationStep
 from cleaner.stages.extract.step import ExtractStep
@@ -43,7 +43,9 @@ from cleaner.stages.normalize import NormalizeStep
 def cleaning_steps(config: Config) -> list[DocumentStep]:
     """The per-document steps: everything `cleaner clean` does to a page."""
     return [
-        DecodeStep(config.ingest),
+        DecodeStep(uncurl_quotes=config.ingest.uncurl_quotes,
+                   fix_width=config.ingest.fix_character_width,
+                   max_front_matter_bytes=config.ingest.max_front_matter_bytes),
         ExtractStep(config.extract),
         BoilerplateStep(config.boilerplate),
         NormalizeStep(),

@@ -22,9 +22,8 @@ from cleaner.stages.boilerplate.step import (
     repeats_title,
     site_of,
 )
-from cleaner.stages.decode.charsets import DecodeStep
+from cleaner.stages.decode.step import DecodeStep
 from cleaner.stages.extract.step import ExtractConfig, ExtractStep
-from cleaner.stages.ingest.reader import IngestConfig
 from cleaner.stages.normalize import NormalizeStep
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -291,7 +290,7 @@ CHROME = ("原标题", "来源", "责任编辑", "Home »", "Akismet", "Leave a 
 
 @pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])
 def test_seeds_clean_path(path):
-    steps = [DecodeStep(IngestConfig()), ExtractStep(ExtractConfig()),
+    steps = [DecodeStep(), ExtractStep(ExtractConfig()),
              BoilerplateStep(BoilerplateConfig()), NormalizeStep()]
     doc = _read_seed(path)
     for step in steps:
@@ -318,7 +317,7 @@ def test_seeds_clean_path(path):
 
 
 def test_seed_credits_land_in_metadata():
-    steps = [DecodeStep(IngestConfig()), ExtractStep(ExtractConfig()),
+    steps = [DecodeStep(), ExtractStep(ExtractConfig()),
              BoilerplateStep(BoilerplateConfig()), NormalizeStep()]
     docs = {}
     for path in sorted(SEEDS.glob("*.txt")):

@@ -1,4 +1,4 @@
-"""Tests for cleaner.stages.decode.charsets: bytes to text, front matter, repairs."""
+"""The decode stage: bytes to text, front matter, repairs."""
 
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ from hypothesis import strategies as st
 
 from cleaner.document import Document, Drop
 from cleaner.pipeline import StepStats
-from cleaner.stages.decode.charsets import (
-    DecodeStep,
-    decode_bytes,
-    looks_like_html,
-    split_front_matter,
-)
-from cleaner.stages.ingest.reader import IngestConfig
+from cleaner.stages.decode.evidence import decode_bytes
+from cleaner.stages.decode.front_matter import split_front_matter
+from cleaner.stages.decode.markup import looks_like_html
+from cleaner.stages.decode.step import DecodeStep
 from cleaner.text.repair import _without_ftfy, repair_text
 
 NEWS_ZH = ("上海市委副书记、市长龚正今天主持召开市政府常务会议，强调按照市委部署，"
@@ -31,7 +28,7 @@ NEWS_FR = "Le maire a présenté aujourd'hui un plan ambitieux pour l'économie 
 def run(data: bytes, content_type: str = "", charset: str | None = None,
         source: str = "doc.txt", **config: object) -> Document | Drop:
     doc = Document(source=source, data=data, content_type=content_type, charset_hint=charset)
-    return DecodeStep(IngestConfig(**config)).process(doc, StepStats("decode"))
+    return DecodeStep(**config).process(doc, StepStats("decode"))
 
 
 @pytest.mark.parametrize(("text", "codec"), [
@@ -306,7 +303,7 @@ def test_random_bytes_are_binary():
 
 def test_quote_and_width_fixes_can_be_turned_off():
     text = "He said “yes” at ＮＯＯＮ."
-    assert run(text.encode(), uncurl_quotes=False, fix_character_width=False).text == text
+    assert run(text.encode(), uncurl_quotes=False, fix_width=False).text == text
     assert run(text.encode()).text == 'He said "yes" at NOON.'
 
 
@@ -341,7 +338,9 @@ def test_most_lines_of_real_text_skip_ftfy():
 def test_the_utf8_patterns_match_exactly_the_characters_they_stand_for():
     import re
 
-    from cleaner.stages.decode.charsets import C1_CONTROL_UTF8, UNREADABLE_UTF8, control_ratio, utf8
+    from cleaner.stages.decode.binary import control_ratio
+    from cleaner.stages.decode.charsets import C1_CONTROL_UTF8, utf8
+    from cleaner.stages.decode.detect import UNREADABLE_UTF8
 
     unreadable = re.compile("[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff\ud800-\udfff]")
     control = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -359,7 +358,7 @@ def test_the_utf8_patterns_match_exactly_the_characters_they_stand_for():
     ("\U000f0001" * 9 + "a" * 90, False),
 ])
 def test_unreadable_characters_are_counted_exactly(text, unreadable):
-    from cleaner.stages.decode.charsets import undecodable_reason
+    from cleaner.stages.decode.detect import undecodable_reason
 
     assert (undecodable_reason(text, "utf-8") is not None) == unreadable
 

@@ -2,7 +2,7 @@
 
 The :class:`Reader` walks files and folders in a sorted, deterministic order and yields one
 :class:`~cleaner.document.Document` per input document, with its raw ``data`` left for the
-decode step (:mod:`cleaner.stages.decode.charsets`) to turn into text. Containers are opened here:
+decode step (:mod:`cleaner.stages.decode`) to turn into text. Containers are opened here:
 
 * ``.gz`` of anything (sniffed by its magic bytes, whatever the name);
 * WARC files (``.warc``, ``.warc.gz``): one document per ``response``/``resource`` record,
