@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from cleaner.document import Document, Drop  # noqa: E402
 from cleaner.pipeline import StepStats  # noqa: E402
-from cleaner.stages.boilerplate.step import BoilerplateConfig, BoilerplateStep  # noqa: E402
+from cleaner.stages.boilerplate.step import BoilerplateConfig, BoilerplateStep, CreditLines  # noqa: E402
 from cleaner.stages.extract.step import ExtractConfig, ExtractStep  # noqa: E402
 from cleaner.stages.normalize import NormalizeStep  # noqa: E402
 
@@ -105,8 +105,8 @@ def full_path(page_ids: list[str]) -> dict[str, str]:
 
 def clean_path(extract: ExtractConfig | None = None) -> Callable[[str, str], str]:
     """Our steps on already decoded HTML: extract → boilerplate → normalize."""
-    steps = [ExtractStep(extract or ExtractConfig()), BoilerplateStep(BoilerplateConfig()),
-             NormalizeStep()]
+    steps = [ExtractStep(extract or ExtractConfig(), is_credit_line=CreditLines()),
+             BoilerplateStep(BoilerplateConfig()), NormalizeStep()]
     stats = {step.name: StepStats(step.name) for step in steps}
 
     def run(html: str, url: str) -> str:

@@ -30,7 +30,7 @@ from cleaner.pipeline import (
 )
 from cleaner.pipeline.progress import Progress, count_files, format_duration, table
 from cleaner.publish.version import WriteResult, write_version
-from cleaner.stages.boilerplate.step import BoilerplateStep, RepeatedBlocksStep
+from cleaner.stages.boilerplate.step import BoilerplateStep, CreditLines, RepeatedBlocksStep
 from cleaner.stages.decode import DecodeStep
 from cleaner.stages.dedup.near import ExactDedupStep, NearDedupStep, SignatureStep
 from cleaner.stages.dedup.translation import TranslationStep
@@ -46,7 +46,7 @@ def cleaning_steps(config: Config) -> list[DocumentStep]:
         DecodeStep(uncurl_quotes=config.ingest.uncurl_quotes,
                    fix_width=config.ingest.fix_character_width,
                    max_front_matter_bytes=config.ingest.max_front_matter_bytes),
-        ExtractStep(config.extract),
+        ExtractStep(config.extract, is_credit_line=CreditLines()),
         BoilerplateStep(config.boilerplate),
         NormalizeStep(),
     ]

@@ -14,6 +14,7 @@ from cleaner.stages.boilerplate.step import (
     RULES_DIR,
     BoilerplateConfig,
     BoilerplateStep,
+    CreditLines,
     QuickCheck,
     RepeatedBlocksStep,
     clean_line,
@@ -290,7 +291,7 @@ CHROME = ("原标题", "来源", "责任编辑", "Home »", "Akismet", "Leave a 
 
 @pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])
 def test_seeds_clean_path(path):
-    steps = [DecodeStep(), ExtractStep(ExtractConfig()),
+    steps = [DecodeStep(), ExtractStep(ExtractConfig(), is_credit_line=CreditLines()),
              BoilerplateStep(BoilerplateConfig()), NormalizeStep()]
     doc = _read_seed(path)
     for step in steps:
@@ -317,7 +318,7 @@ def test_seeds_clean_path(path):
 
 
 def test_seed_credits_land_in_metadata():
-    steps = [DecodeStep(), ExtractStep(ExtractConfig()),
+    steps = [DecodeStep(), ExtractStep(ExtractConfig(), is_credit_line=CreditLines()),
              BoilerplateStep(BoilerplateConfig()), NormalizeStep()]
     docs = {}
     for path in sorted(SEEDS.glob("*.txt")):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from cleaner.document import Document
 from cleaner.pipeline import StepStats
+from cleaner.stages.boilerplate.step import CreditLines
 from cleaner.stages.extract.step import (
     ExtractConfig,
     ExtractStep,
@@ -54,7 +55,8 @@ PAGE = """<html><head><title>Big River Floods Town | Example News</title>
 
 
 def run(doc: Document, config: ExtractConfig | None = None) -> Document:
-    return ExtractStep(config or ExtractConfig()).process(doc, StepStats("extract"))
+    step = ExtractStep(config or ExtractConfig(), is_credit_line=CreditLines())
+    return step.process(doc, StepStats("extract"))
 
 
 def test_fragment_keeps_every_paragraph_and_no_css_or_script():
@@ -168,7 +170,7 @@ def test_fragment_credit_dropped_by_trafilatura_is_kept_for_the_boilerplate_step
             "over the river before voting.</p><p>The mayor said the decision was a good one for "
             "the people of the city and its future.</p>")
     stats = StepStats("extract")
-    doc = ExtractStep(ExtractConfig()).process(
+    doc = ExtractStep(ExtractConfig(), is_credit_line=CreditLines()).process(
         Document(source="f.txt", html=f"<div>{body}<footer><p>责任编辑：李墨轩</p></footer></div>"),
         stats)
     assert doc.text.endswith("责任编辑：李墨轩")

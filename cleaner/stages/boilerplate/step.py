@@ -163,6 +163,21 @@ def is_credit_line(line: str, rules: tuple[Rule, ...] | list[Rule]) -> bool:
     return bool(clean_line(line, list(rules)).credits)
 
 
+class CreditLines:
+    """Whether a line is a credit by the shipped rules: a picklable test that build.py hands
+    to the extract stage (which must not import this one).
+
+    >>> CreditLines()("责任编辑：李墨轩"), CreditLines()("The mayor spoke on Monday.")
+    (True, False)
+    """
+
+    def __init__(self) -> None:
+        self.rules = credit_rules()
+
+    def __call__(self, line: str) -> bool:
+        return is_credit_line(line, self.rules)
+
+
 # --- Line-level cleaning -----------------------------------------------------------------------
 
 # A credit value is a list of names, never a sentence.

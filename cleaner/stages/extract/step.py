@@ -27,8 +27,7 @@ through :func:`cleaner.text.repair.repair_text` (entities, also escaped twice, a
 
 from __future__ import annotations
 
-import contextlib
-import re
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -38,6 +37,19 @@ from lxml import etree
 
 from cleaner.document import Document, Drop
 from cleaner.pipeline import DocumentStep, StepStats
+from cleaner.stages.extract.metadata import clean_meta, page_metadata, strip_site_name
+from cleaner.stages.extract.page import (
+    drop_hidden,
+    is_fragment,
+    letters,
+    load_page,
+    markup_text,
+    page_hit_parser_limit,
+    paragraph_text,
+    parse_markup,
+    visible_letters,
+)
+from cleaner.stages.extract.restore import dropped_credit_lines, restore_split_body, token_count
 from cleaner.text.dates import parse_date
 from cleaner.text.repair import repair_text
 
@@ -91,371 +103,6 @@ class ExtractConfig:
 
 
 # Elements whose text is never article text.
-NON_CONTENT_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "math",
-                    "button", "select", "option", "textarea", "form", "head", "title")
-# Elements that start a new line of text.
-BLOCK_TAGS = frozenset({
-    "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "li", "ul",
-    "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
-    "tr", "td", "th", "caption", "figure", "figcaption", "br", "hr", "address", "body",
-})
-WHOLE_PAGE = re.compile(r"<\s*(html|body|head)\b", re.IGNORECASE)
-# Characters lxml parses but refuses to write back into a tree (drop_tree raises ValueError).
-XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-# Our own parser instance, so that its error log tells about the last parse only.
-FRAGMENT_PARSER = lxml.html.HTMLParser()
-
-
-def _parse(markup: str) -> etree._Element:
-    """``lxml.html.fromstring`` of ``markup``, control characters (a form feed) as spaces.
-
-    Markup that is a single non-content element (a lone ``<script>``) gives an empty
-    ``<div>``: the element would be the root itself, which dropping it would not remove.
-    """
-    root = lxml.html.fromstring(XML_UNSAFE.sub(" ", markup), parser=FRAGMENT_PARSER)
-    if isinstance(root.tag, str) and root.tag.lower() in NON_CONTENT_TAGS:
-        return lxml.html.Element("div")
-    return root
-
-
-def hit_parser_limit(parser: etree.HTMLParser) -> bool:
-    """Whether the last parse of ``parser`` stopped at one of libxml2's limits (nesting
-    deeper than 256 elements, a text node over 10 MB): the tree then lacks the rest of the
-    page, and lifting the limits would expose the parser to hostile input."""
-    return any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log)
-
-
-# Whole blocks a reader never sees, comments, block-level tags (a line break) and other tags.
-HIDDEN_BLOCK = re.compile(r"(?is)<(script|style|noscript|template|svg|math)\b.*?</\1\s*>"
-                          r"|<!--.*?-->")
-BLOCK_TAG = re.compile(r"(?i)</?(?:" + "|".join(sorted(BLOCK_TAGS)) + r")\b[^>]*>")
-ANY_TAG = re.compile(r"<[^>]*>")
-
-
-def markup_text(markup: str) -> str:
-    """The visible text of ``markup`` read without building a tree, one line per block: for
-    markup the HTML parser cannot take whole (see :func:`hit_parser_limit`).
-
-    >>> markup_text("<div><p>One <b>two</b></p><script>x()</script><p>three</p></div>")
-    'One two\\nthree'
-    """
-    markup = ANY_TAG.sub("", BLOCK_TAG.sub("\n", HIDDEN_BLOCK.sub(" ", markup)))
-    lines = (" ".join(line.split()) for line in markup.split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
-HIDDEN_ELEMENTS = etree.XPath("//" + " | //".join(NON_CONTENT_TAGS))
-
-
-def drop_hidden(root: etree._Element) -> None:
-    """Remove the elements a reader never sees (:data:`NON_CONTENT_TAGS`) from ``root``,
-    keeping the text that follows each of them."""
-    for element in HIDDEN_ELEMENTS(root):
-        if element.getparent() is not None:  # the root itself stays
-            element.drop_tree()
-
-
-def is_fragment(markup: str) -> bool:
-    """Whether ``markup`` is a bare fragment (no ``<html>``, ``<head>`` or ``<body>``).
-
-    >>> is_fragment("<div><p>Hi</p></div>")
-    True
-    >>> is_fragment("<html><body><p>Hi</p></body></html>")
-    False
-    """
-    return WHOLE_PAGE.search(markup) is None
-
-
-def paragraph_text(markup: str) -> str:
-    """The visible text of ``markup``, one line per block element, script/style dropped.
-
-    This is what a reader sees with no layout: nothing is judged, nothing is left out except
-    non-content elements and comments.
-
-    >>> paragraph_text("<div><p>One <b>two</b></p><style>.a{}</style><p>three</p></div>")
-    'One two\\nthree'
-    """
-    try:
-        root = _parse(markup)
-    except (etree.ParserError, ValueError):
-        return ""
-    if hit_parser_limit(FRAGMENT_PARSER):
-        return markup_text(markup)
-    drop_hidden(root)
-    lines: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        line = " ".join("".join(current).split())
-        if line:
-            lines.append(line)
-        current.clear()
-
-    def walk(element: etree._Element) -> None:
-        tag = element.tag if isinstance(element.tag, str) else ""
-        block = tag.lower() in BLOCK_TAGS
-        if block:
-            flush()
-        if tag and element.text:
-            current.append(element.text)
-        for child in element:
-            walk(child)
-            if child.tail:
-                current.append(child.tail)
-        if block:
-            flush()
-
-    walk(root)
-    flush()
-    return "\n".join(lines)
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _container_signature(element: etree._Element) -> str | None:
-    """``tag.class`` of a paragraph's container and its two ancestors, e.g.
-    ``div.body/div.grid/div.article__chunks``; None when none of them has a class (a bare
-    ``<div>`` says nothing about what it holds)."""
-    parts = []
-    node: etree._Element | None = element
-    for _ in range(3):
-        if node is None or not isinstance(node.tag, str):
-            break
-        parts.append(f"{node.tag}.{' '.join(sorted((node.get('class') or '').split()))}")
-        node = node.getparent()
-    return "/".join(parts) if any(not part.endswith(".") for part in parts) else None
-
-
-def restore_split_body(page: str | etree._Element, text: str,
-                       min_kept: int = 2) -> tuple[str, int]:
-    """Add back article paragraphs that sit in *other copies* of the container trafilatura kept.
-
-    Many sites cut an article into several identical containers with ads in between
-    (``<div class="body">…</div><aside>ad</aside><div class="body">…</div>``); trafilatura
-    keeps the first and loses the rest. A paragraph is restored when its container has the same
-    tag/class signature (three levels) as the containers of at least ``min_kept`` paragraphs
-    that trafilatura kept, and no paragraph of that container instance was kept (so a block
-    trafilatura dropped on purpose from a container it used is not brought back). Restored
-    paragraphs go right after the last kept paragraph that precedes them in the page.
-
-    ``page`` is markup or its parsed tree (which loses its non-content elements here).
-    Returns the new text and the number of paragraphs restored.
-    """
-    if not text.strip():
-        return text, 0
-    try:
-        root = _parse(page) if isinstance(page, str) else page
-    except (etree.ParserError, ValueError):
-        return text, 0
-    drop_hidden(root)
-    lines = text.split("\n")
-    squashed = [_squash(line) for line in lines]
-    whole_lines = set(squashed)  # most kept paragraphs are whole lines: no search needed
-    flat = _squash(text)
-    paragraphs = []
-    for element in root.iter("p"):
-        body = _squash(element.text_content())
-        if len(body) >= 20:
-            paragraphs.append((element, body, body in whole_lines or body in flat))
-    kept_signatures: dict[str, int] = {}
-    kept_parents = set()
-    for element, _, kept in paragraphs:
-        if kept:
-            kept_parents.add(element.getparent())
-            signature = _container_signature(element.getparent())
-            if signature:
-                kept_signatures[signature] = kept_signatures.get(signature, 0) + 1
-    inserts: dict[int, list[str]] = {}
-    anchor, restored = -1, 0
-    pending: list[str] = []  # kept paragraphs since the anchor was last looked up
-    for element, body, kept in paragraphs:
-        if kept:
-            pending.append(body)
-            continue
-        parent = element.getparent()
-        if parent in kept_parents:
-            continue
-        if kept_signatures.get(_container_signature(parent) or "", 0) < min_kept:
-            continue
-        # The anchor is the line of the last kept paragraph found in the text, looked up only
-        # when needed (looking up every kept paragraph is quadratic on long pages).
-        for kept_body in reversed(pending):
-            found = next((i for i, line in enumerate(squashed) if kept_body[:60] in line), None)
-            if found is not None:
-                anchor = found
-                break
-        pending.clear()
-        if anchor >= 0:
-            inserts.setdefault(anchor, []).append(body)
-            restored += 1
-    if not restored:
-        return text, 0
-    out = []
-    for i, line in enumerate(lines):
-        out.append(line)
-        out.extend(inserts.get(i, []))
-    return "\n".join(out), restored
-
-
-def dropped_credit_lines(plain: str, text: str) -> list[str]:
-    """Lines of ``plain`` missing from ``text`` that the shipped credit rules recognise.
-
-    >>> dropped_credit_lines("Body.\\n责任编辑：李墨轩\\nShare", "Body.")
-    ['责任编辑：李墨轩']
-    """
-    from cleaner.stages.boilerplate.step import (  # boilerplate owns the rules
-        credit_rules,
-        is_credit_line,
-    )
-
-    flat = _squash(text)
-    rules = credit_rules()
-    return [line for line in plain.split("\n")
-            if line.strip() and _squash(line) not in flat and is_credit_line(line, rules)]
-
-
-def _token_count(text: str) -> int:
-    """Words for space-separated scripts, characters for Chinese/Japanese (roughly)."""
-    return len(re.findall(r"[^\W\d_]+|\d+", text)) + len(re.findall(r"[\u3040-\u9fff]", text))
-
-
-# What sites put between a headline and their own name in <title>.
-TITLE_SEPARATOR = re.compile(r"\s+[|\-–—:·»]\s+|\s*[|｜]\s*")
-
-
-def _site_key(name: str) -> str:
-    """A site name or host in comparable form: "www.SpaceNews.com" → "spacenews"."""
-    name = name.casefold().removeprefix("www.")
-    name = re.sub(r"\.(?:com|org|net|gov|edu|co|io|info|news)(?:\.[a-z]{2})?$", "", name)
-    return re.sub(r"\W+", "", name)
-
-
-def strip_site_name(title: str | None, site_names: list[str]) -> str | None:
-    """The headline of a ``<title>`` that ends with the site's own name or host.
-
-    A site name in front ("Site | Headline") is left alone: there the separator is too often
-    part of the headline ("Opinion | …").
-
-    >>> strip_site_name("NASA adds five companies - SpaceNews.com", ["spacenews.com"])
-    'NASA adds five companies'
-    >>> strip_site_name("Jam Recipe | The Anti-June Cleaver", ["The Anti-June Cleaver"])
-    'Jam Recipe'
-    >>> strip_site_name("Opinion | Republicans Are Following Trump", ["The New York Times"])
-    'Opinion | Republicans Are Following Trump'
-    """
-    keys = {_site_key(name) for name in site_names if name} - {""}
-    if not title or not keys:
-        return title
-    for match in TITLE_SEPARATOR.finditer(title):
-        head, tail = title[:match.start()].strip(), title[match.end():]
-        if head and _site_key(tail) in keys:
-            return head
-    return title
-
-
-def _clean_meta(value: object) -> str | None:
-    """A metadata string repaired like the text (entities, mojibake), on one line; or None."""
-    if not value or not isinstance(value, str):
-        return None
-    value = " ".join(repair_text(value)[0].split())
-    return value or None
-
-
-def page_metadata(tree: etree._Element, url: str | None = None,
-                  search_body: bool = True) -> dict[str, object]:
-    """What a page says about itself: title, author, date, url, sitename, categories, tags.
-
-    trafilatura's metadata extraction, in its order: meta tags and JSON-LD first, then the
-    markup for title, canonical URL and site name, and (``search_body``) bylines and category
-    and tag links in the post's meta block; htmldate for the date. Its licence search is left
-    out (unused), and its category/tag search is skipped on pages that have no link it could
-    find. Values are as the page has them (:meth:`ExtractStep._metadata` cleans them).
-    """
-    from htmldate import find_date
-    from trafilatura import metadata as tm
-
-    found = tm.examine_meta(tree)
-    if found.author and " " not in found.author:
-        found.author = None  # as trafilatura: a one-word "author" is a handle, not a name
-    with contextlib.suppress(Exception):  # broken JSON-LD is the page's problem, not ours
-        found = tm.extract_meta_json(tree, found)
-    title = found.title or tm.extract_title(tree)
-    author = found.author or (tm.extract_author(tree) if search_body else None)
-    page_url = found.url or tm.extract_url(tree, url)
-    sitename = found.sitename or tm.extract_sitename(tree)
-    if sitename:
-        sitename = sitename.lstrip("@")  # a Twitter handle
-        if sitename and "." not in sitename and not sitename[0].isupper():
-            sitename = sitename.title()
-    return {
-        "title": title, "author": author, "url": page_url, "sitename": sitename or None,
-        "date": find_date(tree, url=page_url, extensive_search=False, original_date=True),
-        "categories": found.categories or _terms_from_markup("category", tree, search_body),
-        "tags": found.tags or _terms_from_markup("tag", tree, search_body),
-    }
-
-
-# What trafilatura's category and tag searches require of a link (see extract_catstags).
-TERM_LINK = {"category": re.compile(r"/categor(?:y|ies|s)?/"),
-             "tag": re.compile(r"/tag(?:y|ies|s)?/")}
-TERM_HREFS = {"category": "//a/@href[contains(., '/categor')]",
-              "tag": "//a/@href[contains(., '/tag')]"}
-SECTION_META = './/head//meta[@property="article:section" or contains(@name, "subject")][@content]'
-
-
-def _terms_from_markup(kind: str, tree: etree._Element, links: bool = True) -> list[str]:
-    """trafilatura's search for category or tag ``links``, skipped when the page has no link
-    that could pass it; categories then come from the section meta tag, as there."""
-    from trafilatura import metadata as tm
-
-    if links and any(TERM_LINK[kind].search(href) for href in tree.xpath(TERM_HREFS[kind])):
-        return tm.extract_catstags(kind, tree)
-    if kind == "category":
-        return [term for term in dict.fromkeys(_squash(meta.get("content", ""))
-                                               for meta in tree.xpath(SECTION_META)) if term]
-    return []
-
-
-def page_hit_parser_limit() -> bool:
-    """Whether the last parse of :func:`load_page` (trafilatura's parser) stopped at one of
-    libxml2's limits (see :func:`hit_parser_limit`)."""
-    from trafilatura import utils
-
-    parser = getattr(utils, "HTML_PARSER", None)  # (were it renamed: no check, as before)
-    return parser is not None and hit_parser_limit(parser)
-
-
-def load_page(markup: str) -> etree._Element | None:
-    """The tree of a whole page as trafilatura parses it (None when it is not HTML)."""
-    from trafilatura.utils import load_html
-
-    try:
-        return load_html(markup)
-    except (etree.ParserError, ValueError, TypeError):
-        return None
-
-
-def _letters(text: str) -> int:
-    """Characters other than spaces and line breaks (counted in C: no word list is built).
-
-    >>> _letters(" a b\\n\\n c ")
-    3
-    """
-    return len(text) - sum(text.count(space) for space in " \n\t\r\xa0")
-
-
-def _visible_letters(tree: etree._Element) -> int:
-    """How many characters other than spaces a reader sees on the page."""
-    body = tree.find("body")
-    body = tree if body is None else body
-    hidden = sum(_letters(element.text_content()) for element in body.iter(*NON_CONTENT_TAGS))
-    return _letters(body.text_content()) - hidden
-
-
 _WARM_UP_PAGE = ("<html><head><title>Warm-up</title><meta name='author' content='A Writer'>"
                  "<link rel='canonical' href='https://example.com/a'></head><body><article>"
                  + "<p>One paragraph of text that is long enough to be an article.</p>" * 8
@@ -482,8 +129,13 @@ class ExtractStep(DocumentStep):
 
     name = "extract"
 
-    def __init__(self, config: ExtractConfig | None = None) -> None:
+    def __init__(self, config: ExtractConfig | None = None,
+                 is_credit_line: Callable[[str], bool] | None = None) -> None:
         self.config = config or ExtractConfig()
+        # Tells a credit line ("责任编辑：…") that trafilatura dropped with the chrome, so that
+        # it is kept for the boilerplate stage, which knows the credit rules (build.py hands
+        # their test in; without it, dropped credits stay dropped).
+        self.is_credit_line = is_credit_line
         # Warmed here, in the process that builds the steps: worker processes forked from it
         # inherit trafilatura's imports and domain list instead of each loading them.
         _warm_up(self)
@@ -525,7 +177,7 @@ class ExtractStep(DocumentStep):
         """trafilatura in recall mode, on the page without what a reader never sees (in
         recall mode it keeps, say, the text of ``<noscript>``: "Please enable JavaScript")."""
         try:
-            tree = _parse(page) if isinstance(page, str) else deepcopy(page)
+            tree = parse_markup(page) if isinstance(page, str) else deepcopy(page)
         except (etree.ParserError, ValueError):
             return None
         drop_hidden(tree)
@@ -544,7 +196,7 @@ class ExtractStep(DocumentStep):
             return True
         if len(body.findall(".//table")) > len(body.findall(".//p")):
             return True
-        return _letters(text) < self.config.fallback_below_share * _visible_letters(tree)
+        return letters(text) < self.config.fallback_below_share * visible_letters(tree)
 
     def extract_page(self, markup: str, url: str | None,
                      stats: StepStats) -> tuple[str, dict[str, object]]:
@@ -559,7 +211,7 @@ class ExtractStep(DocumentStep):
             # its chrome left to the boilerplate rules.
             stats.counters["read_without_parser"] += 1
             return markup_text(markup), meta
-        url = url or _clean_meta(meta.get("url"))
+        url = url or clean_meta(meta.get("url"))
         result = self._trafilatura(tree, url, fast=True)
         if self.config.fallbacks and self.looks_weak(result, tree):
             stats.counters["fallback_compared"] += 1
@@ -586,28 +238,29 @@ class ExtractStep(DocumentStep):
                          stats: StepStats) -> tuple[str, dict[str, object]]:
         """The text of a bare fragment (a blog export) and what metadata it carries."""
         try:
-            meta = self._page_metadata(_parse(markup), url, stats)
+            meta = self._page_metadata(parse_markup(markup), url, stats)
         except (etree.ParserError, ValueError):
             meta = {}
         result = self._trafilatura(markup, url)
         text = (result.text or "") if result is not None else ""
         plain = paragraph_text(markup)
-        plain_tokens = _token_count(plain)
-        coverage = _token_count(text) / plain_tokens if plain_tokens else 1.0
+        plain_tokens = token_count(plain)
+        coverage = token_count(text) / plain_tokens if plain_tokens else 1.0
         if coverage < self.config.min_coverage and not self.config.favor_recall:
             recall = self._recall(markup, url)
             recall_text = (recall.text or "") if recall is not None else ""
-            if _token_count(recall_text) > _token_count(text):
+            if token_count(recall_text) > token_count(text):
                 stats.counters["recall_pass"] += 1
                 text = recall_text
-                coverage = _token_count(text) / plain_tokens
+                coverage = token_count(text) / plain_tokens
         if coverage < self.config.min_coverage:
             # A fragment is the article already; its chrome is left to the boilerplate rules.
             stats.counters["paragraph_fallback"] += 1
             return plain, meta
         # Credits trafilatura dropped ("责任编辑：…" in a footer <p>) go on to the boilerplate
         # step, which turns them into metadata: a credit is never lost.
-        credits = dropped_credit_lines(plain, text)
+        credits = (dropped_credit_lines(plain, text, self.is_credit_line)
+                   if self.is_credit_line else [])
         stats.counters["credit_lines_kept"] += len(credits)
         return "\n".join([text, *credits]) if credits else text, meta
 
@@ -630,19 +283,19 @@ class ExtractStep(DocumentStep):
     @staticmethod
     def _metadata(doc: Document, meta: dict[str, object], fragment: bool) -> None:
         """Fill what the document does not have yet from what the page says."""
-        url = _clean_meta(meta.get("url"))
+        url = clean_meta(meta.get("url"))
         if doc.title is None:
             names = [meta.get("sitename"), urlsplit(url or "").hostname,
                      doc.meta.get("site_name"), urlsplit(doc.url or "").hostname]
-            doc.title = strip_site_name(_clean_meta(meta.get("title")),
+            doc.title = strip_site_name(clean_meta(meta.get("title")),
                                         [n for n in names if isinstance(n, str)])
         if doc.author is None:
-            doc.author = _clean_meta(meta.get("author"))
+            doc.author = clean_meta(meta.get("author"))
         if doc.published is None and not fragment:
             doc.published = parse_date(meta.get("date"))
         if doc.url is None and url and urlsplit(url).scheme in ("http", "https"):
             doc.url = url
-        site = _clean_meta(meta.get("sitename"))
+        site = clean_meta(meta.get("sitename"))
         if site and not doc.meta.get("site_name"):
             doc.meta["site_name"] = site
         # Categories and tags the page declares (meta tags, JSON-LD), when it has any.
@@ -652,5 +305,5 @@ class ExtractStep(DocumentStep):
                 if len(values) == 1 and isinstance(values[0], str):
                     # One meta tag holding the whole list: "a, b, c".
                     values = values[0].split(",")
-                cleaned = [_clean_meta(v) for v in values if isinstance(v, str)]
+                cleaned = [clean_meta(v) for v in values if isinstance(v, str)]
                 doc.meta[key] = [v for v in dict.fromkeys(cleaned) if v]
