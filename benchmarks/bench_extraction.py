@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from cleaner.document import Document, Drop  # noqa: E402
 from cleaner.pipeline import StepStats  # noqa: E402
-from cleaner.stages.boilerplate.step import BoilerplateConfig, BoilerplateStep, CreditLines  # noqa: E402
+from cleaner.stages.boilerplate.rules import CreditLines  # noqa: E402
+from cleaner.stages.boilerplate.step import BoilerplateConfig, BoilerplateStep  # noqa: E402
 from cleaner.stages.extract.step import ExtractConfig, ExtractStep  # noqa: E402
 from cleaner.stages.normalize import NormalizeStep  # noqa: E402
 

@@ -30,7 +30,9 @@ from cleaner.pipeline import (
 )
 from cleaner.pipeline.progress import Progress, count_files, format_duration, table
 from cleaner.publish.version import WriteResult, write_version
-from cleaner.stages.boilerplate.step import BoilerplateStep, CreditLines, RepeatedBlocksStep
+from cleaner.stages.boilerplate.repeated import RepeatedBlocksStep
+from cleaner.stages.boilerplate.rules import CreditLines
+from cleaner.stages.boilerplate.step import BoilerplateStep
 from cleaner.stages.decode import DecodeStep
 from cleaner.stages.dedup.near import ExactDedupStep, NearDedupStep, SignatureStep
 from cleaner.stages.dedup.translation import TranslationStep

@@ -10,18 +10,15 @@ import pytest
 from cleaner.document import Document
 from cleaner.pipeline import RunState, StepStats
 from cleaner.pipeline.run import run_corpus_step
+from cleaner.stages.boilerplate.repeated import RepeatedBlocksStep, site_of
+from cleaner.stages.boilerplate.rules import RULES_DIR, CreditLines, parse_rules
 from cleaner.stages.boilerplate.step import (
-    RULES_DIR,
     BoilerplateConfig,
     BoilerplateStep,
-    CreditLines,
     QuickCheck,
-    RepeatedBlocksStep,
     clean_line,
     load_rules,
-    parse_rules,
     repeats_title,
-    site_of,
 )
 from cleaner.stages.decode.step import DecodeStep
 from cleaner.stages.extract.step import ExtractConfig, ExtractStep

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from cleaner.document import Document
 from cleaner.pipeline import StepStats
-from cleaner.stages.boilerplate.step import CreditLines
+from cleaner.stages.boilerplate.rules import CreditLines
 from cleaner.stages.extract.step import (
     ExtractConfig,
     ExtractStep,

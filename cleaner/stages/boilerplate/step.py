@@ -28,286 +28,20 @@ counted as ``headline:repeated_title`` and ``headline:to_title``.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
-from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
 
 from cleaner.document import Document, Drop
-from cleaner.pipeline import CorpusContext, CorpusStep, DocumentStep, StepStats
+from cleaner.pipeline import DocumentStep, StepStats
+from cleaner.stages.boilerplate.config import BoilerplateConfig
+from cleaner.stages.boilerplate.rules import (
+    QuickCheck,
+    Rule,
+    add_meta,
+    clean_line,
+    load_rules,
+)
 from cleaner.text.chars import INVISIBLE
-
-RULES_DIR = Path(__file__).parent / "rules"
-RULE_KINDS = ("line", "tail", "credit", "tailcredit")
-# Whole-line chrome is short; longer lines are only checked for a chrome tail (and stay fast).
-MAX_CHROME_LINE = 1000
-# A chrome tail is short too: tail rules only look at a line's last characters (this also keeps
-# a regular expression's worst case bounded on a very long line).
-MAX_CHROME_TAIL = 400
-
-
-@dataclass
-class BoilerplateConfig:
-    """``[boilerplate]``: phrase rules and corpus-level repetition thresholds."""
-
-    # Rule files shipped in this stage's rules/ folder, by name (common.txt, en.txt, zh.txt...).
-    rules: list[str] = field(
-        default_factory=lambda: ["common", "en", "zh", "de", "es", "fr", "pt"])
-    # More rule files in the same format (paths, relative to the config file).
-    extra_rule_files: list[str] = field(default_factory=list)
-    # A first line that looks like a headline becomes doc.title when the document has none.
-    headline_to_title: bool = True
-    # Corpus-level repetition (RepeatedBlocksStep).
-    repeated_blocks: bool = True
-    # A line is chrome when it appears in at least this many different documents of a site...
-    repeated_min_docs: int = 3
-    # ...and in at least this share of that site's documents...
-    repeated_min_share: float = 0.05
-    # ...or, for a line that reads as a sentence (ends with . ! ? 。), this larger share: a
-    # formulaic sentence ("The meeting also studied other matters.") recurs in some articles,
-    # a footer sentence ("This site uses Akismet…") in most pages of its site.
-    repeated_sentence_share: float = 0.5
-    # Lines shorter than this (in characters, after normalisation) are never counted: a
-    # lone "Yes." or "1." repeats by chance.
-    repeated_min_chars: int = 10
-
-    def check(self) -> None:
-        available = sorted(p.stem for p in RULES_DIR.glob("*.txt"))
-        for name in self.rules:
-            if name not in available:
-                raise ValueError(f"rules: no rule file {name!r}; available: {', '.join(available)}")
-        for path in self.extra_rule_files:
-            if not Path(path).is_file():
-                raise ValueError(f"extra_rule_files: {path!r} is not a file")
-            # A broken rule file is reported when the config is read, not mid-build.
-            parse_rules(Path(path).read_text(encoding="utf-8"), path)
-        if self.repeated_min_docs < 2:
-            raise ValueError("repeated_min_docs: must be at least 2 (a line seen once stays)")
-        for key in ("repeated_min_share", "repeated_sentence_share"):
-            if not 0.0 <= getattr(self, key) <= 1.0:
-                raise ValueError(f"{key}: {getattr(self, key)} is not in [0, 1]")
-        if self.repeated_min_chars < 0:
-            raise ValueError("repeated_min_chars: must not be negative")
-
-
-# --- Rules -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Rule:
-    """One phrase rule: ``kind`` (line, tail, credit, tailcredit), ``name`` and its pattern."""
-
-    kind: str
-    name: str
-    pattern: re.Pattern[str]
-    origin: str = ""
-
-    @property
-    def counter(self) -> str:
-        """The stats key: ``rule:<name>``, or ``rule:credit:<meta key>`` for credits."""
-        return f"rule:credit:{self.name}" if self.kind.endswith("credit") else f"rule:{self.name}"
-
-
-def parse_rules(text: str, origin: str = "") -> list[Rule]:
-    """Parse a rule file: ``KIND NAME REGEX`` per line, ``#`` comment lines, blank lines.
-
-    Line and credit rules must match a whole line; tail rules match at a line's end, so they
-    are compiled with ``$`` appended. Every rule ignores case.
-
-    >>> [(r.kind, r.name) for r in parse_rules("# c\\nline akismet this site uses akismet.*")]
-    [('line', 'akismet')]
-    """
-    rules = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        parts = line.split(None, 2)
-        if len(parts) != 3 or parts[0] not in RULE_KINDS:
-            raise ValueError(f"{origin}:{number}: expected 'KIND NAME REGEX' with KIND one of "
-                             f"{', '.join(RULE_KINDS)}: {line[:80]!r}")
-        kind, name, regex = parts
-        if kind.startswith("tail"):
-            regex = f"(?:{regex})$"
-        try:
-            pattern = re.compile(regex, re.IGNORECASE)
-        except re.error as error:
-            raise ValueError(f"{origin}:{number}: bad regular expression: {error}") from None
-        if kind.endswith("credit") and "value" not in pattern.groupindex:
-            raise ValueError(f"{origin}:{number}: a credit rule needs a (?P<value>...) group")
-        rules.append(Rule(kind, name, pattern, f"{origin}:{number}"))
-    return rules
-
-
-def load_rules(names: list[str], extra_files: list[str] = ()) -> list[Rule]:
-    """The rules of the shipped files ``names`` (e.g. ``["common", "en"]``) and ``extra_files``."""
-    paths = [RULES_DIR / f"{name}.txt" for name in names] + [Path(p) for p in extra_files]
-    rules: list[Rule] = []
-    for path in paths:
-        rules.extend(parse_rules(path.read_text(encoding="utf-8"), path.name))
-    return rules
-
-
-@functools.lru_cache(maxsize=1)
-def credit_rules() -> tuple[Rule, ...]:
-    """The credit rules of every shipped rule file (for finding credits outside the text)."""
-    names = sorted(path.stem for path in RULES_DIR.glob("*.txt"))
-    return tuple(rule for rule in load_rules(names) if rule.kind.endswith("credit"))
-
-
-def is_credit_line(line: str, rules: tuple[Rule, ...] | list[Rule]) -> bool:
-    """Whether ``rules`` take ``line`` as a credit (all of it, or a credit glued to its end)."""
-    return bool(clean_line(line, list(rules)).credits)
-
-
-class CreditLines:
-    """Whether a line is a credit by the shipped rules: a picklable test that build.py hands
-    to the extract stage (which must not import this one).
-
-    >>> CreditLines()("责任编辑：李墨轩"), CreditLines()("The mayor spoke on Monday.")
-    (True, False)
-    """
-
-    def __init__(self) -> None:
-        self.rules = credit_rules()
-
-    def __call__(self, line: str) -> bool:
-        return is_credit_line(line, self.rules)
-
-
-# --- Line-level cleaning -----------------------------------------------------------------------
-
-# A credit value is a list of names, never a sentence.
-SENTENCE_INSIDE = re.compile(r"[.!?。！？]\s|[!?。！？]$")
-
-
-def _credit_value(value: str | None) -> str | None:
-    """A credit's value, tidied; None when it reads like a sentence rather than names."""
-    value = " ".join((value or "").split()).strip(" ,;，；")
-    if not value or len(value) > 200 or SENTENCE_INSIDE.search(value):
-        return None
-    return value
-
-
-def credits_of(rule: Rule, match: re.Match[str]) -> list[tuple[str, str]] | None:
-    """The (meta key, value) pairs a credit rule's match holds; None if any is not a credit.
-
-    Group ``value`` goes to the rule's own key; any other named group to the key it is named
-    after, so one line can credit several people ("Reporting by A; Editing by B").
-    """
-    found = []
-    for group, raw in match.groupdict().items():
-        if raw is None:
-            continue
-        value = _credit_value(raw)
-        if value is None:
-            return None
-        found.append((rule.name if group == "value" else group, value))
-    return found or None
-
-
-def _add_meta(meta: dict, key: str, value: str) -> None:
-    """Store a credit; a second, different value for the same key is appended with '; '."""
-    current = meta.get(key)
-    if not current:
-        meta[key] = value
-    elif isinstance(current, str) and value not in current.split("; "):
-        meta[key] = f"{current}; {value}"
-
-
-@dataclass
-class LineResult:
-    """What the rules made of one line: the kept part and what was taken out."""
-
-    kept: str
-    removed: list[tuple[Rule, str]] = field(default_factory=list)
-    credits: list[tuple[str, str]] = field(default_factory=list)
-
-
-# What keeps rules from being joined into one pattern: backreferences (their numbers and names
-# would change meaning) and named groups (a name may be used once per pattern).
-BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
-NAMED_GROUP = re.compile(r"\(\?P<\w+>")
-
-
-@dataclass(frozen=True)
-class QuickCheck:
-    """All rules of a list joined into two patterns (whole-line rules, tail rules), to tell
-    in one search per line that no rule matches, so most lines skip the rule-by-rule loop.
-
-    Exact: the joined pattern matches a line if and only if one of the rules does.
-    """
-
-    whole: re.Pattern[str]
-    tail: re.Pattern[str]
-
-    @classmethod
-    def of(cls, rules: list[Rule]) -> QuickCheck | None:
-        """The check for ``rules``; None when they cannot be joined (a backreference)."""
-        if any(BACKREFERENCE.search(rule.pattern.pattern) for rule in rules):
-            return None
-
-        def joined(kinds: tuple[str, ...]) -> re.Pattern[str]:
-            sources = [NAMED_GROUP.sub("(?:", rule.pattern.pattern)
-                       for rule in rules if rule.kind in kinds]
-            return re.compile("|".join(f"(?:{source})" for source in sources) or "(?!)",
-                              re.IGNORECASE)
-
-        try:
-            return cls(joined(("line", "credit")), joined(("tail", "tailcredit")))
-        except re.error:  # e.g. a rule with inline flags: they only work at its own start
-            return None
-
-    def may_match(self, stripped: str) -> bool:
-        if len(stripped) <= MAX_CHROME_LINE and self.whole.fullmatch(stripped):
-            return True
-        return self.tail.search(stripped, max(0, len(stripped) - MAX_CHROME_TAIL)) is not None
-
-
-def clean_line(line: str, rules: list[Rule], quick: QuickCheck | None = None) -> LineResult:
-    """Apply ``rules`` to one line: drop it if it is all chrome, else cut chrome off its end.
-
-    Tail rules are applied again and again, so a run of glued credits and prompts is peeled
-    off one by one; what stays is never cut inside. ``quick`` (:meth:`QuickCheck.of` the same
-    rules) only saves time.
-
-    >>> rules = parse_rules("tail share \\\\s*Share this\\\\.?\\n"
-    ...                     "tailcredit editor \\\\s*\\\\(Editor: (?P<value>[^()]+)\\\\)")
-    >>> clean_line("It rained. (Editor: Li) Share this.", rules).kept
-    'It rained.'
-    """
-    result = LineResult(line)
-    while result.kept.strip():
-        stripped = result.kept.strip()
-        if quick is not None and not quick.may_match(stripped):
-            break
-        for rule in rules:
-            if rule.kind in ("line", "credit"):
-                if len(stripped) > MAX_CHROME_LINE:
-                    continue
-                match = rule.pattern.fullmatch(stripped)
-            else:
-                offset = max(0, len(stripped) - MAX_CHROME_TAIL)
-                match = rule.pattern.search(stripped, offset)
-            if not match:
-                continue
-            if rule.kind.endswith("credit"):
-                credits = credits_of(rule, match)
-                if credits is None:
-                    continue
-                result.credits.extend(credits)
-            result.removed.append((rule, match.group(0).strip()))
-            result.kept = "" if rule.kind in ("line", "credit") else stripped[:match.start()]
-            break
-        else:
-            break
-    if not result.kept.strip():
-        result.kept = ""
-    return result
-
 
 BREADCRUMB_SEPARATOR = re.compile(r"\s*[»›>|/]\s*")
 
@@ -343,10 +77,10 @@ CJK_CHAR = r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
 WORD = re.compile(rf"{CJK_CHAR}|(?:(?!{CJK_CHAR})[^\W_])+")
 
 
-def words(text: str) -> list[str]:
+def word_tokens(text: str) -> list[str]:
     """Case-folded words (single characters for Chinese/Japanese), punctuation ignored.
 
-    >>> words("‘He died’: Bolivia's 会议")
+    >>> word_tokens("‘He died’: Bolivia's 会议")
     ['he', 'died', 'bolivia', 's', '会', '议']
     """
     return WORD.findall(unicodedata.normalize("NFKC", text).casefold())
@@ -371,13 +105,13 @@ def repeats_title(line: str, title: str) -> bool:
     >>> repeats_title("The river rose.", "Big River Floods Town")
     False
     """
-    line_words, title_words = words(line), words(title)
+    line_words, title_words = word_tokens(line), word_tokens(title)
     if not line_words:
         return False
     if line_words == title_words:
         return True
     for part in TITLE_SEPARATORS.split(title):
-        if words(part) == line_words and 2 * len(line_words) >= len(title_words):
+        if word_tokens(part) == line_words and 2 * len(line_words) >= len(title_words):
             return True
     if not looks_like_headline(line) or len(set(line_words)) < 3:
         return False
@@ -422,7 +156,7 @@ class BoilerplateStep(DocumentStep):
                         and self.config.headline_to_title:
                     doc.title = breadcrumb_title(removed)
             for key, value in result.credits:
-                _add_meta(doc.meta, key, value)
+                add_meta(doc.meta, key, value)
             if result.kept:
                 # Keep the line's own indentation when nothing was cut (normalize decides).
                 kept.append(line if not result.removed else result.kept)
@@ -442,7 +176,7 @@ class BoilerplateStep(DocumentStep):
             return lines[first + 1:]
         # Two words at least: a lone date or section name ("2023-02-24", "Sports") is no title.
         if doc.title is None and self.config.headline_to_title and rest \
-                and looks_like_headline(headline) and len(words(headline)) >= 2 \
+                and looks_like_headline(headline) and len(word_tokens(headline)) >= 2 \
                 and re.search(r"[^\W\d_]", headline):
             doc.title = headline
             stats.counters["headline:to_title"] += 1
@@ -456,120 +190,5 @@ def _shown(line: str) -> str:
     return INVISIBLE.sub("", line).strip()
 
 
-# --- Corpus-level repetition -------------------------------------------------------------------
 
-def normalize_block(line: str) -> str:
-    """The form in which lines are compared across documents: NFKC, case- and space-folded.
-
-    >>> normalize_block("  Follow   US on X ")
-    'follow us on x'
-    """
-    return " ".join(unicodedata.normalize("NFKC", line).casefold().split())
-
-
-def is_sentence(line: str) -> bool:
-    """Whether a (normalised) line reads as a sentence: it ends with a full stop.
-
-    >>> is_sentence("the meeting also studied other matters.")
-    True
-    >>> is_sentence("follow us on x")
-    False
-    """
-    return line.rstrip("\"'”’)）」").endswith((".", "!", "?", "。", "！", "？"))
-
-
-def site_of(doc: Document) -> str:
-    """The group a document's chrome is shared in: its URL host, else its source folder.
-
-    >>> site_of(Document(source="a/b.txt", url="https://www.example.com/x"))
-    'example.com'
-    >>> site_of(Document(source="feeds/sina/1.txt"))
-    'folder:feeds/sina'
-    """
-    if doc.url:
-        host = (urlsplit(doc.url).hostname or "").lower()
-        if host:
-            return host.removeprefix("www.")
-    return f"folder:{PurePosixPath(doc.source.split('#', 1)[0]).parent}"
-
-
-def context_keys(blocks: set[str], exclude: set[str] = frozenset()) -> dict[str, str]:
-    """For each block of a document, what tells *this document* apart when that block is
-    shared: its longest other block (known chrome in ``exclude`` left out).
-
-    A line shared by copies of one article (exact or near duplicates, handled later by dedup)
-    sits next to the same longest paragraph in each copy, so it counts once and is never taken
-    for chrome; a footer shared by different articles sits next to different paragraphs.
-
-    >>> context_keys({"footer line", "a long article paragraph", "short"})["footer line"]
-    'a long article paragraph'
-    """
-    ranked = sorted(blocks - exclude, key=lambda b: (-len(b), b))
-    return {block: next((b for b in ranked if b != block), "") for block in blocks}
-
-
-class RepeatedBlocksStep(CorpusStep):
-    """Remove lines that recur across many different documents of the same site."""
-
-    name = "repeated-blocks"
-
-    def __init__(self, config: BoilerplateConfig | None = None) -> None:
-        self.config = config or BoilerplateConfig()
-
-    def _blocks(self, doc: Document) -> set[str]:
-        blocks = {normalize_block(line) for line in doc.text.splitlines()}
-        return {b for b in blocks if len(b) >= self.config.repeated_min_chars}
-
-    def _chrome(self, texts: list[set[str]], exclude: set[str]) -> set[str]:
-        """The blocks of one site's distinct ``texts`` that recur next to different content."""
-        config = self.config
-        contexts: dict[str, set[str]] = defaultdict(set)
-        for blocks in texts:
-            for block, key in context_keys(blocks, exclude).items():
-                contexts[block].add(key)
-        need = max(config.repeated_min_docs, config.repeated_min_share * len(texts))
-        need_sentence = max(need, config.repeated_sentence_share * len(texts))
-        return {block for block, keys in contexts.items()
-                if len(keys) >= (need_sentence if is_sentence(block) else need)}
-
-    def repeated(self, docs: list[Document]) -> dict[str, set[str]]:
-        """Per site, the normalised lines that count as chrome under the config's thresholds."""
-        texts: dict[str, dict[str, set[str]]] = defaultdict(dict)
-        for doc in docs:
-            blocks = self._blocks(doc)
-            if blocks:  # exact copies count once
-                texts[site_of(doc)]["\n".join(sorted(blocks))] = blocks
-        chrome: dict[str, set[str]] = {}
-        for site, site_texts in sorted(texts.items()):
-            found = self._chrome(list(site_texts.values()), set())
-            # Once more without the chrome found: a long footer next to a shorter one hid it.
-            chrome[site] = found | self._chrome(list(site_texts.values()), found)
-        return chrome
-
-    def run(self, docs: list[Document], context: CorpusContext) -> Iterator[Document]:
-        stats = context.stats
-        chrome = self.repeated(docs) if self.config.repeated_blocks else {}
-        for doc in docs:
-            site_chrome = chrome.get(site_of(doc))
-            if not site_chrome:
-                yield doc
-                continue
-            kept, removed = [], 0
-            for line in doc.text.splitlines():
-                if normalize_block(line) in site_chrome:
-                    removed += 1
-                    stats.sample("repeated-line", line.strip())
-                else:
-                    kept.append(line)
-            if removed:
-                stats.counters["repeated-line"] += removed
-                stats.changed += 1
-                doc.text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
-            if not doc.text.strip():
-                context.drop(doc, "empty", detail="only repeated site chrome")
-                continue
-            yield doc
-
-
-__all__ = ["BoilerplateConfig", "BoilerplateStep", "RepeatedBlocksStep", "Rule", "clean_line",
-           "load_rules", "parse_rules", "site_of"]
+__all__ = ["BoilerplateStep", "breadcrumb_title", "looks_like_headline", "repeats_title"]
