@@ -24,12 +24,9 @@ sys.path.insert(0, str(ROOT))
 
 from cleaner.document import Document  # noqa: E402
 from cleaner.pipeline import StepStats  # noqa: E402
-from cleaner.stages.language.detect import (  # noqa: E402
-    LanguageConfig,
-    LanguageStep,
-    detect,
-    langdetect_distribution,
-)
+from cleaner.stages.language.backends import langdetect_distribution  # noqa: E402
+from cleaner.stages.language.identify import LanguageConfig, detect  # noqa: E402
+from cleaner.stages.language.step import LanguageStep  # noqa: E402
 
 EVAL_DIR = Path(os.environ.get("CLEANER_EVAL_DIR", ROOT.parent / "shared" / "eval"))
 KINDS = ["sentences", "word_pairs", "single_words"]

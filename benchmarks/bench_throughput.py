@@ -137,7 +137,7 @@ def stage_table(paths: list[Path], workers: int, label: str) -> None:
     from cleaner.config import Config
     from cleaner.pipeline import RunState, map_documents
     from cleaner.stages.ingest.reader import Reader
-    from cleaner.stages.language.detect import LanguageStep
+    from cleaner.stages.language.step import LanguageStep
 
     config = Config()
     steps = [*cleaning_steps(config), LanguageStep(config.language)]

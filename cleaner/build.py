@@ -38,7 +38,7 @@ from cleaner.stages.dedup.near import ExactDedupStep, NearDedupStep, SignatureSt
 from cleaner.stages.dedup.translation import TranslationStep
 from cleaner.stages.extract.step import ExtractStep
 from cleaner.stages.ingest.reader import Reader
-from cleaner.stages.language.detect import LanguageStep
+from cleaner.stages.language.step import LanguageStep
 from cleaner.stages.normalize import NormalizeStep
 
 

@@ -26,7 +26,7 @@ from cleaner.stages.boilerplate.step import BoilerplateConfig
 from cleaner.stages.dedup.near import DedupConfig
 from cleaner.stages.extract.step import ExtractConfig
 from cleaner.stages.ingest.reader import IngestConfig
-from cleaner.stages.language.detect import LanguageConfig
+from cleaner.stages.language.identify import LanguageConfig
 
 DEFAULT_CONFIG_FILE = "dataset.toml"
 MAX_CONFIG_BYTES = 1 << 20

@@ -1,4 +1,4 @@
-"""Tests for the language identification stage (cleaner/language.py)."""
+"""The language stage: codes, scripts, detectors, marker words, paragraphs."""
 
 from __future__ import annotations
 
@@ -9,15 +9,11 @@ import pytest
 
 from cleaner.document import Document
 from cleaner.pipeline import StepStats
-from cleaner.stages.language import detect as language
-from cleaner.stages.language.detect import (
-    LanguageConfig,
-    LanguageStep,
-    detect,
-    detectable_languages,
-    normalize_code,
-    sample_paragraphs,
-)
+from cleaner.stages.language import backends, decide, markers, scripts
+from cleaner.stages.language import identify as detect_module
+from cleaner.stages.language.backends import detectable_languages, normalize_code
+from cleaner.stages.language.identify import LanguageConfig, detect, sample_paragraphs
+from cleaner.stages.language.step import LanguageStep
 from cleaner.text.langcodes import LANGUAGE_CODES, is_valid_language
 
 ENGLISH = (
@@ -164,8 +160,8 @@ def test_config_check() -> None:
 
 
 def test_doctests() -> None:
-    result = doctest.testmod(language)
-    assert result.failed == 0
+    for module in (backends, decide, detect_module, markers, scripts):
+        assert doctest.testmod(module).failed == 0
 
 
 def test_single_paragraph_shares_agree_with_lang() -> None:
@@ -226,60 +222,60 @@ def test_models_load_from_installed_packages_without_network(monkeypatch) -> Non
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    language._fasttext_model.cache_clear()
-    language._lingua_detector.cache_clear()
+    backends.fasttext_model.cache_clear()
+    backends._lingua_detector.cache_clear()
     assert detect("Dia pergi ke pasar kerana mahu membeli ikan.")[0] == "ms"
     assert detect(ENGLISH)[0] == "en"
 
 
 def test_lingua_low_accuracy_only_on_long_text(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[int, bool]] = []
-    real = language.lingua_distribution
+    real = decide.lingua_distribution
 
     def spy(text: str, candidates: set[str], low_accuracy: bool = False) -> dict[str, float]:
         seen.append((len(text), low_accuracy))
         return real(text, candidates, low_accuracy)
 
-    monkeypatch.setattr(language, "lingua_distribution", spy)
+    monkeypatch.setattr(decide, "lingua_distribution", spy)
     config = LanguageConfig()
     short, long = "Dia pergi ke pasar.", BOKMAL
     for text in (short, long):
-        language._backend_distribution("lingua", text, "Latn", config, {"nb", "nn", "da"})
-    monkeypatch.setattr(language, "LINGUA_LOW_ACCURACY_CHARS", 10**6)
-    language._backend_distribution("lingua", long, "Latn", config, {"nb", "nn", "da"})
+        decide._backend_distribution("lingua", text, "Latn", config, {"nb", "nn", "da"})
+    monkeypatch.setattr(decide, "LINGUA_LOW_ACCURACY_CHARS", 10**6)
+    decide._backend_distribution("lingua", long, "Latn", config, {"nb", "nn", "da"})
     assert seen == [(len(short), False), (len(long), True), (len(long), False)]
 
 
 def test_low_accuracy_mode_still_tells_relatives_apart(monkeypatch: pytest.MonkeyPatch) -> None:
     # Long enough for the trigram-only models; the answer must not change.
     assert detect(BOKMAL * 2)[0] == "nb"
-    monkeypatch.setattr(language, "LINGUA_LOW_ACCURACY_CHARS", 10**6)
+    monkeypatch.setattr(decide, "LINGUA_LOW_ACCURACY_CHARS", 10**6)
     assert detect(BOKMAL * 2)[0] == "nb"
 
 
-def _para(text: str, dist: dict[str, float]) -> language.Paragraph:
-    scripts = language.script_counts(text)
-    return language.Paragraph(text, scripts, "Latn", float(sum(scripts.values())), dist)
+def _para(text: str, dist: dict[str, float]) -> decide.Paragraph:
+    counts = scripts.script_counts(text)
+    return decide.Paragraph(text, counts, "Latn", float(sum(counts.values())), dist)
 
 
 def test_recheck_short_paragraph_needs_a_sure_fast_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_lingua(*args: object, **kwargs: object) -> dict[str, float]:
         raise AssertionError("lingua must not run on a short paragraph")
 
-    monkeypatch.setattr(language, "lingua_distribution", no_lingua)
+    monkeypatch.setattr(decide, "lingua_distribution", no_lingua)
     config = LanguageConfig()
     unsure = _para("Kevin Harvick 5033", {"de": 0.6, "en": 0.3})
-    assert language.recheck_paragraph(unsure, "en", config) == "en"
+    assert detect_module.recheck_paragraph(unsure, "en", config) == "en"
     sure = _para("Der Ausschuss tagt am Montag.", {"de": 0.97, "en": 0.03})
-    assert language.recheck_paragraph(sure, "en", config) == "de"
+    assert detect_module.recheck_paragraph(sure, "en", config) == "de"
     relative = _para("Hun kommer i morgen tidlig.", {"da": 0.95, "nb": 0.05})
-    assert language.recheck_paragraph(relative, "nb", config) == "nb"
+    assert detect_module.recheck_paragraph(relative, "nb", config) == "nb"
 
 
 def test_recheck_long_paragraph_gets_the_full_mix() -> None:
     text = ("Der Ausschuss des Bundestages wird seinen Bericht am Montagmorgen veröffentlichen, "
             "teilte die Sprecherin des Parlaments in Berlin mit. Die Opposition kritisierte den "
             "Zeitplan und verlangte eine Sondersitzung.")
-    para = language.read_paragraph(text, LanguageConfig())
+    para = decide.read_paragraph(text, LanguageConfig())
     assert len(text) >= LanguageConfig().short_text
-    assert language.recheck_paragraph(para, "en", LanguageConfig()) == "de"
+    assert detect_module.recheck_paragraph(para, "en", LanguageConfig()) == "de"

@@ -3,7 +3,7 @@
 Byte-order mark, then the HTTP/WARC header (``doc.charset_hint``), then ``<meta charset>`` /
 ``http-equiv``, then the XML declaration, each trusted only if the bytes decode cleanly with it
 (pages lie: "UTF-8" that is GBK); valid UTF-8 wins over a declared legacy charset, and a
-legacy one gives way to a decoding that reads far better (:mod:`.detect`).
+legacy one gives way to a decoding that reads far better (:mod:`.identify`).
 """
 
 from __future__ import annotations

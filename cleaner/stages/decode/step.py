@@ -2,7 +2,7 @@
 
 1. **Binary?** (:mod:`.binary`) Known file signatures and NUL/control bytes are rejected
    (``Drop("binary")``), whatever the file is called.
-2. **Which encoding?** (:mod:`.evidence`, :mod:`.detect`) By evidence, strongest first.
+2. **Which encoding?** (:mod:`.evidence`, :mod:`.identify`) By evidence, strongest first.
 3. **Front matter** (:mod:`.front_matter`) into ``title``, ``published``, ``author``, ``url``
    and ``meta``.
 4. **HTML or text?** (:mod:`.markup`) From the content.
