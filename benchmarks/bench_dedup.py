@@ -32,8 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cleaner.document import Document  # noqa: E402
 from cleaner.pipeline.run import RunState, run_corpus_step, run_corpus_steps  # noqa: E402
+from cleaner.stages.dedup.exact import ExactDedupStep  # noqa: E402
 from cleaner.stages.dedup.lexicon import load_cedict  # noqa: E402
-from cleaner.stages.dedup.near import DedupConfig, ExactDedupStep, NearDedupStep  # noqa: E402
+from cleaner.stages.dedup.near import DedupConfig, NearDedupStep  # noqa: E402
 from cleaner.stages.dedup.translation import TranslationStep  # noqa: E402
 
 EVAL_DIR = Path(os.environ.get("CLEANER_EVAL_DIR",

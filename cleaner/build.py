@@ -34,7 +34,8 @@ from cleaner.stages.boilerplate.repeated import RepeatedBlocksStep
 from cleaner.stages.boilerplate.rules import CreditLines
 from cleaner.stages.boilerplate.step import BoilerplateStep
 from cleaner.stages.decode import DecodeStep
-from cleaner.stages.dedup.near import ExactDedupStep, NearDedupStep, SignatureStep
+from cleaner.stages.dedup.exact import ExactDedupStep
+from cleaner.stages.dedup.near import NearDedupStep, SignatureStep
 from cleaner.stages.dedup.translation import TranslationStep
 from cleaner.stages.extract.step import ExtractStep
 from cleaner.stages.ingest.reader import Reader

@@ -9,9 +9,9 @@ import pytest
 from cleaner.document import Document
 from cleaner.pipeline import RunState, StepStats, map_documents
 from cleaner.pipeline.run import run_corpus_step
+from cleaner.stages.dedup.exact import ExactDedupStep
 from cleaner.stages.dedup.near import (
     DedupConfig,
-    ExactDedupStep,
     NearDedupStep,
     SignatureStep,
     normalize_for_exact,

@@ -30,13 +30,9 @@ document, never all pairs.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -46,98 +42,15 @@ from cleaner.text.langcodes import primary_subtag
 
 if TYPE_CHECKING:  # numpy is imported where signatures are made: `cleaner clean` never needs it
     import numpy as np
+from cleaner.stages.dedup.config import DedupConfig
+from cleaner.stages.dedup.exact import normalize_for_exact
+from cleaner.stages.dedup.keep import UnionFind, paused_gc, resolve_clusters
 
 # Scripts written without spaces between words: shingle them by characters.
 CHARACTER_LANGS = frozenset({"zh", "ja", "th", "lo", "km", "my", "bo"})
 WORD = re.compile(r"\w+", re.UNICODE)
-SPACES = re.compile(r"\s+")
 # Shingles hashed per MinHash update (bounds the memory of one signature).
 SIGNATURE_CHUNK = 10_000
-
-
-@dataclass
-class DedupConfig:
-    """``[dedup]``: which duplicates are removed and how each cluster chooses what it keeps."""
-
-    # Exact duplicates on normalised text.
-    exact: bool = True
-    # Near duplicates: MinHash LSH over shingles.
-    near: bool = True
-    # Estimated Jaccard similarity of the shingle sets at which two documents are one story.
-    near_threshold: float = 0.7
-    # MinHash permutations: more is more precise and costs 8 bytes per document each.
-    num_perm: int = 128
-    # Shingle sizes: words for space-separated languages, characters for zh/ja/th...
-    word_shingle: int = 5
-    char_shingle: int = 5
-    # Seed of the MinHash permutations (the result is deterministic for a given seed).
-    seed: int = 1
-    # Translated documents (cross-lingual, see cleaner/translation.py).
-    translation: bool = True
-    # Minimum translation score in [0, 1] for a pair (on WMT22 news, true pairs score 0.48-0.79
-    # and the best-scoring non-pairs under 0.3).
-    translation_threshold: float = 0.4
-    # The best candidate must beat the second best (for either document) by this much.
-    translation_margin: float = 0.05
-    # Language pairs searched for translations, "a-b" with BCP-47 primary subtags.
-    translation_pairs: list[str] = field(default_factory=lambda: ["zh-en"])
-    # Candidates scored per document (taken from the term/anchor index).
-    translation_candidates: int = 10
-    # Two documents with known dates further apart than this are never a pair (None: no limit).
-    translation_date_window_days: int | None = 31
-    # Neutral ratio of visible characters, "b/a", per language pair: used to score lengths and
-    # to tell the direction (a translation comes out longer than its source: English from
-    # Chinese ~3.9 characters per character, Chinese from English ~1/2.6; 3.2 is their
-    # geometric mean, measured on WMT22 news).
-    length_ratios: dict[str, float] = field(default_factory=lambda: {"en/zh": 3.2})
-    # Which document of a cluster is kept: "original" (metadata, dates, translation direction,
-    # then preferred_languages), "preferred_language" (the language order first) or "first"
-    # (the smallest document id).
-    keep: str = "original"
-    # Language preference when nothing shows which document is the original.
-    preferred_languages: list[str] = field(default_factory=lambda: ["zh", "en"])
-
-    def check(self) -> None:
-        """Raise ValueError("key: what is wrong") for a value out of range."""
-        if not 0.0 < self.near_threshold <= 1.0:
-            raise ValueError("near_threshold: must be in (0, 1]")
-        if not 16 <= self.num_perm <= 1024:
-            raise ValueError("num_perm: must be between 16 and 1024")
-        if self.word_shingle < 1 or self.char_shingle < 1:
-            raise ValueError("word_shingle/char_shingle: must be at least 1")
-        if not 0.0 <= self.translation_threshold <= 1.0:
-            raise ValueError("translation_threshold: must be in [0, 1]")
-        if not 0.0 <= self.translation_margin < 1.0:
-            raise ValueError("translation_margin: must be in [0, 1)")
-        if self.translation_candidates < 1:
-            raise ValueError("translation_candidates: must be at least 1")
-        if self.translation_date_window_days is not None and self.translation_date_window_days < 0:
-            raise ValueError("translation_date_window_days: must be 0 or more (or unset)")
-        if self.keep not in {"original", "preferred_language", "first"}:
-            raise ValueError("keep: must be 'original', 'preferred_language' or 'first'")
-        for pair in self.translation_pairs:
-            if not re.fullmatch(r"[a-z]{2,3}-[a-z]{2,3}", pair):
-                raise ValueError(f"translation_pairs: {pair!r} is not like 'zh-en'")
-        for key, ratio in self.length_ratios.items():
-            if not re.fullmatch(r"[a-z]{2,3}/[a-z]{2,3}", key) or ratio <= 0:
-                raise ValueError(f"length_ratios: {key!r} = {ratio!r} is not like 'en/zh' = 3.6")
-
-
-# --- text normalisation and shingles -------------------------------------------------------
-
-
-def normalize_for_exact(text: str) -> str:
-    """The text two copies share however they were re-encoded, re-spaced or re-cased.
-
-    >>> normalize_for_exact("Ｈｅｌｌｏ,\\n  World ")
-    'hello, world'
-    """
-    return SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
-
-
-def text_digest(text: str) -> bytes:
-    """A 20-byte digest of the normalised text (the exact-duplicate key)."""
-    return hashlib.sha1(normalize_for_exact(text).encode("utf-8")).digest()
 
 
 def uses_characters(lang: str) -> bool:
@@ -173,134 +86,6 @@ def shingles(text: str, lang: str, word_size: int = 5, char_size: int = 5) -> se
     if len(units) <= size:
         return {joiner.join(units)}
     return {joiner.join(units[i:i + size]) for i in range(len(units) - size + 1)}
-
-
-# --- keep policy -----------------------------------------------------------------------------
-
-
-def has_origin_credit(doc: Document) -> bool:
-    """Whether metadata marks ``doc`` as carrying its original: a source credit or title.
-
-    >>> has_origin_credit(Document(source="a", meta={"original_title": "上海..."}))
-    True
-    """
-    return any(doc.meta.get(key) for key in ("original_title", "credit_source"))
-
-
-def language_rank(lang: str, preferred: list[str]) -> int:
-    """Position of ``lang`` in the preference list (unlisted languages come last).
-
-    >>> language_rank("en", ["zh", "en"]), language_rank("fr", ["zh", "en"])
-    (1, 2)
-    """
-    primary = primary_subtag(lang)
-    return preferred.index(primary) if primary in preferred else len(preferred)
-
-
-def keep_order(doc: Document, config: DedupConfig) -> tuple:
-    """Sort key of a cluster member: the smallest key is kept.
-
-    ``keep = "original"``: the earliest known date, then a document whose metadata credits its
-    source, then the preferred language, then the longest text, then the smallest id (so the
-    choice never depends on input order). ``preferred_language`` puts the language first;
-    ``first`` uses the id alone.
-    """
-    date_key = doc.published.toordinal() if doc.published else float("inf")
-    rank = language_rank(doc.lang, config.preferred_languages)
-    credit = 0 if has_origin_credit(doc) else 1
-    if config.keep == "first":
-        return (doc.id,)
-    if config.keep == "preferred_language":
-        return (rank, date_key, credit, -len(doc.text), doc.id)
-    return (date_key, credit, rank, -len(doc.text), doc.id)
-
-
-def resolve_clusters(docs: list[Document], groups: list[list[int]], config: DedupConfig,
-                     context: CorpusContext, reason: str) -> Iterator[Document]:
-    """Keep one document per group (by :func:`keep_order`), drop the rest, yield in input order.
-
-    Every member's ``cluster`` becomes the kept document's cluster key; a dropped document's
-    ``duplicate_of`` is the kept id.
-    """
-    dropped: dict[int, Document] = {}
-    for group in groups:
-        if len(group) < 2:
-            continue
-        kept = min(group, key=lambda i: keep_order(docs[i], config))
-        for i in group:
-            docs[i].cluster = docs[kept].cluster
-            if i != kept:
-                dropped[i] = docs[kept]
-    for i, doc in enumerate(docs):
-        if i in dropped:
-            context.drop(doc, reason, duplicate_of=dropped[i].id)
-        else:
-            yield doc
-
-
-class _UnionFind:
-    """Disjoint sets over 0..n-1, to join candidate pairs into clusters."""
-
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-    def groups(self) -> list[list[int]]:
-        out: dict[int, list[int]] = {}
-        for i in range(len(self.parent)):
-            out.setdefault(self.find(i), []).append(i)
-        return [g for g in out.values() if len(g) > 1]
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while building large acyclic indexes.
-
-    The indexes are plain dicts, sets and tuples with no reference cycles, but every full
-    collection would walk all of them again, which makes building them grow faster than the
-    corpus. Reference counting still frees memory as usual; the collector is restored after.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-# --- steps -----------------------------------------------------------------------------------
-
-
-class ExactDedupStep(CorpusStep):
-    """Drop documents whose normalised text equals an earlier kept one (``exact_duplicate``)."""
-
-    name = "exact-dedup"
-
-    def __init__(self, config: DedupConfig) -> None:
-        self.config = config
-
-    def run(self, docs: list[Document], context: CorpusContext) -> Iterator[Document]:
-        if not self.config.exact:
-            yield from docs
-            return
-        by_digest: dict[bytes, list[int]] = {}
-        for i, doc in enumerate(docs):
-            if doc.text.strip():  # empty texts are not copies of each other's content
-                by_digest.setdefault(text_digest(doc.text), []).append(i)
-        groups = [g for g in by_digest.values() if len(g) > 1]
-        context.stats.counters["clusters"] += len(groups)
-        yield from resolve_clusters(docs, groups, self.config, context, "exact_duplicate")
 
 
 # --- MinHash signatures and LSH buckets, as numpy arrays -------------------------------------
@@ -461,7 +246,7 @@ class NearDedupStep(CorpusStep):
             if sig is not None:
                 families.setdefault(uses_characters(doc.lang), []).append(i)
                 rows.append(sig)
-        union = _UnionFind(len(docs))
+        union = UnionFind(len(docs))
         if not rows:
             return []
         signatures = np.stack(rows)

@@ -35,8 +35,9 @@ from itertools import groupby
 
 from cleaner.document import Document, Pair
 from cleaner.pipeline import CorpusContext, CorpusStep, StepStats
+from cleaner.stages.dedup.config import DedupConfig
+from cleaner.stages.dedup.keep import has_origin_credit, language_rank, paused_gc
 from cleaner.stages.dedup.lexicon import LEXICONS
-from cleaner.stages.dedup.near import DedupConfig, has_origin_credit, language_rank, paused_gc
 from cleaner.text.langcodes import primary_subtag
 
 # Weight of lexical coverage against anchors in a pair's score.
