@@ -1,5 +1,4 @@
-"""Characters with a meaning of their own in cleaning: shared by every stage that reads lines.
-"""
+"""Characters with a meaning of their own in cleaning: shared by every stage that reads lines."""
 
 from __future__ import annotations
 

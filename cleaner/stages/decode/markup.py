@@ -1,5 +1,4 @@
-"""HTML or text? Decided from the content; the file name is only a hint.
-"""
+"""HTML or text? Decided from the content; the file name is only a hint."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""``[dedup]``: exact, near and translation dedup, and which member of a cluster is kept.
-"""
+"""``[dedup]``: exact, near and translation dedup, and which member of a cluster is kept."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Exact duplicates: the same text after normalisation (case, spaces, Unicode forms).
-"""
+"""Exact duplicates: the same text after normalisation (case, spaces, Unicode forms)."""
 
 from __future__ import annotations
 

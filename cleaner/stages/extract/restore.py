@@ -1,5 +1,4 @@
-"""Text that extraction lost and the page still shows: split article bodies, credit lines.
-"""
+"""Text that extraction lost and the page still shows: split article bodies, credit lines."""
 
 from __future__ import annotations
 

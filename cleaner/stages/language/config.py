@@ -1,5 +1,4 @@
-"""``[language]``: which detectors are mixed, with which weights, and how text is sampled.
-"""
+"""``[language]``: which detectors are mixed, with which weights, and how text is sampled."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Combining the evidence: scripts, the detectors' mix, markers and priors, per paragraph.
-"""
+"""Combining the evidence: scripts, the detectors' mix, markers and priors, per paragraph."""
 
 from __future__ import annotations
 

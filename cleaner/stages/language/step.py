@@ -1,5 +1,4 @@
-"""The language step: ``doc.lang``, ``lang_score``, ``script`` and ``langs`` for every document.
-"""
+"""The language step: ``doc.lang``, ``lang_score``, ``script`` and ``langs`` for every document."""
 
 from __future__ import annotations
 
