@@ -191,7 +191,8 @@ def build(config: Config, inputs: list[Path] | None = None, output: Path | None 
     root = output if output is not None else config.base_dir / config.dataset.output
     out_dir = root / config.dataset.name / config.dataset.version
     with progress.task("write", len(docs)):
-        write = write_version(docs, state, config, out_dir, reader.file_digests)
+        write = write_version(docs, state, config.publish_settings(), out_dir,
+                              reader.file_digests)
     return BuildResult(write=write, state=state, kept=len(docs), inputs=inputs_seen,
                        languages=Counter(doc.lang for doc in docs))
 

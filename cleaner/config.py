@@ -21,7 +21,7 @@ from typing import Any
 from cleaner.errors import ConfigError
 from cleaner.pipeline.limits import LimitsConfig
 from cleaner.publish import schema
-from cleaner.publish.version import PackageConfig, SplitsConfig
+from cleaner.publish.settings import DatasetConfig, PackageConfig, PublishSettings, SplitsConfig
 from cleaner.stages.boilerplate.step import BoilerplateConfig
 from cleaner.stages.dedup.near import DedupConfig
 from cleaner.stages.extract.step import ExtractConfig
@@ -32,24 +32,6 @@ DEFAULT_CONFIG_FILE = "dataset.toml"
 MAX_CONFIG_BYTES = 1 << 20
 # A dataset name is one safe path component: it becomes a folder under the output directory.
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-
-
-@dataclass
-class DatasetConfig:
-    """``[dataset]``: what is built, from what, and where it goes."""
-
-    name: str = "dataset"
-    version: str = "1.0.0"
-    pretty_name: str = ""
-    description: str = ""
-    license: str = "other"
-    homepage: str = ""
-    citation: str = ""
-    # Files or folders, relative to the config file's folder.
-    inputs: list[str] = field(default_factory=lambda: ["seeds"])
-    # Where versions are written, relative to the config file's folder.
-    output: str = "dist"
-    task_categories: list[str] = field(default_factory=lambda: ["text-generation"])
 
 
 @dataclass
@@ -70,6 +52,10 @@ class Config:
         """Every setting, as plain data (for the manifest and the card)."""
         return {f.name: dataclasses.asdict(getattr(self, f.name))
                 for f in dataclasses.fields(self) if f.name != "base_dir"}
+
+    def publish_settings(self) -> PublishSettings:
+        """What publishing needs: its own three sections, and every setting as plain data."""
+        return PublishSettings(self.dataset, self.splits, self.package, self.to_dict())
 
 
 SECTIONS = [f.name for f in dataclasses.fields(Config) if f.name != "base_dir"]

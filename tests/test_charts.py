@@ -119,7 +119,7 @@ def test_the_card_shows_the_charts_it_is_given(tmp_path):
     written = charts.write_charts(make_version(tmp_path))
     documents = SplitFiles(files={"train": ["data/documents/train-00000-of-00001.parquet"]},
                            rows={"train": 4}, nbytes={"train": 100})
-    data = card.CardData(config=Config(), version="1.0.0", documents=documents,
+    data = card.CardData(settings=Config().publish_settings(), version="1.0.0", documents=documents,
                          pairs=SplitFiles(), languages={"train": Counter({"en": 4})},
                          removals=Counter(), stats=[],
                          counts={"inputs": 4, "documents": 4, "removed": 0, "pairs": 0})

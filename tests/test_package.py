@@ -14,14 +14,13 @@ import pytest
 from cleaner.config import Config
 from cleaner.document import Document, Pair, Removal
 from cleaner.pipeline import RunState
+from cleaner.publish.settings import PackageConfig, PublishSettings, SplitsConfig
+from cleaner.publish.tables import shard_bounds
 from cleaner.publish.validate import validate_version
 from cleaner.publish.version import (
-    PackageConfig,
     PublishError,
-    SplitsConfig,
     clean_stale_temps,
     document_row,
-    shard_bounds,
     split_of,
     write_version,
 )
@@ -69,6 +68,10 @@ def config(**dataset) -> Config:
     return cfg
 
 
+def settings(**dataset) -> PublishSettings:
+    return config(**dataset).publish_settings()
+
+
 DIGESTS = {"news/000.txt": "0" * 64}
 
 
@@ -76,7 +79,7 @@ DIGESTS = {"news/000.txt": "0" * 64}
 def built(tmp_path_factory) -> Path:
     docs, state = corpus()
     out = tmp_path_factory.mktemp("dist") / "news" / "1.0.0"
-    result = write_version(docs, state, config(), out, DIGESTS)
+    result = write_version(docs, state, settings(), out, DIGESTS)
     assert result.status == "written" and result.written
     return out
 
@@ -121,7 +124,7 @@ def test_audit_columns(built):
 def test_identical_rebuild_is_a_noop(built):
     before = {p: p.read_bytes() for p in built.rglob("*") if p.is_file()}
     docs, state = corpus()
-    result = write_version(docs, state, config(), built, DIGESTS)
+    result = write_version(docs, state, settings(), built, DIGESTS)
     assert result.status == "unchanged"
     assert {p: p.read_bytes() for p in built.rglob("*") if p.is_file()} == before
     assert not list(built.parent.glob(".*tmp*"))
@@ -134,14 +137,14 @@ def test_changed_content_is_refused_and_next_version_has_a_changelog(built):
     texts["news/006.txt"] = ("en", "A new page about carbon markets.")
     docs, state = corpus(texts)
     with pytest.raises(PublishError) as error:
-        write_version(docs, state, config(), built, DIGESTS)
+        write_version(docs, state, settings(), built, DIGESTS)
     message = str(error.value)
     assert "\n" not in message and "already exists with different content" in message
     assert "1.1.0" in message  # the suggested next version
     assert {p: p.read_bytes() for p in built.rglob("*") if p.is_file()} == before
 
     nxt = built.parent / "1.1.0"
-    result = write_version(docs, state, config(version="1.1.0"), nxt, DIGESTS)
+    result = write_version(docs, state, settings(version="1.1.0"), nxt, DIGESTS)
     assert result.status == "written" and result.previous == "1.0.0"
     assert result.suggested_version == "1.1.0"
     card = (nxt / "README.md").read_text()
@@ -160,7 +163,7 @@ def test_changed_content_is_refused_and_next_version_has_a_changelog(built):
 def test_bytes_are_deterministic(tmp_path):
     for name in ("a", "b"):
         docs, state = corpus()
-        write_version(docs, state, config(), tmp_path / name / "news" / "1.0.0", DIGESTS)
+        write_version(docs, state, settings(), tmp_path / name / "news" / "1.0.0", DIGESTS)
     files_a = sorted((tmp_path / "a").rglob("*"))
     for path in files_a:
         if path.is_file():
@@ -173,7 +176,7 @@ def test_no_empty_split_is_written_or_declared(tmp_path):
     cfg = config()
     cfg.splits = SplitsConfig(train=0.5, validation=0.0, test=0.5, seed=3)
     out = tmp_path / "news" / "1.0.0"
-    write_version(docs, state, cfg, out, DIGESTS)
+    write_version(docs, state, cfg.publish_settings(), out, DIGESTS)
     assert not list(out.glob("data/*/validation-*"))
     assert "split: validation" not in (out / "README.md").read_text()
     assert validate_version(out) == []
@@ -198,11 +201,11 @@ def test_splits_are_stable_and_keep_clusters_together():
 
 def test_adding_documents_never_moves_existing_ones(tmp_path):
     docs, state = corpus()
-    write_version(docs, state, config(), tmp_path / "news" / "1.0.0", DIGESTS)
+    write_version(docs, state, settings(), tmp_path / "news" / "1.0.0", DIGESTS)
     more = dict(TEXTS)
     more.update({f"extra/{i}.txt": ("en", f"Extra page number {i}.") for i in range(20)})
     docs, state = corpus(more)
-    write_version(docs, state, config(), tmp_path / "news" / "1.1.0", DIGESTS)
+    write_version(docs, state, settings(), tmp_path / "news" / "1.1.0", DIGESTS)
     log = diff_versions(tmp_path / "news" / "1.0.0", tmp_path / "news" / "1.1.0")
     assert len(log.added) == 20 and log.moved == [] and log.changed == []
 
@@ -226,7 +229,7 @@ def test_shards_are_bounded(tmp_path, monkeypatch):
     cfg.package = PackageConfig(max_rows_per_shard=1)
     cfg.splits = SplitsConfig(train=1.0, validation=0.0, test=0.0)
     out = tmp_path / "news" / "1.0.0"
-    write_version(docs, state, cfg, out, DIGESTS)
+    write_version(docs, state, cfg.publish_settings(), out, DIGESTS)
     names = sorted(p.name for p in (out / "data" / "documents").glob("*.parquet"))
     assert names == [f"train-{i:05d}-of-00005.parquet" for i in range(5)]
     assert validate_version(out) == []
@@ -242,7 +245,7 @@ def test_accounting_is_enforced(tmp_path):
     docs, state = corpus()
     state.removals.append(Removal(docs[1].id, docs[1].source, "empty", "extract"))
     with pytest.raises(PublishError, match="kept and removed"):
-        write_version(docs, state, config(), tmp_path / "news" / "1.0.0", DIGESTS)
+        write_version(docs, state, settings(), tmp_path / "news" / "1.0.0", DIGESTS)
     assert not (tmp_path / "news" / "1.0.0").exists()
     assert not list((tmp_path / "news").glob(".*"))
 
@@ -251,7 +254,7 @@ def test_bad_documents_fail_loudly_and_leave_nothing(tmp_path):
     docs, state = corpus()
     docs[1].text = "   "
     with pytest.raises(PublishError, match="text is empty"):
-        write_version(docs, state, config(), tmp_path / "news" / "1.0.0", DIGESTS)
+        write_version(docs, state, settings(), tmp_path / "news" / "1.0.0", DIGESTS)
     assert list((tmp_path / "news").iterdir()) == []
 
 
@@ -261,7 +264,7 @@ def test_stale_temporary_folders_are_removed(tmp_path):
     (stale / "data").mkdir(parents=True)
     assert clean_stale_temps(out) == [stale] and not stale.exists()
     docs, state = corpus()
-    write_version(docs, state, config(), out, DIGESTS)
+    write_version(docs, state, settings(), out, DIGESTS)
     assert sorted(p.name for p in out.parent.iterdir()) == ["1.0.0"]
 
 
@@ -331,7 +334,7 @@ def test_card_header_lists_languages_of_documents_and_pairs(tmp_path):
 
     docs, state = corpus({"news/001.txt": TEXTS["news/001.txt"]})  # zh only; its pair is en
     out = tmp_path / "news" / "1.0.0"
-    write_version(docs, state, config(), out, DIGESTS)
+    write_version(docs, state, settings(), out, DIGESTS)
     meta = read_card_metadata((out / "README.md").read_text())
     assert meta["language"] == ["en", "zh"]
     assert meta["configs"][0] == {"config_name": "documents", "default": True,
@@ -343,12 +346,12 @@ def test_card_header_lists_languages_of_documents_and_pairs(tmp_path):
 def test_a_damaged_previous_version_does_not_block_the_next(tmp_path):
     docs, state = corpus()
     old = tmp_path / "news" / "1.0.0"
-    write_version(docs, state, config(), old, DIGESTS)
+    write_version(docs, state, settings(), old, DIGESTS)
     for shard in (old / "data" / "documents").glob("*.parquet"):
         shard.write_bytes(b"not parquet")
     docs, state = corpus()
     new = tmp_path / "news" / "1.1.0"
-    result = write_version(docs, state, config(version="1.1.0"), new, DIGESTS)
+    result = write_version(docs, state, settings(version="1.1.0"), new, DIGESTS)
     assert result.previous == "1.0.0" and result.changelog is None
     assert "could not be compared" in (new / "README.md").read_text()
     assert validate_version(new) == [] and validate_version(old) != []

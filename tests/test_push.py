@@ -22,7 +22,7 @@ def version(tmp_path_factory) -> Path:
     config = Config()
     config.dataset = dataclasses.replace(config.dataset, name="news")
     out = tmp_path_factory.mktemp("dist") / "news" / "1.0.0"
-    write_version(docs, RunState(), config, out, {})
+    write_version(docs, RunState(), config.publish_settings(), out, {})
     return out
 
 

@@ -57,7 +57,7 @@ def pristine(tmp_path_factory) -> Path:
     # Everything in train, so shards are predictable.
     config.splits = dataclasses.replace(config.splits, train=1.0, validation=0.0, test=0.0)
     out = tmp_path_factory.mktemp("dist") / "news" / "1.0.0"
-    write_version(docs, state, config, out, {"a.txt": "0" * 64})
+    write_version(docs, state, config.publish_settings(), out, {"a.txt": "0" * 64})
     return out
 
 

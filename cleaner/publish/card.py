@@ -18,14 +18,14 @@ import yaml
 
 from cleaner.publish import schema
 from cleaner.publish.charts import charts_markdown
-from cleaner.publish.croissant import citation
+from cleaner.publish.settings import citation
 from cleaner.publish.versions import plural
 
 if TYPE_CHECKING:
-    from cleaner.config import Config
     from cleaner.pipeline import StepStats
     from cleaner.publish.charts import Chart
-    from cleaner.publish.version import SplitFiles
+    from cleaner.publish.layout import SplitFiles
+    from cleaner.publish.settings import PublishSettings
     from cleaner.publish.versions import Changelog
 
 LOAD_EXAMPLE = '''From a copy of this folder:
@@ -45,7 +45,7 @@ From the Hugging Face Hub, after `cleaner push {path} --repo-id ORG/NAME`, each 
 class CardData:
     """Everything the card shows, gathered by the packager."""
 
-    config: Config
+    settings: PublishSettings
     version: str
     documents: SplitFiles
     pairs: SplitFiles
@@ -106,7 +106,7 @@ def _config_entries(name: str, files: SplitFiles, default: bool) -> tuple[dict, 
 
 def card_metadata(data: CardData) -> dict[str, Any]:
     """The YAML header, as plain data."""
-    dataset = data.config.dataset
+    dataset = data.settings.dataset
     configs, infos = [], []
     for name, files in (("documents", data.documents), ("pairs", data.pairs)):
         if files.files:  # a config without rows is not declared (datasets cannot load it)
@@ -152,7 +152,7 @@ def _counters(stats: list[StepStats], limit: int = 12) -> str:
 
 def _sources(data: CardData, limit: int = 30) -> str:
     """Where the documents came from: the input folders and files."""
-    folders = ", ".join(f"`{p}`" for p in data.config.dataset.inputs)
+    folders = ", ".join(f"`{p}`" for p in data.settings.dataset.inputs)
     text = (f"{len(data.inputs)} input files, read from {folders}. Each file's sha256 is "
             "listed in `manifest.json` (`inputs`); each document's `source` column names the "
             "file it came from (`path#N` for a record inside a container file).")
@@ -186,10 +186,10 @@ def _pair_table(pair_languages: Counter) -> str:
     return "\n".join(rows)
 
 
-def _parameters(config: Config) -> str:
+def _parameters(config: dict[str, Any]) -> str:
     """The pipeline's settings, one TOML-like line each, grouped by section."""
     lines = ["```toml"]
-    for section, values in config.to_dict().items():
+    for section, values in config.items():
         if section == "dataset":
             continue
         lines.append(f"[{section}]")
@@ -202,7 +202,7 @@ def _parameters(config: Config) -> str:
 
 def render_card(data: CardData) -> str:
     """The whole ``README.md``."""
-    dataset = data.config.dataset
+    dataset = data.settings.dataset
     header = yaml.safe_dump(card_metadata(data), sort_keys=False, allow_unicode=True, width=100)
     title = dataset.pretty_name or dataset.name
     counts = data.counts
@@ -237,7 +237,7 @@ def render_card(data: CardData) -> str:
         "What the steps counted:" if _counters(data.stats) else "",
         _counters(data.stats),
         "Parameters of this build:",
-        _parameters(data.config),
+        _parameters(data.settings.config),
         "Splits are a pure function of the dedup cluster and the seed: all members of a "
         "cluster (with their removed duplicates and translations) are in one split, and adding "
         "documents never moves an existing one.",
@@ -265,7 +265,7 @@ def render_card(data: CardData) -> str:
         "Every file's sha256 is in `manifest.json`; `cleaner validate` checks a copy. "
         "`croissant.json` describes the same data as ML Croissant metadata.",
         "## Citation",
-        f"```bibtex\n{citation(data.config, data.version)}\n```",
+        f"```bibtex\n{citation(data.settings.dataset, data.version)}\n```",
     ]
     return "\n\n".join(s for s in sections if s) + "\n"
 

@@ -10,14 +10,14 @@ from ``schemas/`` like every other view, and a ``split`` field is read from the 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cleaner.publish import schema
+from cleaner.publish.settings import PublishSettings, citation
 
 if TYPE_CHECKING:
-    from cleaner.config import Config
+    from cleaner.publish.settings import PublishSettings
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.0"
 PARQUET = "application/x-parquet"
@@ -123,11 +123,11 @@ def _record_set(name: str, table: str, file_set: str, split_field: bool) -> dict
     return record
 
 
-def croissant_metadata(config: Config, version: str, checksums: dict[str, str],
+def croissant_metadata(settings: PublishSettings, version: str, checksums: dict[str, str],
                        configs: dict[str, bool], cite_as: str = "") -> dict[str, Any]:
     """The JSON-LD document. ``checksums`` maps each Parquet file to its sha256; ``configs``
     says which of ``documents``/``pairs`` have files (an empty config is not described)."""
-    dataset = config.dataset
+    dataset = settings.dataset
     distribution = [_file_object(path, digest) for path, digest in sorted(checksums.items())]
     record_sets = []
     for name, present in configs.items():
@@ -156,36 +156,17 @@ def croissant_metadata(config: Config, version: str, checksums: dict[str, str],
     return metadata
 
 
-def citation(config: Config, version: str) -> str:
-    """The dataset's citation: ``[dataset] citation``, else a BibTeX entry made from its name.
-
-    >>> from cleaner.config import Config
-    >>> print(citation(Config(), "1.0.0"))
-    @misc{dataset_1_0_0,
-      title = {dataset},
-      note = {Version 1.0.0}
-    }
-    """
-    dataset = config.dataset
-    if dataset.citation.strip():
-        return dataset.citation.strip()
-    key = re.sub(r"\W", "_", f"{dataset.name}_{version}")
-    title = dataset.pretty_name or dataset.name
-    url = f",\n  url = {{{dataset.homepage}}}" if dataset.homepage else ""
-    return f"@misc{{{key},\n  title = {{{title}}},\n  note = {{Version {version}}}{url}\n}}"
-
-
-def write_croissant(folder: Path, config: Config, version: str,
+def write_croissant(folder: Path, settings: PublishSettings, version: str,
                     documents: dict[str, list[str]], pairs: dict[str, list[str]]) -> Path:
     """Write ``croissant.json`` for the Parquet files already in ``folder``."""
-    from cleaner.publish.version import sha256_file
+    from cleaner.publish.layout import sha256_file
 
     files = [f for paths in (*documents.values(), *pairs.values()) for f in paths]
     files.append(schema.AUDIT_FILE)
     checksums = {relative: sha256_file(folder / relative) for relative in files}
-    metadata = croissant_metadata(config, version, checksums,
+    metadata = croissant_metadata(settings, version, checksums,
                                   {"documents": bool(documents), "pairs": bool(pairs)},
-                                  cite_as=citation(config, version))
+                                  cite_as=citation(settings.dataset, version))
     path = folder / "croissant.json"
     path.write_text(json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path

@@ -26,7 +26,7 @@ from cleaner.publish.charts import VersionFacts, read_facts
 SNIPPET = 100
 
 
-def _manifest(folder: Path) -> dict[str, Any]:
+def read_manifest(folder: Path) -> dict[str, Any]:
     path = folder / "manifest.json"
     if not path.is_file():
         raise NotAVersionError(f"{folder} is not a version folder (no manifest.json)")
@@ -140,7 +140,7 @@ def _samples(folder: Path, limit: int) -> list[str]:
 def render_summary(folder: Path, samples: int = 3) -> str:
     """The text ``cleaner inspect`` prints for the version in ``folder``."""
     folder = Path(folder)
-    manifest = _manifest(folder)
+    manifest = read_manifest(folder)
     facts = read_facts(folder)
     counts = manifest.get("counts") or {}
     tool = manifest.get("tool") or {}

@@ -47,7 +47,7 @@ import pyarrow.parquet as pq
 
 from cleaner.errors import NotAVersionError
 from cleaner.publish import schema
-from cleaner.publish.version import sha256_file
+from cleaner.publish.layout import sha256_file
 from cleaner.text.langcodes import is_valid_language
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
