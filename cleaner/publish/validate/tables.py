@@ -1,0 +1,250 @@
+"""Schema, constraints, references and splits of the three tables."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from cleaner.publish import schema
+from cleaner.publish.validate.violations import MAX_EXAMPLES, ConfigTable, Violation
+from cleaner.text.langcodes import is_valid_language
+
+# --- schema and constraints ----------------------------------------------------------------
+
+def _describe_schema_difference(actual: pa.Schema, expected: pa.Schema) -> list[str]:
+    """What differs between a file's schema and the expected one, one phrase per column."""
+    problems = []
+    actual_fields = {f.name: f for f in actual}
+    for field in expected:
+        found = actual_fields.get(field.name)
+        if found is None:
+            problems.append(f"column '{field.name}' is missing")
+        elif not found.type.equals(field.type):
+            problems.append(f"column '{field.name}' has type {found.type}, expected {field.type}")
+        elif found.nullable != field.nullable:
+            now = "nullable" if found.nullable else "not null"
+            problems.append(f"column '{field.name}' is {now}, expected the opposite")
+    for name in actual_fields.keys() - {f.name for f in expected}:
+        problems.append(f"unexpected column '{name}'")
+    if not problems and actual.names != expected.names:
+        problems.append(f"columns are in the order {actual.names}, expected {expected.names}")
+    return problems
+
+
+def read_parquet(folder: Path, relative: str, table_name: str
+                  ) -> tuple[pa.Table | None, list[Violation]]:
+    """Read one Parquet file and check its schema; the table is ``None`` when it does not fit."""
+    try:
+        table = pq.read_table(folder / relative)
+    except (pa.ArrowException, OSError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return None, [Violation(relative, f"not a readable Parquet file: {message}", "schema")]
+    problems = _describe_schema_difference(table.schema, schema.arrow_schema(table_name))
+    out = [Violation(relative, problem, "schema") for problem in problems]
+    if table.num_rows == 0 and relative != schema.AUDIT_FILE:
+        out.append(Violation(relative, "empty shard (datasets cannot load an empty Parquet "
+                             "file; a split without rows must not be written)", "files"))
+    return (None if problems else table), out
+
+
+def read_config(folder: Path, files: list[str], config: str
+                 ) -> tuple[ConfigTable, list[Violation]]:
+    """Read every shard of ``data/<config>/``, adding ``__split__`` and ``__file__``."""
+    table_name = "documents" if config == "documents" else "pairs"
+    shard_files = [f for f in files if f.startswith(f"data/{config}/")
+                   and schema.SHARD_NAME.match(f.rsplit("/", 1)[-1])]
+    tables, out = [], []
+    for relative in shard_files:
+        table, problems = read_parquet(folder, relative, table_name)
+        out += problems
+        if table is None:
+            continue
+        split = schema.SHARD_NAME.match(relative.rsplit("/", 1)[-1]).group(1)
+        rows = table.num_rows
+        table = table.append_column("__split__", pa.array([split] * rows, pa.string()))
+        tables.append(table.append_column("__file__", pa.array([relative] * rows, pa.string())))
+    combined = pa.concat_tables(tables) if tables else None
+    return ConfigTable(config, combined, shard_files), out
+
+
+def _examples(table: pa.Table, mask: pa.ChunkedArray | pa.Array, key: str) -> list[tuple[str,
+                                                                                         Any]]:
+    """(file, key value) of the rows where ``mask`` is true, at most ``MAX_EXAMPLES + 1``."""
+    mask = pc.fill_null(mask, False)
+    picked = table.filter(mask).slice(0, MAX_EXAMPLES + 1)
+    return list(zip(picked.column("__file__").to_pylist(), picked.column(key).to_pylist(),
+                    strict=True))
+
+
+def _report(table: pa.Table, mask: Any, key: str, message: str) -> list[Violation]:
+    """One violation per offending row (the first few), then one line with the count."""
+    total = pc.sum(pc.cast(pc.fill_null(mask, False), pa.int64())).as_py() or 0
+    if not total:
+        return []
+    out = [Violation(file, f"row {key}={value}: {message}")
+           for file, value in _examples(table, mask, key)[:MAX_EXAMPLES]]
+    if total > MAX_EXAMPLES:
+        out.append(Violation(out[0].file, f"... {total - MAX_EXAMPLES} more rows: {message}"))
+    return out
+
+
+def _pattern_mask(column: pa.ChunkedArray, pattern: str) -> pa.ChunkedArray:
+    """True where a non-null value does not match the whole ``pattern``."""
+    matches = pc.match_substring_regex(column, f"^(?:{pattern})$")
+    return pc.and_(pc.is_valid(column), pc.invert(matches))
+
+
+def _check_items(table: pa.Table, spec: schema.FieldSpec, key: str) -> list[Violation]:
+    """Rules on the items of a list of objects (e.g. ``langs``: lang pattern, share range)."""
+    items = spec.items or {}
+    if items.get("type") != "object":
+        return []
+    out = []
+    parents = pc.list_parent_indices(table.column(spec.name))
+    flat = pc.list_flatten(table.column(spec.name))
+    for name, rule in items.get("properties", {}).items():
+        values = pc.struct_field(flat, name)
+        bad = pc.is_null(values) if name in items.get("required", []) else None
+        if "pattern" in rule:
+            pattern = rule["pattern"].removeprefix("^(?:").removesuffix(")$")
+            off = _pattern_mask(values, pattern)
+            bad = off if bad is None else pc.or_(bad, off)
+        if "minimum" in rule or "maximum" in rule:
+            off = pc.or_(pc.less(values, rule.get("minimum", float("-inf"))),
+                         pc.greater(values, rule.get("maximum", float("inf"))))
+            if pa.types.is_floating(values.type):
+                off = pc.or_(off, pc.is_nan(values))
+            bad = off if bad is None else pc.or_(bad, off)
+        if bad is None:
+            continue
+        rows = pc.unique(pc.filter(parents, pc.fill_null(bad, False))).to_pylist()
+        mask = pa.array([False] * table.num_rows)
+        if rows:
+            mask = pc.is_in(pa.array(range(table.num_rows)), pa.array(rows, parents.type))
+        out += _report(table, mask, key, f"{spec.name}.{name} breaks its rule {rule}")
+    return out
+
+
+def check_constraints(table: pa.Table, table_name: str) -> list[Violation]:
+    """The per-column rules of ``schemas/<table_name>.json`` on a table read from Parquet."""
+    spec_table = schema.load_schema(table_name)
+    key = spec_table.primary_key[0] if spec_table.primary_key else spec_table.names[0]
+    out: list[Violation] = []
+    for spec in spec_table.fields:
+        column = table.column(spec.name)
+        if spec.required:
+            out += _report(table, pc.is_null(column), key, f"{spec.name} is null")
+        if spec.min_length is not None:
+            short = pc.less(pc.utf8_length(column), spec.min_length)
+            out += _report(table, short, key, f"{spec.name} is shorter than {spec.min_length}")
+        if spec.pattern:
+            what = ("is empty or only whitespace" if spec.name.startswith("text")
+                    else f"does not match {spec.pattern}")
+            out += _report(table, _pattern_mask(column, spec.pattern), key, f"{spec.name} {what}")
+        if spec.minimum is not None or spec.maximum is not None:
+            low = spec.minimum if spec.minimum is not None else float("-inf")
+            high = spec.maximum if spec.maximum is not None else float("inf")
+            off = pc.or_(pc.less(column, low), pc.greater(column, high))
+            if pa.types.is_floating(column.type):
+                off = pc.or_(off, pc.is_nan(column))
+            out += _report(table, off, key, f"{spec.name} is outside "
+                           f"[{spec.minimum}, {spec.maximum}]")
+        if spec.unique:
+            counts = pc.value_counts(column)
+            repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+            out += _report(table, pc.is_in(column, repeated), key, f"{spec.name} is not unique")
+        if spec.name.startswith("lang") and spec.type == "string":
+            invalid = [c for c in pc.unique(column).to_pylist()
+                       if c is not None and not is_valid_language(c)]
+            if invalid:
+                out += _report(table, pc.is_in(column, pa.array(invalid)), key,
+                               f"{spec.name} is not a valid language code")
+        if spec.format == "json":
+            bad = [v for v in pc.unique(column).to_pylist() if v is not None and not _is_object(v)]
+            if bad:
+                out += _report(table, pc.is_in(column, pa.array(bad)), key,
+                               f"{spec.name} is not a JSON object")
+        if spec.type == "array":
+            out += _check_items(table, spec, key)
+    return out
+
+
+def _is_object(text: str) -> bool:
+    """Whether ``text`` is a JSON object."""
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
+# --- references and splits -----------------------------------------------------------------
+
+def column_values(table: pa.Table | None, name: str) -> list[Any]:
+    """A column as a Python list (empty when the table is missing)."""
+    return [] if table is None else table.column(name).to_pylist()
+
+
+def check_references(docs: ConfigTable, pairs: ConfigTable, audit: pa.Table | None,
+                     manifest: dict[str, Any] | None) -> list[Violation]:
+    """Cross-table rules: ids, splits, pairs and the accounting of every input document."""
+    out: list[Violation] = []
+    doc_ids = column_values(docs.table, "id")
+    doc_split = dict(zip(doc_ids, column_values(docs.table, "__split__"), strict=True))
+    doc_source = dict(zip(doc_ids, column_values(docs.table, "source"), strict=True))
+    audit_ids = set(column_values(audit, "id"))
+    # One cluster, one split (no leak between train and test through near-duplicates).
+    cluster_splits: dict[str, set[str]] = defaultdict(set)
+    for cluster, split in zip(column_values(docs.table, "cluster"),
+                              column_values(docs.table, "__split__"), strict=True):
+        cluster_splits[cluster].add(split)
+    for cluster, splits in sorted(cluster_splits.items()):
+        if len(splits) > 1:
+            out.append(Violation("data/documents", f"cluster {cluster} is in several splits: "
+                                 f"{', '.join(sorted(splits))}", "splits"))
+    for doc_id in sorted(audit_ids & doc_split.keys()):
+        out.append(Violation(schema.AUDIT_FILE, f"id {doc_id} is both kept and removed",
+                             "references"))
+    known = doc_split.keys() | audit_ids
+    if audit is not None:
+        for doc_id, target in zip(column_values(audit, "id"), column_values(audit, "duplicate_of"),
+                                  strict=True):
+            if target is not None and target not in known:
+                out.append(Violation(schema.AUDIT_FILE, f"row id={doc_id}: duplicate_of {target} "
+                                     "is not a known document", "references"))
+    if pairs.table is not None:
+        seen: set[tuple[str, str]] = set()
+        for row in pairs.table.select(["id_a", "id_b", "source_a", "__split__",
+                                       "__file__"]).to_pylist():
+            where, name = row["__file__"], f"pair ({row['id_a']}, {row['id_b']})"
+            if (row["id_a"], row["id_b"]) in seen:
+                out.append(Violation(where, f"{name} appears twice", "references"))
+            seen.add((row["id_a"], row["id_b"]))
+            if row["id_a"] not in doc_split:
+                out.append(Violation(where, f"{name}: id_a is not a kept document", "references"))
+            elif doc_source[row["id_a"]] != row["source_a"]:
+                out.append(Violation(where, f"{name}: source_a differs from the document's "
+                                     "source", "references"))
+            elif doc_split[row["id_a"]] != row["__split__"]:
+                out.append(Violation(where, f"{name} is not in its document's split "
+                                     f"({doc_split[row['id_a']]})", "splits"))
+            if row["id_b"] not in known:
+                out.append(Violation(where, f"{name}: id_b is neither kept nor removed",
+                                     "references"))
+            elif row["id_b"] in doc_split and doc_split[row["id_b"]] != row["__split__"]:
+                out.append(Violation(where, f"{name} links two splits", "splits"))
+    counts = (manifest or {}).get("counts")
+    if isinstance(counts, dict):
+        expected = {"documents": len(doc_split), "removed": len(audit_ids),
+                    "inputs": len(doc_split) + len(audit_ids),
+                    "pairs": 0 if pairs.table is None else pairs.table.num_rows}
+        for key, value in expected.items():
+            if counts.get(key) != value:
+                out.append(Violation("manifest.json", f"counts.{key} is {counts.get(key)}, the "
+                                     f"files hold {value}", "references"))
+    return out
