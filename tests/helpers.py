@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+# The repository's root folder (seeds/, dataset.toml, README.md).
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def refresh_manifest(version: Path) -> None:
     """What a careless hand edit does: make the manifest's checksums match the files again."""

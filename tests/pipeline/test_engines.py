@@ -1,12 +1,14 @@
 """Engines: the same steps give the same bytes on one process, a pool, or a Ray cluster."""
 
 import hashlib
+import os
 import shutil
 import socket
 import time
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from cleaner.build import build, clean_paths
 from cleaner.config import Config, load_config
@@ -16,8 +18,8 @@ from cleaner.pipeline.batch import batches
 from cleaner.pipeline.engines import EngineError, make_engine
 from cleaner.pipeline.ray_engine import RayEngine, check_reachable
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-CONFIG = Path(__file__).resolve().parent.parent / "dataset.toml"
+SEEDS = ROOT / "seeds"
+CONFIG = ROOT / "dataset.toml"
 
 
 class Tag(DocumentStep):
@@ -143,7 +145,8 @@ def ray_instance():
     ray = pytest.importorskip("ray")
     # Ray's workers import the test steps from this folder.
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
-             runtime_env={"env_vars": {"PYTHONPATH": str(Path(__file__).parent)}})
+             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(
+                 [str(Path(__file__).parent), str(ROOT / "tests")])}})
     yield ray
     ray.shutdown()
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from cleaner.document import Document
 from cleaner.pipeline import RunState, StepStats
@@ -24,7 +25,7 @@ from cleaner.stages.decode.step import DecodeStep
 from cleaner.stages.extract.step import ExtractConfig, ExtractStep
 from cleaner.stages.normalize import NormalizeStep
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = ROOT / "seeds"
 FORBIDDEN = ["Leave a Comment", "Akismet", "Home »", "Sharing let more people see",
              "all right reserved", "&#123;", "<p", "appendQr", "海量资讯", "责任编辑", "\u3000"]
 
@@ -359,7 +360,7 @@ def test_quick_check_changes_nothing_but_the_time():
     rules = load_rules(sorted(path.stem for path in RULES_DIR.glob("*.txt")))
     quick = QuickCheck.of(rules)
     assert quick is not None
-    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    seeds = ROOT / "seeds"
     lines = [line for path in sorted(seeds.iterdir())
              for line in path.read_text(encoding="utf-8").splitlines()]
     lines += ["Leave a Comment", "It rained. (Editor: Li) Share this.", "责任编辑：李墨轩",

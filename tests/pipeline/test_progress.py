@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from cleaner import cli
 from cleaner.build import samples_text, summary_table
@@ -29,8 +30,6 @@ from cleaner.pipeline.progress import (
     log_line,
     make_progress,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class FakeTerminal(io.StringIO):
