@@ -20,7 +20,7 @@ def document_id(source: str) -> str:
     lets a later version's changelog say "changed" instead of "removed + added".
 
     >>> document_id("000_e0214c392ecd97f1.txt")
-    'a02bd8a3e8e4bd5c'
+    '85952f2277994059'
     """
     return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
 

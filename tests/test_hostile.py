@@ -411,11 +411,3 @@ def test_the_runner_applies_the_limit_it_is_given():
     assert LimitsConfig().step_seconds == DEFAULT_STEP_SECONDS
     with pytest.raises(ValueError, match="step_seconds"):
         LimitsConfig(step_seconds=-1).check()
-
-
-def test_docstring_examples():
-    import doctest
-
-    import cleaner.pipeline.limits
-
-    assert doctest.testmod(cleaner.pipeline.limits).failed == 0

@@ -211,16 +211,6 @@ def test_repeated_blocks_ignore_copies_of_one_article():
     assert [d.text for d in kept] == [d.text for d in docs]
 
 
-def test_repeated_blocks_drop_documents_left_empty():
-    docs = _corpus(3)
-    docs.append(Document(source="9.html", url="https://example.com/9",
-                         text="Follow our newsroom on the platform of your choice"))
-    state = RunState()
-    kept = run_corpus_step(docs, RepeatedBlocksStep(BoilerplateConfig()), state)
-    assert len(kept) == 3
-    assert state.removals[0].reason == "empty"
-
-
 def test_headline_repeating_the_title_is_removed():
     doc, stats = clean("Big River Floods Town\n\nThe river rose.",
                        title="Big River Floods Town | Example News")
@@ -332,14 +322,6 @@ def test_seed_credits_land_in_metadata():
     assert docs["003"].meta["credit_source"] == "上观新闻"
     assert docs["004"].title.startswith("The portal website of Jinan Municipal Government")
     assert docs["004"].text.startswith("On the afternoon of February 23")
-
-
-def test_docstring_examples():
-    import doctest
-
-    import cleaner.stages.boilerplate.step
-
-    assert doctest.testmod(cleaner.stages.boilerplate.step).failed == 0
 
 
 @pytest.mark.parametrize("line", [

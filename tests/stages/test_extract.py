@@ -89,11 +89,6 @@ def test_existing_metadata_is_not_overwritten():
         "Given", "https://x.org/1", dt.date(2020, 1, 1), "Someone")
 
 
-def test_text_documents_pass_unchanged():
-    doc = Document(source="c.txt", text="Plain text.")
-    assert run(doc) is doc and doc.text == "Plain text."
-
-
 def test_double_escaped_entities_are_repaired():
     doc = run(Document(source="d.txt", html="<div><p>Price &amp;lt; 5 &amp;amp; rising, "
                        "said the fund manager on Monday in a note.</p></div>"))
@@ -201,14 +196,6 @@ def test_site_name_is_stripped_from_the_end_of_the_title():
     assert strip_site_name("Opinion | Trump", ["NYTimes"]) == "Opinion | Trump"
     assert strip_site_name("Just a title", ["Site"]) == "Just a title"
     assert strip_site_name(None, ["Site"]) is None
-
-
-def test_docstring_examples():
-    import doctest
-
-    import cleaner.stages.extract.step
-
-    assert doctest.testmod(cleaner.stages.extract.step).failed == 0
 
 
 def test_categories_and_tags_declared_by_the_page_become_metadata():

@@ -6,10 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cleaner.document import Document, Drop
-from cleaner.pipeline import StepStats
 from cleaner.stages.normalize import (
-    NormalizeStep,
     normalize_paragraphs,
     normalize_spaces,
     normalize_text,
@@ -54,26 +51,9 @@ def test_legitimate_dots_stay(text):
     assert split_glued_sentences(text) == text
 
 
-def test_step_drops_empty_documents():
-    stats = StepStats("normalize")
-    assert NormalizeStep().process(Document(source="x", text=" \u3000\n\n "), stats) == Drop(
-        "empty", detail="no text left after cleaning")
-    doc = NormalizeStep().process(
-        Document(source="y", text="Go home.There", title=" A\u3000B "), stats)
-    assert doc.text == "Go home. There" and doc.title == "A B"
-
-
 @given(st.text())
 def test_normalize_is_idempotent_and_clean(text):
     once = normalize_text(text)
     assert normalize_text(once) == once
     assert "\u3000" not in once and "\n\n\n" not in once
     assert all(line == line.strip() for line in once.split("\n"))
-
-
-def test_docstring_examples():
-    import doctest
-
-    import cleaner.stages.normalize
-
-    assert doctest.testmod(cleaner.stages.normalize).failed == 0
