@@ -35,6 +35,7 @@ dataset: $(VENV)/.installed
 ## Lint, run the whole test suite, and validate every dataset version under dist/.
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 	@set -e; for version in dist/*/*/; do \
 		[ -f "$$version/manifest.json" ] || continue; \
@@ -43,6 +44,7 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 ## Print the benchmark figures (reads ../shared/eval/).
 bench: $(VENV)/.installed

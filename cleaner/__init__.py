@@ -14,7 +14,7 @@ The functions live in :mod:`cleaner.api`; they are imported on first use, so tha
 
 from typing import Any
 
-__version__ = "0.1.0"
+from cleaner.tool import VERSION as __version__
 
 API = ("build_dataset", "clean_files", "clean_text", "describe", "load", "read_tables")
 

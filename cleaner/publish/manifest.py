@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cleaner import __version__
+from cleaner.tool import NAME, VERSION
 
 if TYPE_CHECKING:
 
@@ -31,7 +31,7 @@ def build_manifest(settings: PublishSettings, version: str, previous: str | None
         "name": settings.dataset.name,
         "version": version,
         "previous_version": previous,
-        "tool": {"name": "cleaner", "version": __version__},
+        "tool": {"name": NAME, "version": VERSION},
         "config": json.loads(json.dumps(settings.config, default=str)),
         "inputs": dict(sorted(input_digests.items())),
         "counts": counts,
