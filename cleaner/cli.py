@@ -194,9 +194,10 @@ def _check_version_folder(path: Path) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from cleaner.build import build, build_summary
+    from cleaner.build import build
     from cleaner.config import check_name, check_version
     from cleaner.pipeline.progress import make_progress
+    from cleaner.report import build_summary
 
     _check_workers(args.workers)
     config = _load_config(args.config)
@@ -212,9 +213,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from cleaner.build import clean_paths, samples_text, summary_table
+    from cleaner.build import clean_paths
     from cleaner.pipeline import RunState
     from cleaner.pipeline.progress import make_progress
+    from cleaner.report import samples_text, summary_table
 
     _check_workers(args.workers)
     config = _load_config(args.config)

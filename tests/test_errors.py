@@ -233,3 +233,23 @@ def test_help_exits_zero(command, capsys):
         cli.main([command, "--help"])
     assert exit_info.value.code == 0
     assert "usage: cleaner " + command in capsys.readouterr().out
+
+
+def test_ray_failing_at_the_first_batch_is_one_line(monkeypatch, tmp_path, capsys):
+    """Ray is installed but the cluster cannot be joined: `cleaner build` says so in one line
+    (exit 2, no traceback), at the first batch, where the engine connects."""
+    ray = pytest.importorskip("ray")
+    if ray.is_initialized():
+        pytest.skip("a Ray instance of this process is in use")
+
+    def refuse(**kwargs):
+        raise ConnectionError("Failed to connect to GCS at 10.0.0.9:6379\nTraceback (most ...")
+
+    monkeypatch.setattr(ray, "init", refuse)
+    monkeypatch.setattr("cleaner.pipeline.ray_engine.check_reachable", lambda address: None)
+    code = cli.main(["build", str(ROOT / "seeds"), "--output", str(tmp_path), "--engine", "ray",
+                     "--ray-address", "10.0.0.9:6379", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_USAGE
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("cleaner: error: could not start Ray on 10.0.0.9:6379: ")

@@ -57,9 +57,10 @@ class RayEngine:
             ray.init(address=self.address, num_cpus=None if self.address else self.num_cpus,
                      include_dashboard=False, log_to_driver=False,
                      logging_level="ERROR", configure_logging=True)
-        except (ConnectionError, RuntimeError, ValueError) as error:
+        except Exception as error:  # noqa: BLE001 - Ray fails to start in many ways
             where = self.address or "a local instance"
-            raise EngineError(f"could not start Ray on {where}: {error}") from None
+            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise EngineError(f"could not start Ray on {where}: {first[:300]}") from None
         self._started = True
         return ray
 

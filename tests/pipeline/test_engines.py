@@ -13,7 +13,7 @@ from helpers import ROOT
 from cleaner.build import build, clean_paths
 from cleaner.config import Config, load_config
 from cleaner.document import Document, Removal
-from cleaner.pipeline import DocumentStep, LocalEngine, RunState, map_documents
+from cleaner.pipeline import DocumentStep, LocalEngine, RunState, StepStats, map_documents
 from cleaner.pipeline.batch import batches
 from cleaner.pipeline.engines import EngineError, make_engine
 from cleaner.pipeline.ray_engine import RayEngine, check_reachable
@@ -172,3 +172,21 @@ def test_ray_and_local_builds_of_the_seeds_are_byte_identical(ray_instance, tmp_
     local_files, ray_files = tree_digest(tmp_path / "local"), tree_digest(tmp_path / "ray")
     assert local_files == ray_files
     assert any(name.endswith(".parquet") for name in local_files)
+
+
+class DieOnce(DocumentStep):
+    """A step whose worker process dies on one page: a lost node, as Ray sees it."""
+
+    name = "die"
+
+    def process(self, doc: Document, stats: StepStats) -> Document:
+        if doc.source == "die":
+            os._exit(1)
+        return doc
+
+
+def test_a_ray_task_lost_past_its_retries_is_an_engine_error(ray_instance):
+    items = [Document(source=name, text="x") for name in ("a", "die", "c")]
+    with pytest.raises(EngineError, match=r"^a Ray task failed: \w+"):
+        list(map_documents(items, [DieOnce()], RunState(), batch_size=1, engine=RayEngine()))
+

@@ -13,7 +13,6 @@ import pytest
 from helpers import ROOT
 
 from cleaner import cli
-from cleaner.build import samples_text, summary_table
 from cleaner.document import Document, Drop
 from cleaner.pipeline import (
     CorpusContext,
@@ -30,6 +29,7 @@ from cleaner.pipeline.progress import (
     log_line,
     make_progress,
 )
+from cleaner.report import samples_text, summary_table
 
 
 class FakeTerminal(io.StringIO):

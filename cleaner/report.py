@@ -1,0 +1,91 @@
+"""What a person reads after a run: the steps' table, their examples, and the build summary.
+
+Only formatting: everything shown comes from the run's stats and the written version.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from cleaner.build import BuildResult
+from cleaner.pipeline import RunState
+from cleaner.pipeline.progress import format_duration, table
+from cleaner.publish.version import WriteResult
+
+
+def summary_table(state: RunState) -> str:
+    """The end-of-build table: one row per step, with drops by reason and time.
+
+    >>> from cleaner.pipeline import StepStats
+    >>> stats = StepStats("dedup", docs_in=3, docs_out=2, seconds=0.5)
+    >>> stats.dropped["exact_duplicate"] += 1
+    >>> print(summary_table(RunState(stats={"dedup": stats})))
+    step   in  out  changed  dropped            time
+    dedup   3    2        0  exact_duplicate 1  0.5s
+    """
+    rows = [("step", "in", "out", "changed", "dropped", "time")]
+    for stats in state.stats.values():
+        dropped = ", ".join(f"{reason} {n}" for reason, n in sorted(stats.dropped.items())) or "-"
+        rows.append((stats.name, str(stats.docs_in), str(stats.docs_out), str(stats.changed),
+                     dropped, format_duration(stats.seconds)))
+    return table(rows, right={1, 2, 3, 5}, rule=False)
+
+
+def samples_text(state: RunState, limit: int = 3) -> str:
+    """What ``--verbose`` adds: each step's counters (lines removed per boilerplate rule...)
+    with a few examples, so a rule that removes too much is seen at once."""
+    lines = []
+    for stats in state.stats.values():
+        keys = sorted(set(stats.counters) | set(stats.samples))
+        if not keys:
+            continue
+        lines.append(f"{stats.name}:")
+        for key in keys:
+            count = stats.counters.get(key)
+            lines.append(f"  {key}" + (f": {count}" if count is not None else ""))
+            for example in stats.samples.get(key, [])[:limit]:
+                short = " ".join(example.split())
+                short = short if len(short) <= 100 else short[:99] + "…"
+                lines.append(f"      e.g. {short!r}")
+    return "\n".join(lines)
+
+
+def _compared(write: WriteResult) -> list[str]:
+    """One line on the changes since the previous version, when there is one."""
+    log = write.changelog
+    if write.previous is None or log is None:
+        return []
+    line = (f"compared:   with {write.previous}: {len(log.added)} added, {len(log.removed)} "
+            f"removed, {len(log.changed)} changed documents")
+    if write.suggested_version and write.suggested_version != write.path.name:
+        line += f" (these changes call for version {write.suggested_version})"
+    return [line]
+
+
+def build_summary(result: BuildResult, verbose: bool = False) -> str:
+    """Everything a person wants to know after a build: steps, languages, pairs, where the
+    version is and how to load it."""
+    state = result.state
+    parts = [summary_table(state)]
+    if verbose and (samples := samples_text(state)):
+        parts.append("What the steps did, with examples:\n" + samples)
+    languages = ", ".join(f"{lang} {n}" for lang, n in
+                          sorted(result.languages.items(), key=lambda kv: (-kv[1], kv[0])))
+    removed = Counter(r.reason for r in state.removals)
+    reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(removed.items()))
+    status = ("unchanged (an identical version already exists)"
+              if result.write.status == "unchanged" else "written")
+    parts.append("\n".join([
+        f"documents:  {result.inputs} read, {result.kept} kept, {len(state.removals)} removed"
+        + (f" ({reasons})" if reasons else ""),
+        f"languages:  {languages or '-'}",
+        f"pairs:      {len(state.pairs)} translation pairs",
+        f"version:    {result.write.path} ({status})",
+        *_compared(result.write),
+        f'load it:    datasets.load_dataset("{result.write.path}")',
+        f"look at it: cleaner inspect {result.write.path}",
+    ]))
+    return "\n\n".join(parts)
+
+
+__all__ = ["build_summary", "samples_text", "summary_table"]
