@@ -171,7 +171,7 @@ class BuildResult:
 def build(config: Config, inputs: list[Path] | None = None, output: Path | None = None,
           workers: int | None = None, progress: Progress | None = None,
           engine: Engine | None = None) -> BuildResult:
-    """Run the whole pipeline and publish ``output/NAME/VERSION`` (see CONTRACT.md).
+    """Run the whole pipeline and publish ``output/NAME/VERSION`` (docs/version-format.md).
 
     ``progress`` shows how far it is (nothing by default); it never changes what is written.
     """

@@ -293,6 +293,33 @@ def write_json_schemas(folder: Path = SCHEMA_DIR / "json") -> list[Path]:
     return written
 
 
+# Where the column tables of docs/version-format.md go: between these two lines per table.
+DOC_START, DOC_END = "<!-- columns: {name} -->", "<!-- end of columns: {name} -->"
+
+
+def with_column_tables(document: str) -> str:
+    """``document`` with the column table of every table between its markers, as
+    :func:`markdown_table` makes it (so the format document never disagrees with the schemas).
+
+    >>> markers = "<!-- columns: removed -->\\nold\\n<!-- end of columns: removed -->"
+    >>> text = with_column_tables(markers)
+    >>> text.splitlines()[1]
+    '| column | type | null | constraints | description |'
+    """
+    for name in TABLES:
+        start, end = DOC_START.format(name=name), DOC_END.format(name=name)
+        if start in document and end in document:
+            head, rest = document.split(start, 1)
+            _, tail = rest.split(end, 1)
+            document = f"{head}{start}\n{markdown_table(name)}\n{end}{tail}"
+    return document
+
+
 if __name__ == "__main__":
     for written_path in write_json_schemas():
         print(written_path)
+    format_doc = Path(__file__).resolve().parents[2] / "docs" / "version-format.md"
+    if format_doc.is_file():
+        format_doc.write_text(with_column_tables(format_doc.read_text(encoding="utf-8")),
+                              encoding="utf-8")
+        print(format_doc)

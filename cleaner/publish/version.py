@@ -1,6 +1,6 @@
 """The packager: turns the kept documents, the audit and the pairs into a published version.
 
-A version ``DIR/NAME/X.Y.Z/`` (see CONTRACT.md) holds::
+A version ``DIR/NAME/X.Y.Z/`` (see docs/version-format.md) holds::
 
     README.md                                   the dataset card (card.py)
     images/*.svg                                the card's charts (charts.py)

@@ -7,6 +7,7 @@ import re
 
 import pyarrow as pa
 import pytest
+from helpers import ROOT
 
 from cleaner.document import Document, Pair, Removal
 from cleaner.publish import schema
@@ -87,3 +88,13 @@ def test_bad_schema_file_is_a_clear_error(monkeypatch, tmp_path):
             schema.load_schema("missing")
     finally:
         schema.load_schema.cache_clear()
+
+
+def test_the_version_format_document_has_the_schemas_columns():
+    """docs/version-format.md shows every column as the schemas define it:
+    `python -m cleaner.publish.schema` rewrites its tables."""
+    path = ROOT / "docs" / "version-format.md"
+    text = path.read_text(encoding="utf-8")
+    assert text == schema.with_column_tables(text)
+    for name in schema.TABLES:
+        assert schema.markdown_table(name) in text

@@ -153,6 +153,7 @@ def test_restore_split_body_leaves_single_container_pages_alone():
                                  "<html>", "<body>", "\u3000", "中文。", "<!--c-->", "<"]),
                 max_size=40))
 @example(["<body>", "<script>x=1</script>", "<html>"])  # htmldate's cleaning failed on it
+@example(["<body>", "<!--c-->"])  # the parsed fragment was a comment, not an element
 def test_any_markup_gives_text_without_script_or_style(parts):
     doc = run(Document(source="f.html", html="".join(parts)))
     assert doc.html is None

@@ -32,11 +32,15 @@ FRAGMENT_PARSER = lxml.html.HTMLParser()
 def parse_markup(markup: str) -> etree._Element:
     """``lxml.html.fromstring`` of ``markup``, control characters (a form feed) as spaces.
 
-    Markup that is a single non-content element (a lone ``<script>``) gives an empty
-    ``<div>``: the element would be the root itself, which dropping it would not remove.
+    Markup that is a single non-content element (a lone ``<script>``) or no element at all
+    (a lone comment) gives an empty ``<div>``: the element would be the root itself, which
+    dropping it would not remove, and a comment is no tree to search.
+
+    >>> parse_markup("<body><!--c-->").tag, parse_markup("<p>Hi</p>").tag
+    ('div', 'p')
     """
     root = lxml.html.fromstring(XML_UNSAFE.sub(" ", markup), parser=FRAGMENT_PARSER)
-    if isinstance(root.tag, str) and root.tag.lower() in NON_CONTENT_TAGS:
+    if not isinstance(root.tag, str) or root.tag.lower() in NON_CONTENT_TAGS:
         return lxml.html.Element("div")
     return root
 

@@ -24,11 +24,11 @@ with a reason, so nothing is lost silently and the build goes on:
   (images, scripts...);
 * ``unreadable`` — permissions, broken symlinks, special files.
 
-Source names follow CONTRACT.md: the path relative to the folder it was found under (POSIX
-separators), a file given directly by its path as given, ``path#N`` for the N-th line of a
-JSONL file (the N-th item of a JSON array) and ``path#<record id>`` for a WARC record. When
-two inputs hold the same relative name, the second is named by its full path (ids stay
-unique). A folder's files come in the sorted order of their sources.
+Source names follow docs/version-format.md: the path relative to the folder it was found
+under (POSIX separators), a file given directly by its path as given, ``path#N`` for the N-th
+line of a JSONL file (the N-th item of a JSON array) and ``path#<record id>`` for a WARC
+record. When two inputs hold the same relative name, the second is named by its full path (ids
+stay unique). A folder's files come in the sorted order of their sources.
 """
 
 from __future__ import annotations
