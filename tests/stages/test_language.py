@@ -256,3 +256,13 @@ def test_recheck_long_paragraph_gets_the_full_mix() -> None:
     para = decide.read_paragraph(text, LanguageConfig())
     assert len(text) >= LanguageConfig().short_text
     assert detect_module.recheck_paragraph(para, "en", LanguageConfig()) == "de"
+
+
+def test_a_letter_of_one_orthography_brings_its_language_into_play():
+    # fastText knows nothing of the short word and proposes no Vietnamese; "ấ" is written
+    # only in Vietnamese, so lingua is asked about it too.
+    from cleaner.stages.language.scripts import telltale_languages
+
+    assert telltale_languages("vấp") == {"vi"}
+    assert telltale_languages("Straße") == set()  # ß: too many German varieties to list
+    assert detect("vấp")[0] == "vi"

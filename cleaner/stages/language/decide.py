@@ -26,6 +26,7 @@ from cleaner.stages.language.scripts import (
     normalized,
     script_counts,
     telltale_filter,
+    telltale_languages,
 )
 from cleaner.text.langcodes import UNDETERMINED
 
@@ -209,6 +210,10 @@ def decide(paras: list[Paragraph], config: LanguageConfig) -> Guess:
             candidates = None
             if current:
                 candidates = {k for k, v in current.items() if v >= _CANDIDATE_MIN}
+                if len(text) < config.short_text:
+                    # A letter of few orthographies ("vấp": Vietnamese) puts their languages
+                    # in play even when fastText, lost on a short word, did not propose them.
+                    candidates |= telltale_languages(text)
                 for code in list(candidates):
                     candidates |= FAMILY.get(code, set())
             dist = _backend_distribution(backend, text, script, config, candidates)
