@@ -53,6 +53,10 @@ from cleaner.stages.extract.restore import dropped_credit_lines, restore_split_b
 from cleaner.text.dates import parse_date
 from cleaner.text.repair import repair_text
 
+# A balanced pass replaces a thin precision result only when it finds at least twice its text
+# and this many more characters.
+THIN_GAIN = 200
+
 
 @dataclass
 class ExtractConfig:
@@ -198,6 +202,14 @@ class ExtractStep(DocumentStep):
             return True
         return letters(text) < self.config.fallback_below_share * visible_letters(tree)
 
+    def looks_thin(self, text: str, tree: etree._Element) -> bool:
+        """Whether a page's extracted text is too little to be its article: fewer characters
+        than ``fallback_below_chars`` or a smaller share of what it shows than
+        ``fallback_below_share``."""
+        count = letters(text)
+        return (count < self.config.fallback_below_chars
+                or count < self.config.fallback_below_share * visible_letters(tree))
+
     def extract_page(self, markup: str, url: str | None,
                      stats: StepStats) -> tuple[str, dict[str, object]]:
         """The main text of a whole page and its metadata (parsed once for both)."""
@@ -221,6 +233,14 @@ class ExtractStep(DocumentStep):
                     stats.counters["fallback_changed"] += 1
                 result = compared
         text = (result.text or "") if result is not None else ""
+        if self.config.favor_precision and self.looks_thin(text, tree):
+            # Precision mode can throw away the article itself and keep a date or a "your
+            # browser is out of date" notice; the balanced pass is the evidence then.
+            balanced = self._trafilatura(tree, url, favor_precision=False)
+            more = (balanced.text or "") if balanced is not None else ""
+            if letters(more) >= 2 * letters(text) + THIN_GAIN:
+                stats.counters["balanced_pass"] += 1
+                text = more
         if not text.strip() and not self.config.favor_recall:
             # Nothing at all in precision mode: a recall pass before giving up on the page.
             recall = self._recall(tree, url)
