@@ -298,3 +298,11 @@ def test_a_thin_precision_result_gives_way_to_the_balanced_pass(monkeypatch):
     stats = StepStats("extract")
     doc = ExtractStep().process(Document(source="p.html", html=page), stats)
     assert stats.counters["balanced_pass"] == 0
+
+
+def test_the_declared_language_of_a_page_is_kept_as_a_hint():
+    page = ("<html lang='bs-BA'><head><title>Vijesti</title></head><body><article>"
+            + "<p>Ovo je dugačak paragraf članka koji čitalac vidi na stranici.</p>" * 12
+            + "</article></body></html>")
+    doc = ExtractStep().process(Document(source="p.html", html=page), StepStats("extract"))
+    assert doc.meta["language"] == "bs-BA"

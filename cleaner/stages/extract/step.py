@@ -315,6 +315,9 @@ class ExtractStep(DocumentStep):
             doc.published = parse_date(meta.get("date"))
         if doc.url is None and url and urlsplit(url).scheme in ("http", "https"):
             doc.url = url
+        language = meta.get("language")
+        if isinstance(language, str) and language and not doc.meta.get("language"):
+            doc.meta["language"] = language
         site = clean_meta(meta.get("sitename"))
         if site and not doc.meta.get("site_name"):
             doc.meta["site_name"] = site
