@@ -86,6 +86,10 @@ def accuracy(config: LanguageConfig) -> None:
         print("   " + ", ".join(f"{name} {halves[name]['right'] / halves[name]['seen']:.3f} "
                               f"({halves[name]['right']}/{halves[name]['seen']})"
                               for name in HALVES))
+        low = sum(1 for v in scores[False] if v < 0.3)
+        high = sum(1 for v in scores[True] if v >= 0.3)
+        print(f"   lang_score: wrong answers under 0.3: {low}/{len(scores[False])}, "
+              f"right answers at 0.3 or more: {high}/{len(scores[True])}")
         print("   per language: " + " ".join(
             f"{lang}={right[lang] / seen[lang]:.2f}" for lang in sorted(seen)))
         worst = sorted(seen, key=lambda lang: (right[lang] / seen[lang], lang))[:6]
