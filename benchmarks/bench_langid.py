@@ -4,15 +4,17 @@ Run: ``.venv/bin/python benchmarks/bench_langid.py`` (the eval data is read from
 ``../shared/eval`` relative to the repository, or from ``$CLEANER_EVAL_DIR``).
 
 Prints, for each kind of item (sentences, word pairs, single words), the accuracy of
-the language stage's ``detect`` and of seeded langdetect alone, then per-language accuracy, the
-confusions, and the time the language step takes over the seed pages and the eval documents
+the language stage's ``detect`` and of seeded langdetect alone on the whole set and on its two
+halves (``benchmarks/evalsplit.py``: ``tune``, where settings may be chosen, ``confirm``,
+where none was; an item's id is its language and text), then per-language accuracy, the
+worst languages, the confusions, and the time the language step takes over the seed pages and
+the eval documents
 compared with langdetect run on the full text of the same documents.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import resource
 import sys
 import time
@@ -21,6 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from evalsplit import HALVES, eval_dir, half, require  # noqa: E402
 
 from cleaner.document import Document  # noqa: E402
 from cleaner.pipeline import StepStats  # noqa: E402
@@ -28,7 +33,7 @@ from cleaner.stages.language.backends import langdetect_distribution  # noqa: E4
 from cleaner.stages.language.identify import LanguageConfig, detect  # noqa: E402
 from cleaner.stages.language.step import LanguageStep  # noqa: E402
 
-EVAL_DIR = Path(os.environ.get("CLEANER_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+EVAL_DIR = eval_dir()
 KINDS = ["sentences", "word_pairs", "single_words"]
 
 
@@ -52,6 +57,7 @@ def accuracy(config: LanguageConfig) -> None:
             print(f"{kind}: missing {path}")
             continue
         items = read_jsonl(path)
+        halves = {name: Counter() for name in HALVES}  # right / seen per half
         right: Counter[str] = Counter()
         baseline: Counter[str] = Counter()
         seen: Counter[str] = Counter()
@@ -60,6 +66,9 @@ def accuracy(config: LanguageConfig) -> None:
         started = time.perf_counter()
         for item in items:
             lang, score = detect(item["text"], config)
+            for name in ("whole", half(f"{item['lang']}:{item['text']}")):
+                halves[name]["seen"] += 1
+                halves[name]["right"] += lang == item["lang"]
             seen[item["lang"]] += 1
             right[item["lang"]] += lang == item["lang"]
             scores[lang == item["lang"]].append(score)
@@ -74,8 +83,18 @@ def accuracy(config: LanguageConfig) -> None:
               f"(langdetect alone {sum(baseline.values()) / total:.3f}) on {total} items, "
               f"{1000 * seconds / total:.2f} ms/item; mean score right "
               f"{mean.get(True, 0):.2f}, wrong {mean.get(False, 0):.2f}")
+        print("   " + ", ".join(f"{name} {halves[name]['right'] / halves[name]['seen']:.3f} "
+                              f"({halves[name]['right']}/{halves[name]['seen']})"
+                              for name in HALVES))
+        low = sum(1 for v in scores[False] if v < 0.3)
+        high = sum(1 for v in scores[True] if v >= 0.3)
+        print(f"   lang_score: wrong answers under 0.3: {low}/{len(scores[False])}, "
+              f"right answers at 0.3 or more: {high}/{len(scores[True])}")
         print("   per language: " + " ".join(
             f"{lang}={right[lang] / seen[lang]:.2f}" for lang in sorted(seen)))
+        worst = sorted(seen, key=lambda lang: (right[lang] / seen[lang], lang))[:6]
+        print("   worst: " + ", ".join(f"{lang} {right[lang] / seen[lang]:.2f}"
+                                       for lang in worst))
         zh_scripts = Counter(LanguageStep(config).process(
             Document(source="zh", text=item["text"]), StepStats("l")).script
             for item in items if item["lang"] == "zh")
@@ -138,6 +157,7 @@ def memory_mb() -> float:
 
 
 def main() -> None:
+    require("langid")
     config = LanguageConfig()
     started = time.perf_counter()
     detect("warm up the models once", config)

@@ -389,3 +389,19 @@ def test_a_source_named_in_a_copyright_line_becomes_credit_source():
     doc = BoilerplateStep(BoilerplateConfig()).process(doc, StepStats("boilerplate"))
     assert doc.text.strip() == "The meeting also studied other matters."
     assert doc.meta["credit_source"] == "Charity In China"
+
+
+@pytest.mark.parametrize("heading", [
+    "Auch lesen:", "Mehr zum Thema auf Example.de", "Weiterlesen", "À lire aussi",
+    "Lire également : la suite", "Lee también", "Leia também",
+])
+def test_related_links_headings_in_other_languages_are_removed(heading):
+    body = "Der erste Satz des Artikels ist lang genug.\n{}\nDer letzte Satz steht hier."
+    doc, _ = clean(body.format(heading), title="T")
+    assert heading not in doc.text and "letzte Satz" in doc.text
+
+
+def test_a_sentence_that_starts_like_a_related_links_heading_stays():
+    line = "Mehr dazu lesen Sie in unserem Bericht über die Wahl."
+    doc, _ = clean(f"Der erste Satz des Artikels ist lang genug.\n{line}", title="T")
+    assert line in doc.text

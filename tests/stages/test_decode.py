@@ -372,3 +372,42 @@ def test_a_stray_byte_in_a_mostly_ascii_utf8_page_keeps_it_utf8():
     decoded = decode_bytes(broken)
     assert decoded.codec == "utf-8" and "replaced_invalid_bytes" in decoded.repairs
     assert "Café résumé naïve — “quoted”" in decoded.text
+
+
+# English news with a few Latin-1 signs and names (written for these tests): a handful of
+# non-ASCII bytes in a long ASCII text, the hardest case for detection.
+NEWS_GB = ("The Treasury said on Monday that the scheme would cost over £9 billion in its first "
+           "year, and that a further £2.5bn had been set aside for repairs.\n"
+           "Temperatures reached 31°C in London, and the Met Office said readings of 245 ± 12 "
+           "were expected at the coast.\n"
+           "Shares in Motorola® rose 3%, said analyst Hélène Schröder in Zürich.\n")
+
+
+@pytest.mark.parametrize("codec", ["cp1252", "latin-1"])
+@pytest.mark.parametrize("text", [
+    NEWS_GB,
+    "The council spent £9 billion on roads last year, officials said on Monday afternoon.",
+    "The patients were given 5 µg of biotin a day for a week, the study published today says.",
+    "Ça me rappelle la version 3.0 du logiciel, que nous avions installée l'été dernier.",
+    "Die Löhne wurden höher, aber die Preise sind gestiegen, sagte Gerhard Schröder gestern.",
+])
+def test_latin1_signs_and_letters_are_not_read_in_another_code_page(text, codec):
+    # Signs next to numbers (£9, 31°C, 245 ± 12, 5 µg) used to score as rare symbols, so a
+    # code page that made a lone Cyrillic or Thai letter of the byte read "better" ("Ј9
+    # billion"), and a Thai or Arabic mark or letter on a Latin word ("Schrِder", "اa me")
+    # was hidden among the characters both readings share.
+    for data, kind in [(text.encode(codec), "text"),
+                       (f"<html><body><p>{text}</p></body></html>".encode(codec), "html"),
+                       (f'<html><head><meta charset="{codec}"></head><body><p>{text}</p>'
+                        "</body></html>".encode(codec), "html")]:
+        result = run(data, kind)
+        assert isinstance(result, Document)
+        assert (result.text if kind == "text" else result.html).count(text.strip()) == 1
+
+
+def test_signs_among_other_non_ascii_characters_still_read_as_a_wrong_decoding():
+    from cleaner.stages.decode.detect import plausibility
+
+    # GBK bytes read as cp1252: signs among accented letters, no digits around them.
+    assert plausibility(NEWS_ZH.encode("gbk").decode("cp1252", "replace")) < 0
+    assert plausibility("Ј9 billion and ฑ 12", "cp1251") < plausibility("£9 billion and ± 12")

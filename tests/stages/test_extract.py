@@ -272,3 +272,37 @@ def test_fallbacks_are_compared_only_where_the_fast_pass_looks_weak():
     assert never.counters["fallback_compared"] == 0
     with pytest.raises(ValueError, match="fallback_below_share"):
         ExtractConfig(fallback_below_share=1.5).check()
+
+
+def test_a_thin_precision_result_gives_way_to_the_balanced_pass(monkeypatch):
+    # Precision mode sometimes keeps a date or a browser notice and drops the article; the
+    # balanced pass, with at least twice the text, is taken then, and only then.
+    from types import SimpleNamespace
+
+    article = "A long paragraph of the article itself, as a reader sees it. " * 30
+    page = f"<html><body><p>May 19, 2020</p><div><p>{article}</p></div></body></html>"
+
+    def fake(self, tree, url, **overrides):
+        precise = overrides.get("favor_precision", self.config.favor_precision)
+        return SimpleNamespace(text="May 19, 2020" if precise else article, body=None)
+
+    monkeypatch.setattr(ExtractStep, "_trafilatura", fake)
+    stats = StepStats("extract")
+    doc = ExtractStep().process(Document(source="p.html", html=page), stats)
+    assert "article itself" in doc.text and stats.counters["balanced_pass"] == 1
+
+    def fake_short(self, tree, url, **overrides):
+        return SimpleNamespace(text="May 19, 2020", body=None)
+
+    monkeypatch.setattr(ExtractStep, "_trafilatura", fake_short)
+    stats = StepStats("extract")
+    doc = ExtractStep().process(Document(source="p.html", html=page), stats)
+    assert stats.counters["balanced_pass"] == 0
+
+
+def test_the_declared_language_of_a_page_is_kept_as_a_hint():
+    page = ("<html lang='bs-BA'><head><title>Vijesti</title></head><body><article>"
+            + "<p>Ovo je dugačak paragraf članka koji čitalac vidi na stranici.</p>" * 12
+            + "</article></body></html>")
+    doc = ExtractStep().process(Document(source="p.html", html=page), StepStats("extract"))
+    assert doc.meta["language"] == "bs-BA"

@@ -256,3 +256,30 @@ def test_recheck_long_paragraph_gets_the_full_mix() -> None:
     para = decide.read_paragraph(text, LanguageConfig())
     assert len(text) >= LanguageConfig().short_text
     assert detect_module.recheck_paragraph(para, "en", LanguageConfig()) == "de"
+
+
+def test_a_letter_of_one_orthography_brings_its_language_into_play():
+    # fastText knows nothing of the short word and proposes no Vietnamese; "ấ" is written
+    # only in Vietnamese, so lingua is asked about it too.
+    from cleaner.stages.language.scripts import telltale_languages
+
+    assert telltale_languages("vấp") == {"vi"}
+    assert telltale_languages("Straße") == set()  # ß: too many German varieties to list
+    assert detect("vấp")[0] == "vi"
+
+
+def test_a_page_hint_decides_between_close_relatives_only():
+    from cleaner.stages.language.step import LanguageStep
+
+    text = "Bio je jedan od glavnih ljudi studija sve do početka pedesetih godina."
+    step = LanguageStep(LanguageConfig())
+    plain = step.process(Document(source="a", text=text), StepStats("l"))
+    hinted = step.process(Document(source="b", text=text, url="https://www.example.ba/x",
+                                   meta={"language": "bs"}), StepStats("l"))
+    assert hinted.lang == "bs"
+    # Without evidence that separates them, the score says the text alone does not know.
+    assert plain.lang_score < 0.5
+    english = step.process(Document(source="c", text="The committee will publish its report "
+                                    "on Monday morning.", meta={"language": "bs"}),
+                           StepStats("l"))
+    assert english.lang == "en"

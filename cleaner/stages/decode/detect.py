@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
 import re
 import unicodedata
-from collections import Counter
 
 from cleaner.stages.decode.charsets import (
     CONTROL_BYTES,
@@ -22,6 +20,7 @@ from cleaner.stages.decode.charsets import (
     decode_strict,
     utf8,
 )
+from cleaner.stages.decode.letters import language_fit
 
 # Encodings tried on undeclared bytes that are not UTF-8, most common on the web first (the
 # order breaks ties). charset-normalizer's best guess is tried too.
@@ -73,7 +72,7 @@ def _script(char: str) -> str:
 
 
 # Kinds of characters whose score depends on their neighbours.
-_HAN, _WIDE_PUNCT, _LETTER, _MARK, _FIXED = range(5)
+_HAN, _WIDE_PUNCT, _LETTER, _MARK, _FIXED, _SIGN = range(6)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -89,7 +88,7 @@ def _char_kind(char: str) -> tuple[int, float]:
     if 0x3000 <= code <= 0x303F or 0xFF01 <= code <= 0xFF60:
         return _WIDE_PUNCT, 1.0  # CJK and full-width punctuation
     if 0x3041 <= code <= 0x30FF:
-        return _FIXED, 1.0  # kana
+        return _HAN, 1.0  # kana
     if 0xAC00 <= code <= 0xD7A3:
         return _FIXED, 1.0 if char in _common_characters() else -1.0
     if 0xFF61 <= code <= 0xFF9F:
@@ -98,10 +97,12 @@ def _char_kind(char: str) -> tuple[int, float]:
         return _FIXED, 1.0  # dashes, quotes, ellipsis, bullets
     if char in "ªº":
         return _FIXED, 0.0
-    if category.startswith("L"):
-        return _LETTER, 0.0
+    if char == "µ" or category == "Sc" or (category in ("Sm", "So", "No") and code < 0x2200):
+        return _SIGN, 0.0  # £ € ° ± × µ © ® ½ ²: their neighbours tell
+    if category.startswith("L") or category == "Nd":
+        return _LETTER, 0.0  # (a Thai or Arabic digit in a Latin word is as mixed as a letter)
     if category.startswith("S"):
-        return _FIXED, 0.0 if code >= 0x1F000 else -0.5  # emoji are common; ° ± ¨ are not
+        return _FIXED, 0.0 if code >= 0x1F000 else -0.5  # emoji are common; ¨ ´ ¯ are not
     if category == "Mn":
         return _MARK, 0.0
     return _FIXED, 0.0
@@ -120,8 +121,12 @@ def _char_score(prev: str, char: str, nxt: str) -> float:
     if kind == _FIXED:
         return score
     if kind == _HAN:
-        # Chinese and Japanese are written without spaces; hanzi glued to Latin letters or
-        # between spaces are what Korean or Western bytes look like when read as GBK.
+        # Chinese and Japanese are written without spaces, in runs of hanzi and kana: one
+        # alone among Latin text is a Western byte pair read as GBK or Big5 ("µg" as "痢");
+        # hanzi glued to Latin letters or between spaces are what Korean or Western bytes
+        # look like when read as GBK.
+        if not (_is_cjk(prev) or _is_cjk(nxt)):
+            return -1.0
         if prev == " " or nxt == " " or _neighbour(prev)[1] or _neighbour(nxt)[1]:
             return score - 0.5
         return score
@@ -130,8 +135,60 @@ def _char_score(prev: str, char: str, nxt: str) -> float:
         inside = prev.isascii() and nxt.isascii() and prev.isalnum() and nxt.isalnum()
         return -0.5 if inside else 1.0
     if kind == _MARK:
-        return 0.0 if _neighbour(prev)[0] else -1.0
+        return _mark_score(prev, char)
+    if kind == _SIGN:
+        return _sign_score(prev, char, nxt)
     return _letter_score(prev, char, nxt)
+
+
+def _is_cjk(char: str) -> bool:
+    """Whether ``char`` is a hanzi, a kana or CJK punctuation (what runs of CJK text are
+    made of).
+
+    >>> _is_cjk("上"), _is_cjk("か"), _is_cjk("。"), _is_cjk("a")
+    (True, True, True, False)
+    """
+    return "\u3000" <= char <= "\u9fff" or char >= "\U00020000" or (
+        "\uf900" <= char <= "\ufaff") or "\uff01" <= char <= "\uff60"
+
+
+def _sign_score(prev: str, sign: str, nxt: str) -> float:
+    """Signs of the Latin-1 range (£ € ° ± × µ © ® ½ ²) are common in text next to numbers
+    ("£9", "30°C", "245 ± 72", "5 µg"); ©, ®, ° and µ also at the edge of a word
+    ("Motorola®"). Inside a word ("wi¹zać": cp1250 "ą" read as cp1252), a currency sign or
+    a superscript glued to a letter ("da฿": "daß" read as cp874) or among other non-ASCII
+    characters ("Â£", "º£ÊÐ"), they are the trace of a wrong decoding.
+
+    Scoring them as rare symbols wherever they stood made a story about "£9 billion" read
+    better as cp1251 ("Ј9 billion": a lone Cyrillic letter) than as the cp1252 it was in.
+
+    >>> _sign_score(" ", "£", "9"), _sign_score("a", "®", ","), _sign_score("a", "£", " ")
+    (1.0, 1.0, -0.5)
+    """
+    if prev.isdigit() or nxt.isdigit():
+        return 1.0
+    if not (prev.isascii() or prev.isspace()) or not (nxt.isascii() or nxt.isspace()):
+        return -0.5
+    if prev.isalpha() and nxt.isalpha():
+        return -0.5
+    if prev.isalpha() or nxt.isalpha():
+        # Currency signs and superscripts stand next to numbers, not letters.
+        return -0.5 if _category(sign) in ("Sc", "No") else 1.0
+    return 0.5
+
+
+def _mark_score(prev: str, mark: str) -> float:
+    """A combining mark belongs on a letter, and a mark of one script (Arabic kasra, Thai tone
+    mark) on a letter of that script: "Kِnnen" is the cp1256 reading of cp1252 "Können".
+
+    >>> _mark_score("a", "\u0301"), _mark_score("K", "\u0650"), _mark_score("\u0643", "\u0650")
+    (0.0, -1.0, 0.0)
+    """
+    alpha, _, _, script = _neighbour(prev)
+    if not alpha:
+        return -1.0
+    own = _script(mark)
+    return 0.0 if own in ("COMBINING", script) else -1.0
 
 
 def _letter_score(prev: str, char: str, nxt: str) -> float:
@@ -163,19 +220,29 @@ def plausibility(text: str, codec: str = "") -> float:
     True
     """
     total = count = kana = han = hangul = 0
+    lone = non_latin = 0  # non-Latin letters standing alone; non-Latin letters in all
     padded = f"\n{text}\n"  # line ends are natural neighbours for any character
     for index in range(1, len(padded) - 1):
         char = padded[index]
         if char < "\x80":
             continue
         count += 1
-        total += _char_score(padded[index - 1], char, padded[index + 1])
+        prev, nxt = padded[index - 1], padded[index + 1]
+        total += _char_score(prev, char, nxt)
         if "\u3041" <= char <= "\u30ff":
             kana += 1
         elif "\u4e00" <= char <= "\u9fff":
             han += 1
         elif "\uac00" <= char <= "\ud7a3":
             hangul += 1
+        alpha, _, _, script = _neighbour(char)
+        if alpha and script != "LATIN" and _char_kind(char)[0] == _LETTER:
+            non_latin += 1
+            lone += not (_neighbour(prev)[0] or _neighbour(nxt)[0])
+    if lone and non_latin * 2 < _latin_letters(text):
+        # In a Latin text, a Cyrillic, Arabic or Thai letter standing alone ("Ј9 billion",
+        # "ہ qui") is one Latin-1 byte read in another code page, not a word.
+        total -= 1.5 * lone
     if not count:
         return 0.0
     score = total / count
@@ -187,6 +254,19 @@ def plausibility(text: str, codec: str = "") -> float:
     if codec in KOREAN_CODECS and han > hangul:
         score -= 0.5  # Korean is written in Hangul; hanja-heavy "Korean" is other bytes
     return score
+
+
+ASCII_LETTERS = bytes(range(0x41, 0x5B)) + bytes(range(0x61, 0x7B))
+
+
+def _latin_letters(text: str) -> int:
+    """How many letters of ``text`` are ASCII letters (the Latin text around a few accents).
+
+    >>> _latin_letters("Ça va, 2 €")
+    3
+    """
+    data = utf8(text)
+    return len(data) - len(data.translate(None, ASCII_LETTERS))
 
 
 def score_sample(data: bytes) -> bytes:
@@ -215,53 +295,12 @@ def decode_prefix(data: bytes, sample: bytes, codec: str) -> str | None:
     return None
 
 
-@functools.cache
-def _letter_models() -> dict[str, dict[str, float]]:
-    """Log-probabilities of single letters per language, from langdetect's shipped profiles.
-
-    Empty if langdetect (or its profiles) cannot be read: ranking then rests on
-    :func:`plausibility` alone.
-    """
-    import json
-    from importlib import resources
-
-    models: dict[str, dict[str, float]] = {}
-    try:
-        folder = resources.files("langdetect") / "profiles"
-        for entry in folder.iterdir():
-            profile = json.loads(entry.read_text(encoding="utf-8"))
-            counts = {k: v for k, v in profile["freq"].items() if len(k) == 1 and k.isalpha()}
-            total = sum(counts.values())
-            if total:
-                models[entry.name] = {k: math.log(v / total) for k, v in counts.items()}
-                models[entry.name][""] = math.log(0.5 / total)  # unseen letters
-    except (ModuleNotFoundError, OSError, ValueError, KeyError):
-        return {}
-    return models
-
-
-def language_fit(text: str) -> float:
-    """Mean log-probability of the letters of ``text`` under the language that fits it best.
-
-    Tells apart single-byte decodings that :func:`plausibility` cannot (cp1250 or cp1252,
-    cp1251 or cp1253...): only the right one spells a real language's letters.
-
-    >>> language_fit("Příliš žluťoučký kůň") > language_fit("PŸÌliš ûlùouèký kùò")
-    True
-    """
-    letters = Counter(char for char in text if char.isalpha())
-    total = sum(letters.values())
-    models = _letter_models()
-    if not total or not models:
-        return 0.0
-    return max(sum(count * model.get(char, model[""]) for char, count in letters.items())
-               for model in models.values()) / total
-
-
 def rank_decodings(data: bytes, codecs_to_try: list[str]) -> list[tuple[float, str]]:
     """(plausibility, codec) of every codec that decodes ``data``, best first, ties by order.
 
-    Single-byte decodings within TIE_MARGIN of the best are ordered by :func:`language_fit`.
+    Single-byte decodings within TIE_MARGIN of the best are compared again, two by two, on the
+    characters where they differ (:func:`_outclassed`); those still level there are ordered
+    by :func:`language_fit`.
     """
     ranked = []
     texts = {}
@@ -276,11 +315,66 @@ def rank_decodings(data: bytes, codecs_to_try: list[str]) -> list[tuple[float, s
         best = ranked[0][0]
         tied = [item for item in ranked if item[0] >= best - TIE_MARGIN and item[2] in SINGLE_BYTE]
         if len(tied) > 1:
-            fits = {codec: language_fit(texts[codec]) for _, _, codec in tied}
-            tied.sort(key=lambda item: (fits[item[2]], item[1]), reverse=True)
+            beaten = _outclassed(sample, {codec: texts[codec] for *_, codec in tied})
+            level = [item for item in tied if item[2] not in beaten] or tied
+            fits = {codec: language_fit(texts[codec]) for _, _, codec in level}
+            # Equal fits (the letters that differ are unknown to every model) fall back to
+            # plausibility, then to the order of the codecs, not to rounding noise.
+            level.sort(key=lambda item: (round(fits[item[2]], 6), item[0], item[1]),
+                       reverse=True)
+            behind = [item for item in tied if item not in level]
             rest = [item for item in ranked if item not in tied]
-            ranked = tied + rest
+            ranked = level + behind + rest
     return [(score, codec) for score, _, codec in ranked]
+
+
+# On the characters where two single-byte decodings differ, one this much better wins.
+DIFFER_MARGIN = 0.5
+HIGH_BYTE_RE = re.compile(b"[\x80-\xff]")
+
+
+def _outclassed(sample: bytes, texts: dict[str, str], limit: int = 2000) -> set[str]:
+    """The codecs whose single-byte decoding of ``sample`` another one beats clearly where
+    the two differ (mean :func:`_char_score` of those characters, by DIFFER_MARGIN).
+
+    Two code pages agree on most bytes of a text (é, à, ’ are the same in cp1252 and
+    cp1256): averaged over all its characters, one wrong letter in a French text ("اa me"
+    for "Ça me") hardly moves the score, and the letter models cannot tell an unknown
+    letter from a rare one. Compared where they differ, the wrong letter decides.
+
+    >>> data = "Ça marche, très bien.".encode("cp1252")
+    >>> sorted(_outclassed(data, {c: data.decode(c) for c in ("cp1252", "cp1256")}))
+    ['cp1256']
+    """
+    end = min(map(len, texts.values()))
+    high = HIGH_BYTE_RE.findall(sample, 0, end)
+    chars = {byte: {codec: byte.decode(codec, "cleaner-latin1") for codec in texts}
+             for byte in set(high)}
+    positions: dict[bytes, list[int]] = {}
+    for match in HIGH_BYTE_RE.finditer(sample, 0, end):
+        found = positions.setdefault(match[0], [])
+        if len(found) < limit:
+            found.append(match.start())
+    padded = {codec: f"\n{text}\n" for codec, text in texts.items()}
+
+    def score(codec: str, where: list[int]) -> float:
+        text = padded[codec]
+        return sum(_char_score(text[i], text[i + 1], text[i + 2]) for i in where)
+
+    beaten = set()
+    names = list(texts)
+    for a_index, a in enumerate(names):
+        for b in names[a_index + 1:]:
+            where = [i for byte, found in positions.items() if chars[byte][a] != chars[byte][b]
+                     for i in found]
+            if not where:
+                continue
+            gap = (score(a, where) - score(b, where)) / len(where)
+            if gap >= DIFFER_MARGIN:
+                beaten.add(b)
+            elif gap <= -DIFFER_MARGIN:
+                beaten.add(a)
+    return beaten
 
 
 def detect_charset(data: bytes) -> tuple[str, str] | None:

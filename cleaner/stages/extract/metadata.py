@@ -86,7 +86,29 @@ def page_metadata(tree: etree._Element, url: str | None = None,
         "date": find_date(tree, url=page_url, extensive_search=False, original_date=True),
         "categories": found.categories or terms_from_markup("category", tree, search_body),
         "tags": found.tags or terms_from_markup("tag", tree, search_body),
+        "language": declared_language(tree),
     }
+
+
+DECLARED_LANGUAGE = etree.XPath(
+    "(/html/@lang | /html/@xml:lang"
+    " | //head/meta[translate(@http-equiv, 'CONTENT-LANGUAGE', 'content-language')"
+    " = 'content-language']/@content | //head/meta[@property='og:locale']/@content)[1]",
+    namespaces={"xml": "http://www.w3.org/XML/1998/namespace"})
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+
+
+def declared_language(tree: etree._Element) -> str | None:
+    """The language a page declares: ``<html lang>``, ``Content-Language``, ``og:locale``
+    (a hint for the language stage, which checks it against the text).
+
+    >>> import lxml.html
+    >>> declared_language(lxml.html.fromstring("<html lang='bs-BA'><body>x</body></html>"))
+    'bs-BA'
+    """
+    found = DECLARED_LANGUAGE(tree)
+    value = str(found[0]).strip().split(",")[0].strip() if found else ""
+    return value if LANGUAGE_TAG.fullmatch(value) else None
 
 
 # What trafilatura's category and tag searches require of a link (see extract_catstags).

@@ -53,6 +53,12 @@ from cleaner.stages.extract.restore import dropped_credit_lines, restore_split_b
 from cleaner.text.dates import parse_date
 from cleaner.text.repair import repair_text
 
+# A precision result of fewer characters than this is less than a paragraph: no article.
+THIN_CHARS = 250
+# A balanced pass replaces a thin precision result only when it finds at least twice its text
+# and this many more characters.
+THIN_GAIN = 200
+
 
 @dataclass
 class ExtractConfig:
@@ -136,6 +142,8 @@ class ExtractStep(DocumentStep):
         # it is kept for the boilerplate stage, which knows the credit rules (build.py hands
         # their test in; without it, dropped credits stay dropped).
         self.is_credit_line = is_credit_line
+        # (id of the page's tree, its visible letters): plain numbers, so the step pickles.
+        self._visible_of: tuple[int, int] | None = None
         # Warmed here, in the process that builds the steps: worker processes forked from it
         # inherit trafilatura's imports and domain list instead of each loading them.
         _warm_up(self)
@@ -196,11 +204,27 @@ class ExtractStep(DocumentStep):
             return True
         if len(body.findall(".//table")) > len(body.findall(".//p")):
             return True
-        return letters(text) < self.config.fallback_below_share * visible_letters(tree)
+        return letters(text) < self.config.fallback_below_share * self._visible(tree)
+
+    def looks_thin(self, text: str, tree: etree._Element) -> bool:
+        """Whether a page's extracted text is too little to be its article: less than a
+        paragraph (THIN_CHARS) and under ``fallback_below_share`` of what the page shows (a
+        page that shows little can have a short text)."""
+        count = letters(text)
+        return (count < THIN_CHARS
+                and count < self.config.fallback_below_share * self._visible(tree))
+
+    def _visible(self, tree: etree._Element) -> int:
+        """:func:`visible_letters` of the page being extracted, counted once for both tests
+        (the page's tree is not changed between them)."""
+        if self._visible_of is None or self._visible_of[0] != id(tree):
+            self._visible_of = (id(tree), visible_letters(tree))
+        return self._visible_of[1]
 
     def extract_page(self, markup: str, url: str | None,
                      stats: StepStats) -> tuple[str, dict[str, object]]:
         """The main text of a whole page and its metadata (parsed once for both)."""
+        self._visible_of = None
         tree = load_page(markup)
         if tree is None:
             return paragraph_text(markup), {}
@@ -221,6 +245,15 @@ class ExtractStep(DocumentStep):
                     stats.counters["fallback_changed"] += 1
                 result = compared
         text = (result.text or "") if result is not None else ""
+        if self.config.favor_precision and self.looks_thin(text, tree):
+            # Precision mode can throw away the article itself and keep a date or a "your
+            # browser is out of date" notice; the balanced pass is the evidence then.
+            stats.counters["balanced_compared"] += 1
+            balanced = self._trafilatura(tree, url, favor_precision=False)
+            more = (balanced.text or "") if balanced is not None else ""
+            if letters(more) >= 2 * letters(text) + THIN_GAIN:
+                stats.counters["balanced_pass"] += 1
+                text = more
         if not text.strip() and not self.config.favor_recall:
             # Nothing at all in precision mode: a recall pass before giving up on the page.
             recall = self._recall(tree, url)
@@ -229,6 +262,7 @@ class ExtractStep(DocumentStep):
                 text = recall.text
         # Measured on whole pages: trafilatura's own choice beats any blind second guess;
         # only its known blind spot, an article cut into several containers, is repaired.
+        self._visible_of = None  # (the tree loses its hidden elements below)
         if self.config.restore_split_body:
             text, restored = restore_split_body(tree, text)
             stats.counters["restored_paragraphs"] += restored
@@ -295,6 +329,9 @@ class ExtractStep(DocumentStep):
             doc.published = parse_date(meta.get("date"))
         if doc.url is None and url and urlsplit(url).scheme in ("http", "https"):
             doc.url = url
+        language = meta.get("language")
+        if isinstance(language, str) and language and not doc.meta.get("language"):
+            doc.meta["language"] = language
         site = clean_meta(meta.get("sitename"))
         if site and not doc.meta.get("site_name"):
             doc.meta["site_name"] = site

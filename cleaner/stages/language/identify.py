@@ -133,7 +133,8 @@ def recheck_paragraph(para: Paragraph, document_lang: str, config: LanguageConfi
 
 # --- public API -------------------------------------------------------------------------------
 
-def detect_document(text: str, config: LanguageConfig) -> tuple[Guess, dict[str, float]]:
+def detect_document(text: str, config: LanguageConfig,
+                    hints: frozenset[str] = frozenset()) -> tuple[Guess, dict[str, float]]:
     """The language of ``text`` and each language's share of it, by paragraph.
 
     Long texts are sampled first. Paragraphs with fewer than ``paragraph_min_letters``
@@ -141,7 +142,7 @@ def detect_document(text: str, config: LanguageConfig) -> tuple[Guess, dict[str,
     """
     sample = _encodable(sample_paragraphs(paragraphs(text), config.max_chars))
     paras = [read_paragraph(p, config) for p in sample]
-    overall = decide(paras, config)
+    overall = decide(paras, config, hints)
     if overall.lang == UNDETERMINED:
         return overall, {}
     shares: Counter[str] = Counter()

@@ -206,9 +206,36 @@ _TELLTALE_LETTERS = {
     "і": {"uk", "be", "kk", "rue"}, "ў": {"be", "uz"}, "ыэ": {"ru", "be", "kk", "ky", "tt",
     "ba", "sah", "mn", "cv", "kv", "myv", "mhr"}, "ъ": {"ru", "bg"}, "ңғқүұһө": {"kk", "ky",
     "tt", "ba", "mn", "sah", "tyv", "bxr"},
+    # Latin script: letters of one language's (or a few languages') orthography.
+    "ơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ": {"vi"},
+    "ł": {"pl", "szl", "csb", "hsb", "dsb"}, "ů": {"cs"}, "řě": {"cs", "hsb", "dsb"},
+    "ľĺŕ": {"sk"}, "őű": {"hu"}, "ı": {"tr", "az", "crh", "gag"},
+    "ğ": {"tr", "az", "crh", "gag", "tt", "ku"}, "șț": {"ro"}, "ţ": {"ro", "gag"},
+    "ß": {"de", "als", "bar", "nds", "lb", "ksh", "pfl", "frr", "gsw", "vmf"},
+    "đ": {"hr", "bs", "sr", "vi"}, "æ": {"da", "nb", "nn", "is", "fo"},
+    "ø": {"da", "nb", "nn", "fo"}, "þ": {"is"}, "ð": {"is", "fo"}, "œ": {"fr"},
+    "ąę": {"pl", "lt", "csb"}, "ėųį": {"lt", "sgs"}, "ļķņģ": {"lv", "ltg"},
+    "źś": {"pl", "hsb", "dsb", "csb"}, "ż": {"pl", "mt", "csb"}, "õ": {"pt", "et", "vi", "gn"},
+    "ñ": {"es", "gl", "ast", "an", "eu", "tl", "qu", "gn", "ay", "br", "wa", "ceb", "war",
+          "bcl", "pam", "ilo"},
 }
 _TELLTALE = {ch: langs for letters, langs in _TELLTALE_LETTERS.items() for ch in letters}
 _TELLTALE_PENALTY = 0.05
+
+
+def telltale_languages(text: str) -> set[str]:
+    """The languages that use a telltale letter of ``text``, for the letters used by at most
+    four languages.
+
+    >>> sorted(telltale_languages("vấp")), sorted(telltale_languages("Straße"))
+    (['vi'], [])
+    """
+    found: set[str] = set()
+    for ch in set(text.lower()):
+        langs = _TELLTALE.get(ch)
+        if langs and len(langs) <= 4:
+            found |= langs
+    return found
 
 
 def telltale_filter(text: str, dist: dict[str, float]) -> dict[str, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cleaner.document import Document
 from cleaner.pipeline import DocumentStep, StepStats
 from cleaner.stages.language.config import LanguageConfig
+from cleaner.stages.language.hints import page_hints
 from cleaner.stages.language.identify import detect_document
 
 
@@ -21,7 +22,8 @@ class LanguageStep(DocumentStep):
         self.config = config
 
     def process(self, doc: Document, stats: StepStats) -> Document:
-        overall, shares = detect_document(doc.text or "", self.config)
+        hints = page_hints(doc.meta.get("language"), doc.url)
+        overall, shares = detect_document(doc.text or "", self.config, hints)
         doc.lang = overall.lang
         doc.lang_score = round(min(max(overall.score, 0.0), 1.0), 4)
         doc.script = overall.script
