@@ -41,7 +41,7 @@ from cleaner.stages.boilerplate.rules import (
     clean_line,
     load_rules,
 )
-from cleaner.text.chars import INVISIBLE
+from cleaner.text.chars import INVISIBLE, WORD_CHARACTER, WORD_CHARACTER_RE
 
 BREADCRUMB_SEPARATOR = re.compile(r"\s*[»›>|/]\s*")
 
@@ -55,7 +55,7 @@ def breadcrumb_title(line: str) -> str | None:
     True
     """
     last = BREADCRUMB_SEPARATOR.split(line.strip())[-1].strip()
-    long_enough = len(last.split()) >= 4 or len(re.findall(r"[\u3040-\u9fff]", last)) >= 8
+    long_enough = len(last.split()) >= 4 or len(WORD_CHARACTER_RE.findall(last)) >= 8
     return last if long_enough and looks_like_headline(last) else None
 
 
@@ -73,8 +73,7 @@ def looks_like_headline(line: str) -> bool:
     return 0 < len(line) <= 300 and not end.endswith((".", "。", ",", "，", ":", "：", ";", "；"))
 
 
-CJK_CHAR = r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
-WORD = re.compile(rf"{CJK_CHAR}|(?:(?!{CJK_CHAR})[^\W_])+")
+WORD = re.compile(rf"{WORD_CHARACTER}|(?:(?!{WORD_CHARACTER})[^\W_])+")
 
 
 def word_tokens(text: str) -> list[str]:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from cleaner.stages.extract.page import drop_hidden, parse_markup, squash
+from cleaner.text.chars import WORD_CHARACTER_RE
 
 
 def container_signature(element: etree._Element) -> str | None:
@@ -114,7 +115,7 @@ def dropped_credit_lines(plain: str, text: str, is_credit_line: Callable[[str], 
 
 def token_count(text: str) -> int:
     """Words for space-separated scripts, characters for Chinese/Japanese (roughly)."""
-    return len(re.findall(r"[^\W\d_]+|\d+", text)) + len(re.findall(r"[\u3040-\u9fff]", text))
+    return len(re.findall(r"[^\W\d_]+|\d+", text)) + len(WORD_CHARACTER_RE.findall(text))
 
 
 # What sites put between a headline and their own name in <title>.
