@@ -1,0 +1,244 @@
+"""Candidate pairs: nearest neighbours per language pair, never all pairs scored.
+
+Two views of every profiled document are compared across each pair of languages:
+
+* its *meaning*: the length-weighted mean of its segment vectors (the sentence encoder), as
+  int8, so that dot products are exact integers and every ranking is the same on any machine;
+* its *spelling*: its transliterated character 4-grams, weighted by inverse document frequency
+  over the corpus and hashed into :data:`HASH_DIM` dimensions (cognates and names, for the
+  languages the encoder knows less well).
+
+For each document the :data:`NEIGHBOURS` most similar documents of the other language in each
+view are candidates (both directions, so each side of a pair sees its rivals), within the date
+window. A true pair stays among the nearest neighbours however many other documents there are
+(they can only push it down the list, and a translation is almost always the nearest), so
+recall does not fall as the corpus grows, unlike a capped inverted index. The similarity
+matrices are computed block by block (:data:`BLOCK` rows at a time), so memory is bounded;
+the work is one matrix product per pair of blocks, which is what a cluster would shard: map each
+document to (language, block), then for each pair of blocks keep the local top k, then merge
+the top k of each document.
+
+What the scores need besides the pair itself is kept too: the mean similarity of each document
+to its k nearest neighbours (the *hubness* correction of CSLS, Conneau et al. 2018) and the
+rank of each candidate in each side's list.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cleaner.translate.encoder import DIM
+from cleaner.translate.profile import Profile, density
+
+if TYPE_CHECKING:
+    import numpy as np
+
+NEIGHBOURS = 10
+HASH_DIM = 4096
+BLOCK = 2048
+# Similarities are rounded to this many decimals before ranking (the spelling view is float32;
+# rounding keeps rankings identical whatever the BLAS kernel sums first).
+DECIMALS = 5
+
+
+def meaning_vectors(profiles: list[Profile]) -> np.ndarray:
+    """Per profile, the mean of its segment vectors weighted by the square root of their
+    length (a long sentence says more, but not proportionally more), as int8 rows.
+
+    Rows of profiles without segments are zero.
+    """
+    import numpy as np
+
+    from cleaner.translate.encoder import dequantize, quantize
+
+    out = np.zeros((len(profiles), DIM), dtype=np.float32)
+    for row, profile in enumerate(profiles):
+        if not profile.segments:
+            continue
+        vectors = dequantize(np.frombuffer(profile.vectors, dtype=np.int8).reshape(-1, DIM))
+        weights = np.sqrt(np.asarray(profile.seg_chars, dtype=np.float32) + 1.0)
+        out[row] = weights @ vectors
+    return quantize(out)
+
+
+def gram_weights(profiles: list[Profile]) -> dict[int, float]:
+    """Inverse document frequency of each 4-gram hash over the profiles: ``log(n / df)``."""
+    import numpy as np
+
+    df: Counter[int] = Counter()
+    for profile in profiles:
+        df.update(np.frombuffer(profile.grams, dtype="<u4").tolist())
+    total = len(profiles)
+    return {gram: math.log(total / count) for gram, count in df.items()}
+
+
+def spelling_vectors(profiles: list[Profile], idf: dict[int, float]) -> np.ndarray:
+    """Per profile, its 4-grams weighted by ``idf`` and hashed (with a sign bit, so that
+    collisions cancel out on average) into :data:`HASH_DIM` dimensions, unit length, float32."""
+    import numpy as np
+
+    out = np.zeros((len(profiles), HASH_DIM), dtype=np.float32)
+    for row, profile in enumerate(profiles):
+        grams = np.frombuffer(profile.grams, dtype="<u4")
+        if not len(grams):
+            continue
+        weights = np.array([idf.get(g, 0.0) for g in grams.tolist()], dtype=np.float32)
+        signs = np.where((grams >> 20) & 1, 1.0, -1.0).astype(np.float32)
+        np.add.at(out[row], (grams % HASH_DIM).astype(np.int64), weights * signs)
+        norm = float(np.linalg.norm(out[row]))
+        if norm:
+            out[row] /= norm
+    return out
+
+
+@dataclass
+class Neighbours:
+    """The k nearest documents of the other language, for each document of one language."""
+
+    # (rows, k) positions in the other language's list, best first; -1 where there are fewer.
+    index: np.ndarray
+    # (rows, k) their similarities (same order).
+    similarity: np.ndarray
+
+    def mean(self) -> np.ndarray:
+        """Mean similarity of each row to its neighbours (0 when it has none)."""
+        import numpy as np
+
+        valid = self.index >= 0
+        total = np.where(valid, self.similarity, 0.0).sum(axis=1)
+        return total / np.maximum(valid.sum(axis=1), 1)
+
+
+def nearest(left: np.ndarray, right: np.ndarray, k: int, scale: np.ndarray | None = None,
+            right_scale: np.ndarray | None = None, allowed=None) -> Neighbours:
+    """The ``k`` rows of ``right`` most similar to each row of ``left`` (dot product, times
+    ``scale[i] * right_scale[j]`` when given: inverse norms of int8 rows), block by block.
+
+    Ties are broken by position (the smaller first). ``allowed(i_rows, j_rows)``, when given,
+    returns a boolean mask of the pairs that may be neighbours (the date window).
+
+    >>> import numpy as np
+    >>> a = np.array([[1, 0], [0, 1]], dtype=np.float32)
+    >>> b = np.array([[0, 1], [1, 0], [1, 1]], dtype=np.float32)
+    >>> nearest(a, b, 2).index.tolist()
+    [[1, 2], [0, 2]]
+    """
+    import numpy as np
+
+    rows, cols = len(left), len(right)
+    k = min(k, cols)
+    index = np.full((rows, k), -1, dtype=np.int64)
+    similarity = np.full((rows, k), -np.inf, dtype=np.float64)
+    if not rows or not k:
+        return Neighbours(index, similarity)
+    right_f = right.astype(np.float32)
+    for start in range(0, rows, BLOCK):
+        stop = min(rows, start + BLOCK)
+        block = left[start:stop].astype(np.float32) @ right_f.T
+        sims = block.astype(np.float64)
+        if scale is not None:
+            sims *= scale[start:stop, None]
+        if right_scale is not None:
+            sims *= right_scale[None, :]
+        sims = np.round(sims, DECIMALS)
+        if allowed is not None:
+            sims[~allowed(np.arange(start, stop), np.arange(cols))] = -np.inf
+        # Best k by similarity, ties by position: a stable sort of the negated values.
+        order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        chosen = np.take_along_axis(sims, order, axis=1)
+        index[start:stop] = np.where(np.isfinite(chosen), order, -1)
+        similarity[start:stop] = chosen
+    return Neighbours(index, similarity)
+
+
+@dataclass
+class LanguagePairIndex:
+    """Candidates between the documents of two languages, with what their scores need."""
+
+    left: list[int]
+    right: list[int]
+    # Per view ("meaning", "spelling"): neighbours of each left row among the right rows, and
+    # of each right row among the left rows.
+    forward: dict[str, Neighbours] = field(default_factory=dict)
+    backward: dict[str, Neighbours] = field(default_factory=dict)
+    # Per view: the exact similarity of each candidate (left row, right row).
+    similarity: dict[str, dict[tuple[int, int], float]] = field(default_factory=dict)
+
+    def candidates(self) -> list[tuple[int, int]]:
+        """(left row, right row) pairs found by either view in either direction, sorted."""
+        found: set[tuple[int, int]] = set()
+        for view in sorted(self.forward):
+            for i, row in enumerate(self.forward[view].index.tolist()):
+                found.update((i, j) for j in row if j >= 0)
+            for j, row in enumerate(self.backward[view].index.tolist()):
+                found.update((i, j) for i in row if i >= 0)
+        return sorted(found)
+
+    def rank(self, view: str, i: int, j: int) -> tuple[int, int]:
+        """Rank (0 = nearest) of j among i's neighbours and of i among j's, ``k`` if absent."""
+        ahead = self.forward[view].index[i].tolist()
+        back = self.backward[view].index[j].tolist()
+        return (ahead.index(j) if j in ahead else len(ahead),
+                back.index(i) if i in back else len(back))
+
+
+def date_filter(published: list[int | None], left: list[int], right: list[int],
+                window: int | None):
+    """The ``allowed`` mask function of :func:`nearest` for a date window in days (None: all
+    pairs); a document without a date may pair with any other."""
+    import numpy as np
+
+    if window is None:
+        return None
+    left_dates = np.array([published[i] if published[i] is not None else -1 for i in left])
+    right_dates = np.array([published[j] if published[j] is not None else -1 for j in right])
+
+    def allowed(rows, cols):
+        a = left_dates[rows][:, None]
+        b = right_dates[cols][None, :]
+        return (a < 0) | (b < 0) | (np.abs(a - b) <= window)
+
+    return allowed
+
+
+def build_index(profiles: list[Profile], left: list[int], right: list[int],
+                meaning, spelling, window: int | None, k: int = NEIGHBOURS
+                ) -> LanguagePairIndex:
+    """Neighbours both ways in both views between ``left`` and ``right`` (positions into
+    ``profiles`` and into the rows of ``meaning`` / ``spelling``)."""
+    import numpy as np
+
+    index = LanguagePairIndex(left, right)
+    published = [p.published for p in profiles]
+    forward_allowed = date_filter(published, left, right, window)
+    backward_allowed = date_filter(published, right, left, window)
+    norms = np.linalg.norm(meaning.astype(np.float64), axis=1)
+    inverse = np.where(norms > 0, 1.0 / np.maximum(norms, 1e-12), 0.0)
+    views = {
+        "meaning": (meaning[left], meaning[right], inverse[left], inverse[right]),
+        "spelling": (spelling[left], spelling[right], None, None),
+    }
+    for view, (a, b, sa, sb) in views.items():
+        index.forward[view] = nearest(a, b, k, sa, sb, forward_allowed)
+        index.backward[view] = nearest(b, a, k, sb, sa, backward_allowed)
+    for view, (a, b, sa, sb) in views.items():
+        sims: dict[tuple[int, int], float] = {}
+        for i, j in index.candidates():
+            value = float(a[i].astype(np.float64) @ b[j].astype(np.float64))
+            if sa is not None:
+                value *= sa[i] * sb[j]
+            sims[(i, j)] = round(value, DECIMALS)
+        index.similarity[view] = sims
+    return index
+
+
+def expected_ratio(lang_a: str, lang_b: str) -> float:
+    """Visible characters of ``lang_b`` per character of ``lang_a`` in a translation.
+
+    >>> round(expected_ratio("zh", "en"), 2)
+    3.03
+    """
+    return density(lang_b) / density(lang_a)
