@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import os
 import pickle
 import re
@@ -209,8 +208,8 @@ def main() -> None:
     profiles = [d.translation_profile for d in docs if d.translation_profile is not None]
     if "translation-profile" in state.stats:
         profile_stats = state.stats["translation-profile"]
-        print(f"profile step: {profile_stats.cpu_seconds / max(1, profile_stats.docs_in) * 1000:.1f}"
-              f" ms CPU per document ({profile_stats.docs_in} documents, "
+        per_doc = profile_stats.cpu_seconds / max(1, profile_stats.docs_in) * 1000
+        print(f"profile step: {per_doc:.1f} ms CPU per document ({profile_stats.docs_in} docs, "
               f"{profile_stats.counters['segments']} segments); language step "
               f"{state.stats['language'].cpu_seconds / max(1, profile_stats.docs_in) * 1000:.1f} "
               f"ms; wall {profile_wall:.1f} s with {args.workers} worker(s)")
@@ -287,4 +286,3 @@ def show_errors(docs, records, gold, state, pairs) -> None:
 
 if __name__ == "__main__":
     main()
-    _ = math

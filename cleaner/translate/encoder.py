@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 DIM = 512
 # Languages the encoder was trained on (primary subtags; zh covers zh-TW).
-COVERED = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
+COVERED = frozenset(["ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru",
+                     "th", "tr", "zh"])
 # BLAS threads of one encoder: one, since the per-document part runs one process per core.
 THREADS = 1
 

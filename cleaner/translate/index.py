@@ -1,6 +1,6 @@
-"""Candidate pairs: nearest neighbours per language pair, never all pairs scored.
+"""Candidate pairs: nearest neighbours in the other languages, never all pairs scored.
 
-Two views of every profiled document are compared across each pair of languages:
+Two views of every profiled document are compared with the documents of other languages:
 
 * its *meaning*: the length-weighted mean of its segment vectors (the sentence encoder), as
   int8, so that dot products are exact integers and every ranking is the same on any machine;
@@ -8,15 +8,17 @@ Two views of every profiled document are compared across each pair of languages:
   over the corpus and hashed into :data:`HASH_DIM` dimensions (cognates and names, for the
   languages the encoder knows less well).
 
-For each document the :data:`NEIGHBOURS` most similar documents of the other language in each
-view are candidates (both directions, so each side of a pair sees its rivals), within the date
-window. A true pair stays among the nearest neighbours however many other documents there are
-(they can only push it down the list, and a translation is almost always the nearest), so
-recall does not fall as the corpus grows, unlike a capped inverted index. The similarity
-matrices are computed block by block (:data:`BLOCK` rows at a time), so memory is bounded;
-the work is one matrix product per pair of blocks, which is what a cluster would shard: map each
-document to (language, block), then for each pair of blocks keep the local top k, then merge
-the top k of each document.
+For each document the :data:`NEIGHBOURS` most similar documents in any other language (of a
+pair of languages searched) in each view are candidates, within the date window; a pair found
+from either side is scored, so each side of a pair sees its rivals. The number of candidates
+per document is bounded however large the corpus and however many languages it holds. A true
+pair stays among the nearest neighbours however many other documents there are (they can only
+push it down the list, and a translation is almost always the nearest), so recall does not fall
+as the corpus grows, unlike a capped inverted index. The similarity matrices are computed block
+by block (:data:`BLOCK` rows at a time), so memory is bounded; the work is one matrix product
+per pair of blocks, which is what a cluster would shard: map each document to (language,
+block), then for each pair of blocks keep the local top k, then merge the top k of each
+document.
 
 What the scores need besides the pair itself is kept too: the mean similarity of each document
 to its k nearest neighbours (the *hubness* correction of CSLS, Conneau et al. 2018) and the
@@ -36,7 +38,7 @@ from cleaner.translate.profile import Profile, density
 if TYPE_CHECKING:
     import numpy as np
 
-NEIGHBOURS = 10
+NEIGHBOURS = 20
 HASH_DIM = 4096
 BLOCK = 2048
 # Similarities are rounded to this many decimals before ranking (the spelling view is float32;
@@ -155,81 +157,77 @@ def nearest(left: np.ndarray, right: np.ndarray, k: int, scale: np.ndarray | Non
 
 
 @dataclass
-class LanguagePairIndex:
-    """Candidates between the documents of two languages, with what their scores need."""
+class CorpusIndex:
+    """Candidates among all profiled documents, with what their scores need.
 
-    left: list[int]
-    right: list[int]
-    # Per view ("meaning", "spelling"): neighbours of each left row among the right rows, and
-    # of each right row among the left rows.
-    forward: dict[str, Neighbours] = field(default_factory=dict)
-    backward: dict[str, Neighbours] = field(default_factory=dict)
-    # Per view: the exact similarity of each candidate (left row, right row).
+    Each document's neighbours are the most similar documents *in any other language* whose
+    pair of languages is searched: the number of candidates per document is bounded by
+    ``2 x k`` (two views) however many languages the corpus holds.
+    """
+
+    langs: list[str]
+    # Per view ("meaning", "spelling"): each row's neighbours.
+    neighbours: dict[str, Neighbours] = field(default_factory=dict)
+    # Per view: the similarity of each candidate (row, row), row < row.
     similarity: dict[str, dict[tuple[int, int], float]] = field(default_factory=dict)
 
     def candidates(self) -> list[tuple[int, int]]:
-        """(left row, right row) pairs found by either view in either direction, sorted."""
+        """(row, row) pairs, the smaller row first, found by either view from either side,
+        sorted."""
         found: set[tuple[int, int]] = set()
-        for view in sorted(self.forward):
-            for i, row in enumerate(self.forward[view].index.tolist()):
-                found.update((i, j) for j in row if j >= 0)
-            for j, row in enumerate(self.backward[view].index.tolist()):
-                found.update((i, j) for i in row if i >= 0)
+        for view in sorted(self.neighbours):
+            for i, row in enumerate(self.neighbours[view].index.tolist()):
+                found.update((min(i, j), max(i, j)) for j in row if j >= 0)
         return sorted(found)
 
     def rank(self, view: str, i: int, j: int) -> tuple[int, int]:
-        """Rank (0 = nearest) of j among i's neighbours and of i among j's, ``k`` if absent."""
-        ahead = self.forward[view].index[i].tolist()
-        back = self.backward[view].index[j].tolist()
-        return (ahead.index(j) if j in ahead else len(ahead),
-                back.index(i) if i in back else len(back))
+        """Rank (0 = nearest) of j among i's neighbours of j's language, and of i among j's
+        neighbours of i's language (the number of such neighbours when absent)."""
+        out = []
+        for a, b in ((i, j), (j, i)):
+            same = [n for n in self.neighbours[view].index[a].tolist()
+                    if n >= 0 and self.langs[n] == self.langs[b]]
+            out.append(same.index(b) if b in same else len(same))
+        return out[0], out[1]
+
+    def mean(self, view: str) -> np.ndarray:
+        """Each row's mean similarity to its neighbours (the hubness of CSLS)."""
+        return self.neighbours[view].mean()
 
 
-def date_filter(published: list[int | None], left: list[int], right: list[int],
-                window: int | None):
-    """The ``allowed`` mask function of :func:`nearest` for a date window in days (None: all
-    pairs); a document without a date may pair with any other."""
+def build_index(profiles: list[Profile], meaning, spelling, searched, window: int | None,
+                k: int = NEIGHBOURS) -> CorpusIndex:
+    """Nearest neighbours of every profile in both views among the profiles of other
+    languages (``searched(lang_a, lang_b)``: whether that pair of languages is searched),
+    within the date ``window`` in days (None: no limit)."""
     import numpy as np
 
-    if window is None:
-        return None
-    left_dates = np.array([published[i] if published[i] is not None else -1 for i in left])
-    right_dates = np.array([published[j] if published[j] is not None else -1 for j in right])
+    langs = [p.lang for p in profiles]
+    names = sorted(set(langs))
+    code = np.array([names.index(lang) for lang in langs])
+    pair_ok = np.array([[searched(a, b) for b in names] for a in names], dtype=bool)
+    dates = np.array([p.published if p.published is not None else -1 for p in profiles])
 
     def allowed(rows, cols):
-        a = left_dates[rows][:, None]
-        b = right_dates[cols][None, :]
-        return (a < 0) | (b < 0) | (np.abs(a - b) <= window)
+        mask = pair_ok[code[rows][:, None], code[cols][None, :]]
+        if window is not None:
+            a, b = dates[rows][:, None], dates[cols][None, :]
+            mask &= (a < 0) | (b < 0) | (np.abs(a - b) <= window)
+        return mask
 
-    return allowed
-
-
-def build_index(profiles: list[Profile], left: list[int], right: list[int],
-                meaning, spelling, window: int | None, k: int = NEIGHBOURS
-                ) -> LanguagePairIndex:
-    """Neighbours both ways in both views between ``left`` and ``right`` (positions into
-    ``profiles`` and into the rows of ``meaning`` / ``spelling``)."""
-    import numpy as np
-
-    index = LanguagePairIndex(left, right)
-    published = [p.published for p in profiles]
-    forward_allowed = date_filter(published, left, right, window)
-    backward_allowed = date_filter(published, right, left, window)
     norms = np.linalg.norm(meaning.astype(np.float64), axis=1)
     inverse = np.where(norms > 0, 1.0 / np.maximum(norms, 1e-12), 0.0)
-    views = {
-        "meaning": (meaning[left], meaning[right], inverse[left], inverse[right]),
-        "spelling": (spelling[left], spelling[right], None, None),
-    }
-    for view, (a, b, sa, sb) in views.items():
-        index.forward[view] = nearest(a, b, k, sa, sb, forward_allowed)
-        index.backward[view] = nearest(b, a, k, sb, sa, backward_allowed)
-    for view, (a, b, sa, sb) in views.items():
+    index = CorpusIndex(langs)
+    views = {"meaning": (meaning, inverse), "spelling": (spelling, None)}
+    for view, (rows, scale) in views.items():
+        index.neighbours[view] = nearest(rows, rows, k, scale, scale, allowed)
+    candidates = index.candidates()
+    for view, (rows, scale) in views.items():
         sims: dict[tuple[int, int], float] = {}
-        for i, j in index.candidates():
-            value = float(a[i].astype(np.float64) @ b[j].astype(np.float64))
-            if sa is not None:
-                value *= sa[i] * sb[j]
+        for i, j in candidates:
+            value = float(rows[i].astype(np.float64) @ rows[j].astype(np.float64))
+            if scale is not None:
+                value *= scale[i] * scale[j]
             sims[(i, j)] = round(value, DECIMALS)
         index.similarity[view] = sims
     return index

@@ -119,19 +119,17 @@ class Decision:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.score))))
 
 
-def evidence_for(profiles: list[Profile], a: int, b: int, index, i: int, j: int,
-                 means: dict[str, tuple]) -> Evidence:
-    """The measurements of candidate (``a``, ``b``) = rows (``i``, ``j``) of ``index``."""
+def evidence_for(profiles: list[Profile], i: int, j: int, index, means: dict) -> Evidence:
+    """The measurements of candidate (``i``, ``j``), rows of ``profiles`` and ``index``."""
     import numpy as np
 
+    from cleaner.translate.align import Alignment
     from cleaner.translate.encoder import dequantize
 
-    left, right = profiles[a], profiles[b]
+    left, right = profiles[i], profiles[j]
     covered = left.lang in COVERED and right.lang in COVERED
     meaning = index.similarity["meaning"][(i, j)]
     spelling = index.similarity["spelling"][(i, j)]
-    forward_mean, backward_mean = means["meaning"]
-    spell_forward, spell_backward = means["spelling"]
     if left.segments and right.segments:
         x = dequantize(np.frombuffer(left.vectors, dtype=np.int8).reshape(-1, DIM))
         y = dequantize(np.frombuffer(right.vectors, dtype=np.int8).reshape(-1, DIM))
@@ -139,21 +137,19 @@ def evidence_for(profiles: list[Profile], a: int, b: int, index, i: int, j: int,
                        [c / density(right.lang) for c in right.seg_chars],
                        left.complete, right.complete)
     else:
-        from cleaner.translate.align import Alignment
-
         result = Alignment(0.0, 0.0, 0.0)
     shared, overlap, any_anchors = anchor_overlap(left.anchors, right.anchors)
     shorter = min(left.chars / density(left.lang), right.chars / density(right.lang))
     return Evidence(
         covered=covered,
         meaning=meaning,
-        meaning_csls=2 * meaning - float(forward_mean[i]) - float(backward_mean[j]),
+        meaning_csls=2 * meaning - float(means["meaning"][i]) - float(means["meaning"][j]),
         meaning_rank=rank_feature(index.rank("meaning", i, j)),
         gain=result.gain,
         coverage=result.coverage,
         quality=result.quality,
         spelling=spelling,
-        spelling_csls=2 * spelling - float(spell_forward[i]) - float(spell_backward[j]),
+        spelling_csls=2 * spelling - float(means["spelling"][i]) - float(means["spelling"][j]),
         spelling_rank=rank_feature(index.rank("spelling", i, j)),
         shared_anchors=shared,
         anchor_overlap=overlap,
@@ -184,33 +180,30 @@ def find_pairs(profiles: list[Profile | None], config: PairingConfig,
     by_lang: dict[str, list[int]] = {}
     for row, profile in enumerate(usable):
         by_lang.setdefault(profile.lang, []).append(row)
-    language_pairs = [(a, b) for a, b in combinations(sorted(by_lang), 2)
-                      if config.searched(a, b)]
-    if not language_pairs:
+    if not any(config.searched(a, b) for a, b in combinations(sorted(by_lang), 2)):
         return PairingResult([], {}, counters)
     meaning = meaning_vectors(usable)
     spelling = spelling_vectors(usable, gram_weights(usable))
+    index = build_index(usable, meaning, spelling, config.searched, config.window_days,
+                        config.neighbours)
+    means = {view: index.mean(view) for view in ("meaning", "spelling")}
     scored_all: dict[tuple[int, int], tuple[Evidence, float]] = {}
+    by_pair: dict[tuple[str, str], list[Scored]] = {}
+    evidence_of: dict[tuple[int, int], Evidence] = {}
+    for i, j in index.candidates():
+        evidence = evidence_for(usable, i, j, index, means)
+        score = log_odds(evidence)
+        key = tuple(sorted((usable[i].lang, usable[j].lang)))
+        by_pair.setdefault(key, []).append(Scored(i, j, score))
+        evidence_of[(i, j)] = evidence
+        if keep_scores:
+            scored_all[(present[i], present[j])] = (evidence, score)
     accepted: list[Scored] = []
     scored_lists: list[Scored] = []
-    evidence_of: dict[tuple[int, int], Evidence] = {}
-    for lang_a, lang_b in language_pairs:
-        left, right = by_lang[lang_a], by_lang[lang_b]
-        index = build_index(usable, left, right, meaning, spelling, config.window_days,
-                            config.neighbours)
-        means = {view: (index.forward[view].mean(), index.backward[view].mean())
-                 for view in ("meaning", "spelling")}
-        scored: list[Scored] = []
-        for i, j in index.candidates():
-            a, b = left[i], right[j]
-            evidence = evidence_for(usable, a, b, index, i, j, means)
-            score = log_odds(evidence)
-            scored.append(Scored(a, b, score))
-            evidence_of[(a, b)] = evidence
-            if keep_scores:
-                scored_all[(present[a], present[b])] = (evidence, score)
+    for key in sorted(by_pair):
+        scored = by_pair[key]
         counters["candidates"] += len(scored)
-        counters[f"candidates:{lang_a}-{lang_b}"] = len(scored)
+        counters[f"candidates:{key[0]}-{key[1]}"] = len(scored)
         accepted += match_one_to_one(scored, config.floor, config.margin)
         scored_lists += scored
     pivots = add_pivots(accepted, scored_lists, lambda row: usable[row].lang,
