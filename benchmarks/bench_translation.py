@@ -37,18 +37,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cleaner.dedup import DedupConfig  # noqa: E402
 from cleaner.document import Document  # noqa: E402
-from cleaner.language import LanguageConfig, LanguageStep  # noqa: E402
-from cleaner.pipeline import RunState, map_documents, run_corpus_steps  # noqa: E402
-from cleaner.translate import score as score_module  # noqa: E402
-from cleaner.translate.pairing import PairingConfig  # noqa: E402
-from cleaner.translate.profile import VERSION  # noqa: E402
-from cleaner.translate.step import (  # noqa: E402
+from cleaner.pipeline.run import RunState, map_documents, run_corpus_steps  # noqa: E402
+from cleaner.stages.dedup.config import DedupConfig  # noqa: E402
+from cleaner.stages.dedup.translate import score as score_module  # noqa: E402
+from cleaner.stages.dedup.translate.profile import VERSION  # noqa: E402
+from cleaner.stages.dedup.translate.step import (  # noqa: E402
     TranslationPairStep,
     TranslationProfileStep,
     primary,
 )
+from cleaner.stages.language.config import LanguageConfig  # noqa: E402
+from cleaner.stages.language.step import LanguageStep  # noqa: E402
 
 EVAL_DIR = Path(os.environ.get("CLEANER_EVAL_DIR",
                                Path(__file__).resolve().parents[2] / "shared" / "eval"))
@@ -102,7 +102,7 @@ def profiled_corpus(records: list[dict], args) -> tuple[list[Document], RunState
             cache = pickle.loads(cache_file.read_bytes())
     started = time.perf_counter()
     language = LanguageStep(LanguageConfig())
-    profile_step = TranslationProfileStep(PairingConfig())
+    profile_step = TranslationProfileStep(DedupConfig())
     missing = [d for d in docs if d.text not in cache]
     steps = [language, profile_step]
     done = {d.source: d for d in map_documents(missing, steps, state, args.workers)}
@@ -119,20 +119,34 @@ def profiled_corpus(records: list[dict], args) -> tuple[list[Document], RunState
     return docs, state, time.perf_counter() - started
 
 
-def fit_logistic(rows: list[list[float]], labels: list[int], l2: float = 1e-2
-                 ) -> list[float]:
-    """Weights (bias last) of an L2-regularised logistic regression, by Newton's method."""
+# Features whose weight may not be negative (more similarity is never evidence against a
+# pair) or positive (a length far from the expected ratio is never evidence for one): the
+# model stays monotone, so evidence beyond what the fit saw cannot turn into its opposite.
+FREE = {"covered", "any_anchors", "log_length"}
+NOT_POSITIVE = {"length_drift"}
+
+
+def fit_logistic(rows: list[list[float]], labels: list[int], names: tuple[str, ...],
+                 l2: float = 1e-2) -> list[float]:
+    """Weights (bias last) of an L2-regularised logistic regression with sign constraints
+    (see :data:`FREE`), by L-BFGS-B."""
     import numpy as np
+    from scipy.optimize import minimize
 
     x = np.hstack([np.asarray(rows, dtype=np.float64), np.ones((len(rows), 1))])
     y = np.asarray(labels, dtype=np.float64)
-    w = np.zeros(x.shape[1])
-    for _ in range(60):
-        p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
-        grad = x.T @ (p - y) + l2 * w
-        hess = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
-        w -= np.linalg.solve(hess, grad)
-    return w.tolist()
+
+    def loss(w):
+        z = x @ w
+        value = np.sum(np.logaddexp(0, z) - y * z) + 0.5 * l2 * w @ w
+        grad = x.T @ (1 / (1 + np.exp(-z)) - y) + l2 * w
+        return value, grad
+
+    bounds = [(None, None) if n in FREE else (None, 0.0) if n in NOT_POSITIVE else (0.0, None)
+              for n in names] + [(None, None)]
+    result = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds,
+                      options={"maxiter": 2000})
+    return result.x.tolist()
 
 
 def report(docs: list[Document], records: list[dict], gold: list[dict], half: dict[str, int],
@@ -217,9 +231,10 @@ def main() -> None:
         print("profile step: all profiles from the cache")
     print(f"profile size: {sum(p.nbytes for p in profiles) / max(1, len(profiles)):.0f} bytes "
           f"per profiled document on average, max {max(p.nbytes for p in profiles)}")
-    step = TranslationPairStep(DedupConfig(), PairingConfig())
+    step = TranslationPairStep(DedupConfig())
     if args.fit:
-        fit(docs, records, gold, half, step)
+        cache = args.cache and f"{args.cache}/{int(args.resplit)}"
+        fit(docs, records, gold, half, step, cache)
     pair_state = RunState()
     tracemalloc.start()
     started, cpu = time.perf_counter(), time.process_time()
@@ -243,29 +258,37 @@ def _copy(doc: Document) -> Document:
                     translation_profile=doc.translation_profile)
 
 
-def fit(docs, records, gold, half, step) -> None:
+def fit(docs, records, gold, half, step, cache: str | None) -> None:
     """Refit the score weights on half 0 (every scored candidate, labelled by the gold
     pairs), print them, and use them for the rest of the run."""
-    from cleaner.translate.pairing import find_pairs
-    from cleaner.translate.score import FEATURES
+    from cleaner.stages.dedup.translate.pairing import find_pairs
+    from cleaner.stages.dedup.translate.score import FEATURES
 
-    result = find_pairs([d.translation_profile for d in docs], step.config, keep_scores=True)
     gold_pairs = {frozenset((p["a"], p["b"])) for p in gold}
-    rows, labels = [], []
-    for (a, b), (evidence, _) in sorted(result.scored.items()):
-        source_a, source_b = docs[a].source, docs[b].source
-        if half[source_a] != 0 and half[source_b] != 0:
-            continue
-        features = evidence.features()
-        rows.append([features[name] for name in FEATURES])
-        labels.append(int(frozenset((source_a, source_b)) in gold_pairs))
-    weights = fit_logistic(rows, labels)
+    features_file = Path(cache) / "features.pkl" if cache else None
+    if features_file is not None and features_file.is_file():
+        rows, labels = pickle.loads(features_file.read_bytes())
+    else:
+        result = find_pairs([d.translation_profile for d in docs], step.config,
+                            keep_scores=True)
+        rows, labels = [], []
+        for (a, b), (evidence, _) in sorted(result.scored.items()):
+            source_a, source_b = docs[a].source, docs[b].source
+            if half[source_a] != 0 and half[source_b] != 0:
+                continue
+            features = evidence.features()
+            rows.append([features[name] for name in FEATURES])
+            labels.append(int(frozenset((source_a, source_b)) in gold_pairs))
+        if features_file is not None:
+            features_file.write_bytes(pickle.dumps((rows, labels)))
+    weights = fit_logistic(rows, labels, FEATURES)
     print(f"fit on {len(rows)} candidates of half 0 ({sum(labels)} true)")
     print("WEIGHTS = {")
     for name, value in zip(FEATURES, weights[:-1], strict=True):
         print(f"    {name!r}: {value:.4f},")
     print("}")
     print(f"BIAS = {weights[-1]:.4f}")
+    _ = records
     score_module.WEIGHTS.clear()
     score_module.WEIGHTS.update(dict(zip(FEATURES, weights[:-1], strict=True)))
     score_module.BIAS = weights[-1]

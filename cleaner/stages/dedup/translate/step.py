@@ -1,11 +1,11 @@
 """The two steps: a per-document profile, then pairing over the corpus.
 
 * :class:`TranslationProfileStep` (a ``DocumentStep``, after language identification) makes
-  each document's :class:`~cleaner.translate.profile.Profile` where documents are processed
+  each document's :class:`~.profile.Profile` where documents are processed
   (worker processes, Ray) and stores it on ``doc.translation_profile`` (never packaged). Only
   documents whose language has a possible counterpart are profiled.
 * :class:`TranslationPairStep` (a ``CorpusStep``, after exact and near dedup, so a document they
-  removed is never part of a pair) finds the pairs (:func:`~cleaner.translate.pairing.find_pairs`)
+  removed is never part of a pair) finds the pairs (:func:`~.pairing.find_pairs`)
   and applies the keep policy per story: the documents linked by accepted pairs form a
   component, one of them is kept (the original when the evidence shows it), every other one
   goes to the audit with reason ``translation``, ``duplicate_of`` the kept id and the score in
@@ -17,13 +17,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from cleaner.dedup import DedupConfig, has_origin_credit, language_rank
 from cleaner.document import Document, Pair
-from cleaner.pipeline import CorpusStep, DocumentStep, RunState, StepStats
-from cleaner.translate.index import expected_ratio
-from cleaner.translate.match import components
-from cleaner.translate.pairing import Decision, PairingConfig, find_pairs
-from cleaner.translate.profile import VERSION, Profile, make_profile
+from cleaner.pipeline import CorpusContext, CorpusStep, DocumentStep, StepStats
+from cleaner.stages.dedup.config import DedupConfig
+from cleaner.stages.dedup.keep import has_origin_credit, language_rank
+from cleaner.stages.dedup.translate.index import expected_ratio
+from cleaner.stages.dedup.translate.match import components
+from cleaner.stages.dedup.translate.pairing import Decision, PairingConfig, find_pairs
+from cleaner.stages.dedup.translate.profile import VERSION, Profile, make_profile
 
 
 def primary(lang: str) -> str:
@@ -48,6 +49,22 @@ def matching_text(doc: Document) -> str:
     return doc.text
 
 
+def pairing_config(dedup: DedupConfig) -> PairingConfig:
+    """The pairing settings of ``[dedup]`` (keys ``translation_*``).
+
+    >>> pairing_config(DedupConfig(translation_pairs=["de-en"])).pairs
+    ['de-en']
+    """
+    return PairingConfig(
+        pairs=list(dedup.translation_pairs),
+        floor=math.log(dedup.translation_min_probability
+                       / (1.0 - dedup.translation_min_probability)),
+        margin=dedup.translation_log_odds_margin,
+        neighbours=dedup.translation_neighbours,
+        window_days=dedup.translation_date_window_days,
+    )
+
+
 def profile_document(doc: Document, config: PairingConfig, encode=None) -> Profile | None:
     """The document's profile, or None when it cannot have a counterpart (no language, no
     text, or a language outside the pairs searched)."""
@@ -66,11 +83,13 @@ class TranslationProfileStep(DocumentStep):
 
     name = "translation-profile"
 
-    def __init__(self, config: PairingConfig) -> None:
-        self.config = config
+    def __init__(self, dedup: DedupConfig) -> None:
+        self.dedup = dedup
 
     def process(self, doc: Document, stats: StepStats) -> Document:
-        profile = profile_document(doc, self.config)
+        if not self.dedup.translation:
+            return doc
+        profile = profile_document(doc, pairing_config(self.dedup))
         doc.translation_profile = profile
         if profile is None:
             stats.counters["not_profiled"] += 1
@@ -121,16 +140,16 @@ class TranslationPairStep(CorpusStep):
 
     name = "translation"
 
-    def __init__(self, dedup: DedupConfig, config: PairingConfig | None = None) -> None:
+    def __init__(self, dedup: DedupConfig) -> None:
         self.dedup = dedup
-        self.config = config or PairingConfig()
+        self.config = pairing_config(dedup)
         self.last_result = None
 
-    def run(self, docs: list[Document], state: RunState) -> Iterator[Document]:
+    def run(self, docs: list[Document], context: CorpusContext) -> Iterator[Document]:
         if not self.dedup.translation:
             yield from docs
             return
-        stats = state.stats_for(self.name)
+        stats = context.stats
         profiles: list[Profile | None] = []
         for doc in docs:
             profile = doc.translation_profile
@@ -167,7 +186,7 @@ class TranslationPairStep(CorpusStep):
                 first, second = docs[a], docs[b]
                 stats.counters[f"pairs:{primary(first.lang)}-{primary(second.lang)}"] += 1
                 stats.counters[f"{d.kind}_pairs"] += 1
-                state.pairs.append(Pair(
+                context.pair(Pair(
                     id_a=first.id, id_b=second.id, source_a=first.source,
                     source_b=second.source, lang_a=first.lang, lang_b=second.lang,
                     text_a=first.text, text_b=second.text,
@@ -176,8 +195,8 @@ class TranslationPairStep(CorpusStep):
             if i in dropped:
                 kept_doc, decision = dropped[i]
                 other = docs[decision.right if decision.left == i else decision.left]
-                self.drop(state, doc, "translation", duplicate_of=kept_doc.id,
-                          detail=f"{decision.kind} pair with {other.id} ({other.lang}), "
-                                 f"score {decision.probability:.3f}")
+                context.drop(doc, "translation", duplicate_of=kept_doc.id,
+                             detail=f"{decision.kind} pair with {other.id} ({other.lang}), "
+                                    f"score {decision.probability:.3f}")
             else:
                 yield doc

@@ -32,8 +32,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cleaner.translate.encoder import DIM
-from cleaner.translate.profile import Profile, density
+from cleaner.stages.dedup.translate.encoder import DIM
+from cleaner.stages.dedup.translate.profile import Profile, density
 
 if TYPE_CHECKING:
     import numpy as np
@@ -54,7 +54,7 @@ def meaning_vectors(profiles: list[Profile]) -> np.ndarray:
     """
     import numpy as np
 
-    from cleaner.translate.encoder import dequantize, quantize
+    from cleaner.stages.dedup.translate.encoder import dequantize, quantize
 
     out = np.zeros((len(profiles), DIM), dtype=np.float32)
     for row, profile in enumerate(profiles):

@@ -1,7 +1,7 @@
 """The per-document part: a compact profile of what pairing needs to know about a document.
 
 Made once per document, where documents are processed (worker processes or Ray tasks), after
-language identification; the corpus part (:mod:`cleaner.translate.pairing`) never reads the
+language identification; the corpus part (:mod:`~.pairing`) never reads the
 text again. A :class:`Profile` holds plain values only (str, int, bytes, tuples), so it
 pickles and converts to an Arrow struct as is (:meth:`Profile.as_record`).
 
@@ -9,13 +9,13 @@ What it holds, and why:
 
 * ``vectors``: the sentence-encoder vector of each *segment* (a line, cut further at sentence
   ends, see :func:`segments`) of the beginning of the document, 512 int8 values each. Pairs are
-  scored by aligning these in order (:mod:`cleaner.translate.align`); a translation keeps the
+  scored by aligning these in order (:mod:`~.align`); a translation keeps the
   order of its source, a text on the same topic does not.
 * ``seg_chars``: the visible length of each encoded segment (alignment weighs by length).
 * ``grams``: hashes of the character 4-grams of the same beginning, transliterated to Latin
   letters: cognates and names across related languages (Czech, Ukrainian, Croatian...) that the
   encoder knows less well.
-* ``anchors``: numbers, links, names and months (:mod:`cleaner.translate.anchors`).
+* ``anchors``: numbers, links, names and months (:mod:`~.anchors`).
 * ``chars``: the visible length of the whole text (the length ratio of a pair is evidence).
 
 Only the beginning is encoded: at most :data:`MAX_SEGMENTS` segments and :data:`BUDGET`
@@ -33,7 +33,7 @@ import zlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cleaner.translate.anchors import anchors, transliterate
+from cleaner.stages.dedup.translate.anchors import anchors, transliterate
 
 # Segments encoded per document, at most.
 MAX_SEGMENTS = 24
@@ -176,8 +176,8 @@ def make_profile(text: str, lang: str, published: int | None = None,
                  encode=None) -> Profile:
     """The profile of a text in ``lang`` (``encode``: texts -> unit vectors; the sentence
     encoder by default, a stand-in in tests)."""
-    from cleaner.translate.encoder import encode as default_encode
-    from cleaner.translate.encoder import quantize
+    from cleaner.stages.dedup.translate.encoder import encode as default_encode
+    from cleaner.stages.dedup.translate.encoder import quantize
 
     lang = lang.split("-")[0].lower()
     chosen, complete = window(segments(text), lang)

@@ -7,7 +7,7 @@ the log-odds that the pair is a translation:
   for hubness (CSLS: minus each side's mean similarity to its nearest neighbours, so that a
   document that resembles everything gains nothing), and their ranks in each other's
   neighbour lists;
-* *order*: the in-order alignment of their segments (:mod:`cleaner.translate.align`): gain,
+* *order*: the in-order alignment of their segments (:mod:`~.align`): gain,
   covered share, mean similarity of aligned segments;
 * *spelling*: the cosine of their transliterated 4-gram vectors, raw and corrected for hubness,
   and its ranks;
@@ -29,8 +29,32 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-WEIGHTS: dict[str, float] = {}
-BIAS = 0.0
+WEIGHTS: dict[str, float] = {
+    'covered': -18.5400,
+    'meaning_C': -8.3315,
+    'meaning_U': -1.0141,
+    'meaning_csls_C': 0.2853,
+    'meaning_csls_U': 5.9094,
+    'gain_C': 15.5609,
+    'gain_U': -2.3593,
+    'coverage_C': 11.1325,
+    'coverage_U': 0.3914,
+    'quality_C': 1.0202,
+    'quality_U': 2.8297,
+    'meaning_rank_C': 6.5112,
+    'meaning_rank_U': 1.9951,
+    'spelling': -50.1695,
+    'spelling_csls': 39.0483,
+    'shared_anchors': 0.4857,
+    'anchor_overlap': 3.5186,
+    'any_anchors': -1.3031,
+    'length_drift': -8.1163,
+    'spelling_rank': 1.3633,
+    'log_length': 0.1964,
+    'meaning_csls_x_length_C': 0.6868,
+    'gain_x_length': -0.6210,
+}
+BIAS = -0.1315
 
 
 @dataclass(frozen=True)

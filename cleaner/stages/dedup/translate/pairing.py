@@ -3,14 +3,14 @@
 Expressed as the map / group / reduce a cluster would shard (issue 17):
 
 1. *map*: each document's profile gives its keys, ``(language, block)``, and its vectors
-   (:func:`~cleaner.translate.index.meaning_vectors`, spelling vectors after the corpus-wide
+   (:func:`~.index.meaning_vectors`, spelling vectors after the corpus-wide
    4-gram frequencies: one more group-by, gram -> count);
 2. *group by key*: for each pair of languages searched, the nearest neighbours of every
    document among the other language's documents, block by block
-   (:mod:`cleaner.translate.index`);
-3. *score* each candidate pair (:mod:`cleaner.translate.score`);
+   (:mod:`~.index`);
+3. *score* each candidate pair (:mod:`~.score`);
 4. *connected components* of scored pairs, then one-to-one matching per language pair inside
-   each component (:mod:`cleaner.translate.match`); pivots inside components of accepted pairs.
+   each component (:mod:`~.match`); pivots inside components of accepted pairs.
 
 Every step is deterministic: documents are handled in position order, ties are broken by
 position, and no set or dict order reaches a decision.
@@ -19,11 +19,12 @@ position, and no set or dict order reaches a decision.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 
-from cleaner.translate.align import align
-from cleaner.translate.encoder import COVERED, DIM
-from cleaner.translate.index import (
+from cleaner.stages.dedup.translate.align import align
+from cleaner.stages.dedup.translate.encoder import COVERED, DIM
+from cleaner.stages.dedup.translate.index import (
     NEIGHBOURS,
     build_index,
     expected_ratio,
@@ -31,7 +32,7 @@ from cleaner.translate.index import (
     meaning_vectors,
     spelling_vectors,
 )
-from cleaner.translate.match import (
+from cleaner.stages.dedup.translate.match import (
     FLOOR,
     MARGIN,
     PIVOT,
@@ -39,8 +40,8 @@ from cleaner.translate.match import (
     add_pivots,
     match_one_to_one,
 )
-from cleaner.translate.profile import Profile, density
-from cleaner.translate.score import (
+from cleaner.stages.dedup.translate.profile import Profile, density
+from cleaner.stages.dedup.translate.score import (
     Evidence,
     anchor_overlap,
     length_drift,
@@ -119,21 +120,27 @@ class Decision:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.score))))
 
 
-def evidence_for(profiles: list[Profile], i: int, j: int, index, means: dict) -> Evidence:
-    """The measurements of candidate (``i``, ``j``), rows of ``profiles`` and ``index``."""
+@lru_cache(maxsize=4096)
+def _segments(vectors: bytes):
+    """Unit float32 segment vectors of a profile (cached: a document is in many candidates)."""
     import numpy as np
 
-    from cleaner.translate.align import Alignment
-    from cleaner.translate.encoder import dequantize
+    from cleaner.stages.dedup.translate.encoder import dequantize
+
+    return dequantize(np.frombuffer(vectors, dtype=np.int8).reshape(-1, DIM))
+
+
+def evidence_for(profiles: list[Profile], i: int, j: int, index, means: dict) -> Evidence:
+    """The measurements of candidate (``i``, ``j``), rows of ``profiles`` and ``index``."""
+    from cleaner.stages.dedup.translate.align import Alignment
 
     left, right = profiles[i], profiles[j]
     covered = left.lang in COVERED and right.lang in COVERED
     meaning = index.similarity["meaning"][(i, j)]
     spelling = index.similarity["spelling"][(i, j)]
     if left.segments and right.segments:
-        x = dequantize(np.frombuffer(left.vectors, dtype=np.int8).reshape(-1, DIM))
-        y = dequantize(np.frombuffer(right.vectors, dtype=np.int8).reshape(-1, DIM))
-        result = align(x, y, [c / density(left.lang) for c in left.seg_chars],
+        result = align(_segments(left.vectors), _segments(right.vectors),
+                       [c / density(left.lang) for c in left.seg_chars],
                        [c / density(right.lang) for c in right.seg_chars],
                        left.complete, right.complete)
     else:
