@@ -31,7 +31,7 @@ from cleaner.stages.dedup.translate.profile import Profile, make_profile
 from cleaner.stages.dedup.translate.step import TranslationPairStep, profile_document
 
 # --- a stand-in encoder ------------------------------------------------------------------------
-# A "translation" in the toy language "xx" writes every word with the suffix "_x"; the toy
+# A "translation" in the toy language "de" writes every word with the suffix "_x"; the toy
 # encoder drops the suffix, so a sentence and its toy translation get the same vector, and
 # sentences sharing no word get nearly orthogonal ones.
 
@@ -49,12 +49,9 @@ def toy_encode(texts: list[str]) -> np.ndarray:
     return np.stack(rows)
 
 
-WORDS = (
-    "river", "city", "council", "budget", "school", "train", "harbour", "festival",
-    "election", "bridge", "museum", "market", "storm", "hospital", "library", "park",
-    "tunnel", "airport", "factory", "garden", "stadium", "forest", "theatre", "island",
-    "castle", "village", "mountain", "valley", "desert", "ocean",
-)
+# A vocabulary large enough that two random stories share few words, as real ones.
+WORDS = tuple(sorted({"".join(random.Random(n).choices("abcdefghijklmnoprstuvz", k=6))
+                      for n in range(3000)}))
 
 
 def story(rng: random.Random, sentences: int = 4) -> str:
@@ -78,10 +75,10 @@ def toy_corpus(pairs: int, distractors: int, seed: int = 0) -> list[Document]:
     for n in range(pairs):
         text = story(rng)
         docs.append(toy_doc(f"en{n}", text, "en"))
-        docs.append(toy_doc(f"xx{n}", toy_translation(text), "xx"))
+        docs.append(toy_doc(f"xx{n}", toy_translation(text), "de"))
     for n in range(distractors):
         docs.append(toy_doc(f"d-en{n}", story(rng), "en"))
-        docs.append(toy_doc(f"d-xx{n}", toy_translation(story(rng)), "xx"))
+        docs.append(toy_doc(f"d-xx{n}", toy_translation(story(rng)), "de"))
     return docs
 
 
@@ -138,7 +135,7 @@ def test_date_window_excludes_far_apart_documents() -> None:
     rng = random.Random(3)
     text = story(rng)
     docs = [toy_doc("a", text, "en", dt.date(2024, 1, 1)),
-            toy_doc("b", toy_translation(text), "xx", dt.date(2024, 6, 1))]
+            toy_doc("b", toy_translation(text), "de", dt.date(2024, 6, 1))]
     assert find_pairs([d.translation_profile for d in docs], PairingConfig()).decisions == []
     assert len(find_pairs([d.translation_profile for d in docs],
                           PairingConfig(window_days=None)).decisions) == 1
@@ -160,11 +157,10 @@ def test_matching_on_the_whole_graph_equals_the_union_over_components() -> None:
 
 
 def test_pairs_do_not_depend_on_input_order() -> None:
-    docs = toy_corpus(pairs=8, distractors=8, seed=5)
-    shuffled = docs[:]
+    shuffled = toy_corpus(pairs=8, distractors=8, seed=5)
     random.Random(1).shuffle(shuffled)
     results = []
-    for corpus in (docs, shuffled):
+    for corpus in (toy_corpus(pairs=8, distractors=8, seed=5), shuffled):
         state = RunState()
         run_corpus_steps(corpus, [TranslationPairStep(DedupConfig())], state)
         results.append(sorted((p.id_a, p.id_b, p.score) for p in state.pairs))
@@ -177,7 +173,7 @@ def test_keep_policy_keeps_the_original_and_audits_its_translation() -> None:
     rng = random.Random(11)
     text = story(rng)
     original = toy_doc("orig", text, "en", dt.date(2024, 1, 1))
-    translation = toy_doc("trans", toy_translation(text), "xx", dt.date(2024, 1, 2))
+    translation = toy_doc("trans", toy_translation(text), "de", dt.date(2024, 1, 2))
     state = RunState()
     kept = run_corpus_steps([translation, original], [TranslationPairStep(DedupConfig())],
                             state)
@@ -196,8 +192,8 @@ def test_documents_removed_by_exact_or_near_dedup_are_never_in_a_pair() -> None:
     text = story(rng, sentences=8)
     docs = [toy_doc("en", text, "en"), toy_doc("en-copy", text, "en"),
             toy_doc("en-near", text + " One more line here.", "en"),
-            toy_doc("xx", toy_translation(text), "xx"),
-            toy_doc("xx-copy", toy_translation(text), "xx")]
+            toy_doc("de", toy_translation(text), "de"),
+            toy_doc("xx-copy", toy_translation(text), "de")]
     state = RunState()
     config = DedupConfig()
     kept = run_corpus_steps(docs, [ExactDedupStep(config), NearDedupStep(config),
@@ -215,13 +211,13 @@ def test_a_story_in_three_languages_keeps_one_document_and_pairs_every_language(
     rng = random.Random(4)
     text = story(rng)
     docs = [toy_doc("en", text, "en", dt.date(2024, 1, 1)),
-            toy_doc("xx", toy_translation(text), "xx", dt.date(2024, 1, 2)),
-            toy_doc("yy", toy_translation(text), "yy", dt.date(2024, 1, 2))]
+            toy_doc("de", toy_translation(text), "de", dt.date(2024, 1, 2)),
+            toy_doc("fr", toy_translation(text), "fr", dt.date(2024, 1, 2))]
     state = RunState()
     kept = run_corpus_steps(docs, [TranslationPairStep(DedupConfig())], state)
     assert [d.source for d in kept] == ["en"]
     assert pair_sources(docs, state) == {frozenset(p) for p in
-                                         (("en", "xx"), ("en", "yy"), ("xx", "yy"))}
+                                         (("en", "de"), ("en", "fr"), ("de", "fr"))}
 
 
 # --- the real encoder ---------------------------------------------------------------------------
