@@ -15,10 +15,10 @@ per document is bounded however large the corpus and however many languages it h
 pair stays among the nearest neighbours however many other documents there are (they can only
 push it down the list, and a translation is almost always the nearest), so recall does not fall
 as the corpus grows, unlike a capped inverted index. The similarity matrices are computed block
-by block (:data:`BLOCK` rows at a time), so memory is bounded; the work is one matrix product
-per pair of blocks, which is what a cluster would shard: map each document to (language,
-block), then for each pair of blocks keep the local top k, then merge the top k of each
-document.
+by block (:data:`BLOCK_CELLS` similarities at a time), so memory is bounded; the work is one
+matrix product per pair of blocks, which is what a cluster would shard: map each document to
+(language, block), then for each pair of blocks keep the local top k, then merge the top k of
+each document.
 
 What the scores need besides the pair itself is kept too: the mean similarity of each document
 to its k nearest neighbours (the *hubness* correction of CSLS, Conneau et al. 2018) and the
@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 
 NEIGHBOURS = 20
 HASH_DIM = 4096
-BLOCK = 2048
+# Similarities held at once while ranking (rows x columns, float64): about 32 MB.
+BLOCK_CELLS = 4_000_000
 # Similarities are rounded to this many decimals before ranking (the spelling view is float32;
 # rounding keeps rankings identical whatever the BLAS kernel sums first).
 DECIMALS = 5
@@ -137,8 +138,9 @@ def nearest(left: np.ndarray, right: np.ndarray, k: int, scale: np.ndarray | Non
     if not rows or not k:
         return Neighbours(index, similarity)
     right_f = right.astype(np.float32)
-    for start in range(0, rows, BLOCK):
-        stop = min(rows, start + BLOCK)
+    block_rows = max(1, BLOCK_CELLS // max(1, cols))
+    for start in range(0, rows, block_rows):
+        stop = min(rows, start + block_rows)
         block = left[start:stop].astype(np.float32) @ right_f.T
         sims = block.astype(np.float64)
         if scale is not None:
