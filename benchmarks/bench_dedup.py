@@ -35,6 +35,7 @@ from cleaner.pipeline.run import RunState, run_corpus_step, run_corpus_steps  # 
 from cleaner.stages.dedup.exact import ExactDedupStep  # noqa: E402
 from cleaner.stages.dedup.lexicon import load_cedict  # noqa: E402
 from cleaner.stages.dedup.near import DedupConfig, NearDedupStep  # noqa: E402
+from cleaner.stages.dedup.translate.step import TranslationPairStep  # noqa: E402
 from cleaner.stages.dedup.translation import TranslationStep  # noqa: E402
 
 EVAL_DIR = Path(os.environ.get("CLEANER_EVAL_DIR",
@@ -48,7 +49,10 @@ def read_jsonl(name: str) -> list[dict]:
 
 
 def steps(config: DedupConfig) -> list:
-    return [ExactDedupStep(config), NearDedupStep(config), TranslationStep(config)]
+    """The three dedup steps; translation by the configured method (the default: encoder)."""
+    translation = (TranslationPairStep(config) if config.translation_method == "encoder"
+                   else TranslationStep(config))
+    return [ExactDedupStep(config), NearDedupStep(config), translation]
 
 
 def evaluate(with_alternatives: bool) -> None:

@@ -3,7 +3,8 @@
 The whole pipeline is :func:`build_steps`; read it to know what happens to a document::
 
     ingest → decode → extract → boilerplate → normalize → repeated-blocks
-           → language → exact-dedup → near-dedup → translation → package
+           → language → signature → translation-profile → exact-dedup → near-dedup
+           → translation → package
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from cleaner.stages.boilerplate.step import BoilerplateStep
 from cleaner.stages.decode import DecodeStep
 from cleaner.stages.dedup.exact import ExactDedupStep
 from cleaner.stages.dedup.near import NearDedupStep, SignatureStep
+from cleaner.stages.dedup.translate.step import TranslationPairStep, TranslationProfileStep
 from cleaner.stages.dedup.translation import TranslationStep
 from cleaner.stages.extract.step import ExtractStep
 from cleaner.stages.ingest.reader import Reader
@@ -57,14 +59,16 @@ def cleaning_steps(config: Config) -> list[DocumentStep]:
 
 def build_steps(config: Config) -> list[Step]:
     """The whole pipeline of a build, in order."""
+    encoder = config.dedup.translation and config.dedup.translation_method == "encoder"
     return [
         *cleaning_steps(config),
         RepeatedBlocksStep(config.boilerplate),
         LanguageStep(config.language),
         SignatureStep(config.dedup),
+        *([TranslationProfileStep(config.dedup)] if encoder else []),
         ExactDedupStep(config.dedup),
         NearDedupStep(config.dedup),
-        TranslationStep(config.dedup),
+        TranslationPairStep(config.dedup) if encoder else TranslationStep(config.dedup),
     ]
 
 

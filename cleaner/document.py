@@ -60,6 +60,11 @@ class Document:
     # made by dedup.SignatureStep where the documents are processed, used by near-dedup in
     # the driver, then dropped. Never packaged.
     signature: Any = None
+    # What translation pairing needs of the document (a cleaner.translate.profile.Profile of
+    # plain values: int8 sentence vectors of its beginning, 4-gram hashes, anchors), made by
+    # the translation-profile step where the documents are processed, used by the translation
+    # step in the driver, then dropped. Never packaged.
+    translation_profile: Any = None
     id: str = ""
 
     def __post_init__(self) -> None:

@@ -137,6 +137,19 @@ def _samples(folder: Path, limit: int) -> list[str]:
     return parts
 
 
+def _pair_languages(folder: Path) -> list[tuple[str, int]]:
+    """(``"zh → en"``, pairs) per language pair of the ``pairs`` config, most first."""
+    import pyarrow.parquet as pq
+
+    counts: Counter[str] = Counter()
+    for path in sorted((folder / "data" / "pairs").glob("*.parquet")):
+        table = pq.read_table(path, columns=["lang_a", "lang_b"])
+        counts.update(f"{a} → {b}" for a, b in zip(table.column("lang_a").to_pylist(),
+                                                  table.column("lang_b").to_pylist(),
+                                                  strict=True))
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def render_summary(folder: Path, samples: int = 3) -> str:
     """The text ``cleaner inspect`` prints for the version in ``folder``."""
     folder = Path(folder)
@@ -167,6 +180,11 @@ def render_summary(folder: Path, samples: int = 3) -> str:
         scores = sorted(facts.pair_scores)
         parts.append(f"Translation pair scores: lowest {scores[0]:.3f}, median "
                      f"{statistics.median(scores):.3f}, highest {scores[-1]:.3f}")
+        by_languages = _pair_languages(folder)
+        if by_languages:
+            rows = [["languages", "pairs"]] + [[langs, str(n)] for langs, n in by_languages]
+            parts.append("Translation pairs per language pair (kept → translation):\n"
+                         + table(rows, right={1}))
     if samples > 0:
         parts += _samples(folder, samples)
     parts.append(f'Load it: datasets.load_dataset("{folder}")  ·  check it: cleaner validate '

@@ -74,6 +74,17 @@ class WriteResult:
 
 # --- checks before writing -----------------------------------------------------------------
 
+def translation_anchors(removals: list[Removal]) -> dict[str, str]:
+    """Removed translation -> the kept document it translates (``duplicate_of``).
+
+    A story published in several languages keeps one document; a pair between two of its
+    translations (e.g. the German and the French of an English story) has no kept side, and
+    belongs with the kept original.
+    """
+    return {r.id: r.duplicate_of for r in removals
+            if r.reason == "translation" and r.duplicate_of is not None}
+
+
 def check_accounting(docs: list[Document], removals: list[Removal], pairs: list[Pair]) -> None:
     """Every input document is accounted for exactly once: kept or removed, never both.
 
@@ -89,10 +100,11 @@ def check_accounting(docs: list[Document], removals: list[Removal], pairs: list[
     if not docs:
         raise PublishError("no document was kept: nothing to publish "
                            f"({len(removals)} removed; see the build summary)")
+    anchors = translation_anchors(removals)
     for pair in pairs:
-        if seen.get(pair.id_a) != "kept":
+        if seen.get(anchors.get(pair.id_a, pair.id_a)) != "kept":
             raise PublishError(f"translation pair ({pair.source_a!r}, {pair.source_b!r}): "
-                               "document a is not among the kept documents")
+                               "document a is neither kept nor a translation of a kept document")
         if pair.id_b not in seen:
             raise PublishError(f"translation pair ({pair.source_a!r}, {pair.source_b!r}): "
                                "document b is neither kept nor removed")
@@ -144,8 +156,11 @@ def _write_tables(docs: list[Document], state: RunState, settings: PublishSettin
         doc_rows.setdefault(split, []).append(document_row(doc))
         languages.setdefault(split, Counter())[doc.lang] += 1
     pair_rows: dict[str, list[dict[str, Any]]] = {}
+    anchors = translation_anchors(state.removals)
     for pair in unique_pairs(state.pairs):
-        pair_rows.setdefault(split_by_id[pair.id_a], []).append(asdict(pair))
+        # A pair between two translations of one story is in the split of its kept original.
+        split = split_by_id[anchors.get(pair.id_a, pair.id_a)]
+        pair_rows.setdefault(split, []).append(asdict(pair))
         for lang in (pair.lang_a, pair.lang_b):
             languages.setdefault("pairs", Counter())[lang] += 1
     documents = write_shards(doc_rows, "documents", temp, settings.package)

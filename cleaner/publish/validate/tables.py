@@ -211,6 +211,15 @@ def check_references(docs: ConfigTable, pairs: ConfigTable, audit: pa.Table | No
         out.append(Violation(schema.AUDIT_FILE, f"id {doc_id} is both kept and removed",
                              "references"))
     known = doc_split.keys() | audit_ids
+    # A removed translation stands for the kept document it translates (pairs between two
+    # translations of one story belong with the story's kept original).
+    translated: dict[str, str] = {}
+    if audit is not None:
+        for doc_id, reason, target in zip(column_values(audit, "id"),
+                                          column_values(audit, "reason"),
+                                          column_values(audit, "duplicate_of"), strict=True):
+            if reason == "translation" and target is not None:
+                translated[doc_id] = target
     if audit is not None:
         for doc_id, target in zip(column_values(audit, "id"), column_values(audit, "duplicate_of"),
                                   strict=True):
@@ -225,14 +234,16 @@ def check_references(docs: ConfigTable, pairs: ConfigTable, audit: pa.Table | No
             if (row["id_a"], row["id_b"]) in seen:
                 out.append(Violation(where, f"{name} appears twice", "references"))
             seen.add((row["id_a"], row["id_b"]))
-            if row["id_a"] not in doc_split:
-                out.append(Violation(where, f"{name}: id_a is not a kept document", "references"))
-            elif doc_source[row["id_a"]] != row["source_a"]:
+            anchor = row["id_a"] if row["id_a"] in doc_split else translated.get(row["id_a"])
+            if anchor not in doc_split:
+                out.append(Violation(where, f"{name}: id_a is neither a kept document nor a "
+                                     "translation of one", "references"))
+            elif anchor == row["id_a"] and doc_source[row["id_a"]] != row["source_a"]:
                 out.append(Violation(where, f"{name}: source_a differs from the document's "
                                      "source", "references"))
-            elif doc_split[row["id_a"]] != row["__split__"]:
+            elif doc_split[anchor] != row["__split__"]:
                 out.append(Violation(where, f"{name} is not in its document's split "
-                                     f"({doc_split[row['id_a']]})", "splits"))
+                                     f"({doc_split[anchor]})", "splits"))
             if row["id_b"] not in known:
                 out.append(Violation(where, f"{name}: id_b is neither kept nor removed",
                                      "references"))

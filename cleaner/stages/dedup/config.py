@@ -27,22 +27,36 @@ class DedupConfig:
     char_shingle: int = 5
     # Seed of the MinHash permutations (the result is deterministic for a given seed).
     seed: int = 1
-    # Translated documents (cross-lingual, see cleaner/translation.py).
+    # Translated documents (cross-lingual, see cleaner/stages/dedup/translate/).
     translation: bool = True
-    # Minimum translation score in [0, 1] for a pair (on WMT22 news, true pairs score 0.48-0.79
-    # and the best-scoring non-pairs under 0.3).
+    # How: "encoder" (every language pair: a multilingual sentence encoder shipped in a wheel,
+    # transliterated 4-grams and anchors) or "lexicon" (zh-en only, CC-CEDICT; the method of
+    # cleaner <= 0.1, kept for comparison: cleaner/stages/dedup/translation.py).
+    translation_method: str = "encoder"
+    # Language pairs searched, "a-b" with BCP-47 primary subtags (order does not matter); "*"
+    # is every pair of languages found in the corpus, "en-*" every pair with English. Only
+    # documents of a language that can have a counterpart are profiled.
+    translation_pairs: list[str] = field(default_factory=lambda: ["*"])
+    # Encoder method: minimum probability that a pair translates (the absolute floor: the
+    # pair's own evidence must say so, whatever its rivals) ...
+    translation_min_probability: float = 0.5
+    # ... and how much likelier it must be than the best rival of either document, in
+    # log-odds (1.0: e = 2.7 times likelier).
+    translation_log_odds_margin: float = 1.0
+    # Encoder method: nearest neighbours per document and view (meaning, spelling) that are
+    # scored as candidates.
+    translation_neighbours: int = 20
+    # Lexicon method: minimum pair score in [0, 1] (on WMT22 news, true pairs score 0.48-0.79
+    # and the best-scoring non-pairs under 0.3), margin over the second best, candidates
+    # scored per document (from the term/anchor index).
     translation_threshold: float = 0.4
-    # The best candidate must beat the second best (for either document) by this much.
     translation_margin: float = 0.05
-    # Language pairs searched for translations, "a-b" with BCP-47 primary subtags.
-    translation_pairs: list[str] = field(default_factory=lambda: ["zh-en"])
-    # Candidates scored per document (taken from the term/anchor index).
     translation_candidates: int = 10
     # Two documents with known dates further apart than this are never a pair (None: no limit).
     translation_date_window_days: int | None = 31
-    # Neutral ratio of visible characters, "b/a", per language pair: used to score lengths and
-    # to tell the direction (a translation comes out longer than its source: English from
-    # Chinese ~3.9 characters per character, Chinese from English ~1/2.6; 3.2 is their
+    # Lexicon method: neutral ratio of visible characters, "b/a", per language pair: used to
+    # score lengths and to tell the direction (a translation comes out longer than its source:
+    # English from Chinese ~3.9 characters per character, Chinese from English ~1/2.6; 3.2 is their
     # geometric mean, measured on WMT22 news).
     length_ratios: dict[str, float] = field(default_factory=lambda: {"en/zh": 3.2})
     # Which document of a cluster is kept: "original" (metadata, dates, translation direction,
@@ -66,13 +80,22 @@ class DedupConfig:
             raise ValueError("translation_margin: must be in [0, 1)")
         if self.translation_candidates < 1:
             raise ValueError("translation_candidates: must be at least 1")
+        if self.translation_method not in {"encoder", "lexicon"}:
+            raise ValueError("translation_method: must be 'encoder' or 'lexicon'")
+        if not 0.0 < self.translation_min_probability < 1.0:
+            raise ValueError("translation_min_probability: must be in (0, 1)")
+        if not 0.0 <= self.translation_log_odds_margin <= 20.0:
+            raise ValueError("translation_log_odds_margin: must be in [0, 20]")
+        if not 1 <= self.translation_neighbours <= 1000:
+            raise ValueError("translation_neighbours: must be between 1 and 1000")
         if self.translation_date_window_days is not None and self.translation_date_window_days < 0:
             raise ValueError("translation_date_window_days: must be 0 or more (or unset)")
         if self.keep not in {"original", "preferred_language", "first"}:
             raise ValueError("keep: must be 'original', 'preferred_language' or 'first'")
         for pair in self.translation_pairs:
-            if not re.fullmatch(r"[a-z]{2,3}-[a-z]{2,3}", pair):
-                raise ValueError(f"translation_pairs: {pair!r} is not like 'zh-en'")
+            if pair != "*" and not re.fullmatch(r"([a-z]{2,3}|\*)-([a-z]{2,3}|\*)", pair):
+                raise ValueError(f"translation_pairs: {pair!r} is not like 'zh-en', 'en-*' "
+                                 "or '*'")
         for key, ratio in self.length_ratios.items():
             if not re.fullmatch(r"[a-z]{2,3}/[a-z]{2,3}", key) or ratio <= 0:
                 raise ValueError(f"length_ratios: {key!r} = {ratio!r} is not like 'en/zh' = 3.6")

@@ -31,6 +31,7 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from itertools import groupby
 
 from cleaner.document import Document, Pair
@@ -608,7 +609,13 @@ class TranslationStep(CorpusStep):
         taken: set[int] = set()
         # Dropped translations by object id (positions would do, but docs may repeat ids).
         dropped: dict[int, Document] = {}
-        for pair in self.config.translation_pairs:
+        # A pattern with "*" (the default searches every pair) means every lexicon it matches.
+        searched = [pair for pattern in self.config.translation_pairs
+                    for pair in (sorted(f"{s}-{t}" for s, t in LEXICONS
+                                        if fnmatch(f"{s}-{t}", pattern)
+                                        or fnmatch(f"{t}-{s}", pattern))
+                                 if "*" in pattern else [pattern])]
+        for pair in dict.fromkeys(searched):
             lang_a, lang_b = pair.split("-")
             if (lang_a, lang_b) in LEXICONS:
                 source_lang, target_lang = lang_a, lang_b

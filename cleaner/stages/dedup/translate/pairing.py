@@ -1,0 +1,223 @@
+"""The corpus part: candidates, scores and decisions over all profiled documents.
+
+Expressed as the map / group / reduce a cluster would shard (issue 17):
+
+1. *map*: each document's profile gives its keys, ``(language, block)``, and its vectors
+   (:func:`~.index.meaning_vectors`, spelling vectors after the corpus-wide
+   4-gram frequencies: one more group-by, gram -> count);
+2. *group by key*: for each pair of languages searched, the nearest neighbours of every
+   document among the other language's documents, block by block
+   (:mod:`~.index`);
+3. *score* each candidate pair (:mod:`~.score`);
+4. *connected components* of scored pairs, then one-to-one matching per language pair inside
+   each component (:mod:`~.match`); pivots inside components of accepted pairs.
+
+Every step is deterministic: documents are handled in position order, ties are broken by
+position, and no set or dict order reaches a decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import combinations
+
+from cleaner.stages.dedup.translate.align import align
+from cleaner.stages.dedup.translate.encoder import COVERED, DIM
+from cleaner.stages.dedup.translate.index import (
+    NEIGHBOURS,
+    build_index,
+    expected_ratio,
+    gram_weights,
+    meaning_vectors,
+    spelling_vectors,
+)
+from cleaner.stages.dedup.translate.match import (
+    FLOOR,
+    MARGIN,
+    PIVOT,
+    Scored,
+    add_pivots,
+    match_one_to_one,
+)
+from cleaner.stages.dedup.translate.profile import Profile, density
+from cleaner.stages.dedup.translate.score import (
+    Evidence,
+    anchor_overlap,
+    length_drift,
+    log_odds,
+    rank_feature,
+)
+
+
+@dataclass
+class PairingConfig:
+    """How pairs are searched and decided (``[dedup]`` keys ``translation_*``)."""
+
+    # Language pairs searched, "a-b" (order does not matter); "*" is every pair of languages
+    # found in the corpus, "en-*" every pair with English.
+    pairs: list[str] = field(default_factory=lambda: ["*"])
+    # Absolute floor and margin over rivals, in log-odds (see match.py).
+    floor: float = FLOOR
+    margin: float = MARGIN
+    pivot_floor: float = PIVOT
+    # Nearest neighbours per document, per view and language pair.
+    neighbours: int = NEIGHBOURS
+    # Documents with known dates further apart than this are never a pair (None: no limit).
+    window_days: int | None = 31
+
+    def searched(self, lang_a: str, lang_b: str) -> bool:
+        """Whether the pair of languages is searched.
+
+        >>> config = PairingConfig(pairs=["en-*", "cs-uk"])
+        >>> config.searched("de", "en"), config.searched("uk", "cs"), config.searched("de", "fr")
+        (True, True, False)
+        """
+        if lang_a == lang_b:
+            return False
+        for pattern in self.pairs:
+            if pattern == "*":
+                return True
+            first, _, second = pattern.partition("-")
+            for x, y in ((lang_a, lang_b), (lang_b, lang_a)):
+                if first in ("*", x) and second in ("*", y):
+                    return True
+        return False
+
+    def languages(self) -> frozenset[str] | None:
+        """Languages that can have a counterpart (None: any). Only their documents are
+        profiled.
+
+        >>> sorted(PairingConfig(pairs=["zh-en", "de-en"]).languages())
+        ['de', 'en', 'zh']
+        >>> PairingConfig(pairs=["en-*"]).languages() is None
+        True
+        """
+        found: set[str] = set()
+        for pattern in self.pairs:
+            if "*" in pattern:
+                return None
+            found.update(pattern.split("-"))
+        return frozenset(found)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An accepted pair: positions of its documents, score (log-odds), how it was found."""
+
+    left: int
+    right: int
+    score: float
+    # "direct" (matched) or "pivot" (implied by the story's other translations).
+    kind: str
+    evidence: Evidence | None = None
+
+    @property
+    def probability(self) -> float:
+        """The score as a probability in [0, 1]."""
+        import math
+
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.score))))
+
+
+@lru_cache(maxsize=4096)
+def _segments(vectors: bytes):
+    """Unit float32 segment vectors of a profile (cached: a document is in many candidates)."""
+    import numpy as np
+
+    from cleaner.stages.dedup.translate.encoder import dequantize
+
+    return dequantize(np.frombuffer(vectors, dtype=np.int8).reshape(-1, DIM))
+
+
+def evidence_for(profiles: list[Profile], i: int, j: int, index, means: dict) -> Evidence:
+    """The measurements of candidate (``i``, ``j``), rows of ``profiles`` and ``index``."""
+    from cleaner.stages.dedup.translate.align import Alignment
+
+    left, right = profiles[i], profiles[j]
+    covered = left.lang in COVERED and right.lang in COVERED
+    meaning = index.similarity["meaning"][(i, j)]
+    spelling = index.similarity["spelling"][(i, j)]
+    if left.segments and right.segments:
+        result = align(_segments(left.vectors), _segments(right.vectors),
+                       [c / density(left.lang) for c in left.seg_chars],
+                       [c / density(right.lang) for c in right.seg_chars],
+                       left.complete, right.complete)
+    else:
+        result = Alignment(0.0, 0.0, 0.0)
+    shared, overlap, any_anchors = anchor_overlap(left.anchors, right.anchors)
+    shorter = min(left.chars / density(left.lang), right.chars / density(right.lang))
+    return Evidence(
+        covered=covered,
+        meaning=meaning,
+        meaning_csls=2 * meaning - float(means["meaning"][i]) - float(means["meaning"][j]),
+        meaning_rank=rank_feature(index.rank("meaning", i, j)),
+        gain=result.gain,
+        coverage=result.coverage,
+        quality=result.quality,
+        spelling=spelling,
+        spelling_csls=2 * spelling - float(means["spelling"][i]) - float(means["spelling"][j]),
+        spelling_rank=rank_feature(index.rank("spelling", i, j)),
+        shared_anchors=shared,
+        anchor_overlap=overlap,
+        any_anchors=any_anchors,
+        length_drift=length_drift(left.chars, right.chars,
+                                  expected_ratio(left.lang, right.lang)),
+        shorter_chars=int(shorter),
+    )
+
+
+@dataclass
+class PairingResult:
+    """Accepted pairs and what it took to find them."""
+
+    decisions: list[Decision]
+    # Every scored candidate: (left, right) -> (evidence, log-odds); for benchmarks and fits.
+    scored: dict[tuple[int, int], tuple[Evidence, float]]
+    counters: dict[str, int]
+
+
+def find_pairs(profiles: list[Profile | None], config: PairingConfig,
+               keep_scores: bool = False) -> PairingResult:
+    """Translation pairs among documents given by their profiles (None: not profiled), by
+    position."""
+    present = [i for i, p in enumerate(profiles) if p is not None and p.segments]
+    usable: list[Profile] = [profiles[i] for i in present]  # type: ignore[misc]
+    counters: dict[str, int] = {"profiled": len(present), "candidates": 0}
+    by_lang: dict[str, list[int]] = {}
+    for row, profile in enumerate(usable):
+        by_lang.setdefault(profile.lang, []).append(row)
+    if not any(config.searched(a, b) for a, b in combinations(sorted(by_lang), 2)):
+        return PairingResult([], {}, counters)
+    meaning = meaning_vectors(usable)
+    spelling = spelling_vectors(usable, gram_weights(usable))
+    index = build_index(usable, meaning, spelling, config.searched, config.window_days,
+                        config.neighbours)
+    means = {view: index.mean(view) for view in ("meaning", "spelling")}
+    scored_all: dict[tuple[int, int], tuple[Evidence, float]] = {}
+    by_pair: dict[tuple[str, str], list[Scored]] = {}
+    evidence_of: dict[tuple[int, int], Evidence] = {}
+    for i, j in index.candidates():
+        evidence = evidence_for(usable, i, j, index, means)
+        score = log_odds(evidence)
+        key = tuple(sorted((usable[i].lang, usable[j].lang)))
+        by_pair.setdefault(key, []).append(Scored(i, j, score))
+        evidence_of[(i, j)] = evidence
+        if keep_scores:
+            scored_all[(present[i], present[j])] = (evidence, score)
+    accepted: list[Scored] = []
+    scored_lists: list[Scored] = []
+    for key in sorted(by_pair):
+        scored = by_pair[key]
+        counters["candidates"] += len(scored)
+        counters[f"candidates:{key[0]}-{key[1]}"] = len(scored)
+        accepted += match_one_to_one(scored, config.floor, config.margin)
+        scored_lists += scored
+    pivots = add_pivots(accepted, scored_lists, lambda row: usable[row].lang,
+                        config.pivot_floor)
+    decisions = [Decision(present[p.left], present[p.right], p.score, kind,
+                          evidence_of[(p.left, p.right)])
+                 for kind, group in (("direct", accepted), ("pivot", pivots)) for p in group]
+    counters["direct"] = len(accepted)
+    counters["pivot"] = len(pivots)
+    return PairingResult(decisions, scored_all, counters)
