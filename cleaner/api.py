@@ -96,10 +96,13 @@ def build_dataset(inputs: str | Path | list[str | Path] | None = None,
     ``progress=True`` shows progress on stderr.
     """
     from cleaner.build import build
-    from cleaner.config import check_name, check_version
+    from cleaner.config import check_name, check_version, default_name
     from cleaner.pipeline.progress import Progress, make_progress
 
     settings = _config(config)
+    if config is None and inputs is not None and name is None:
+        items = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+        settings.dataset.name = default_name([Path(p) for p in items])
     if name is not None:
         settings.dataset.name = check_name(name)
     if version is not None:

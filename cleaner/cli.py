@@ -87,8 +87,9 @@ def make_parser() -> argparse.ArgumentParser:
                        help="a file or a folder (read recursively); default: [dataset] inputs "
                             "of the config. Example: crawl/ extra/page.html")
     build.add_argument("--config", type=Path, default=None, metavar="FILE",
-                       help="the build configuration (default: ./dataset.toml when it exists, "
-                            "else built-in defaults). Example: --config my.toml")
+                       help="the build configuration (default: ./dataset.toml when no INPUT "
+                            "is given; with INPUTs, built-in defaults and the dataset named "
+                            "after the input). Example: --config my.toml")
     build.add_argument("--output", type=Path, default=None, metavar="DIR",
                        help="where versions are written (default: [dataset] output, 'dist'). "
                             "Example: --output /data/releases")
@@ -112,7 +113,7 @@ def make_parser() -> argparse.ArgumentParser:
                        help="files or folders (read recursively). Example: seeds/ page.html")
     clean.add_argument("--config", type=Path, default=None, metavar="FILE",
                        help="take the cleaning settings from this dataset.toml (default: "
-                            "./dataset.toml when it exists). Example: --config my.toml")
+                            "built-in defaults). Example: --config my.toml")
     _add_verbosity(clean)
     _add_workers(clean)
 
@@ -165,13 +166,27 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_config(path: Path | None):
-    from cleaner.config import DEFAULT_CONFIG_FILE, Config, load_config
+def _load_config(path: Path | None, inputs: list[Path] | None = None):
+    """The config a command uses, and a line saying which (shown on stderr).
+
+    ``--config FILE`` when given; else, with no INPUT, ``./dataset.toml``; with INPUTs, the
+    built-in defaults, the dataset named after the input: a dataset.toml lying in the current
+    folder describes its own inputs, not the ones given here.
+    """
+    from cleaner.config import DEFAULT_CONFIG_FILE, Config, default_name, load_config
 
     if path is not None:
-        return load_config(path)
+        return load_config(path), f"config:     {path}"
     default = Path(DEFAULT_CONFIG_FILE)
-    return load_config(default) if default.is_file() else Config(base_dir=Path.cwd())
+    if not inputs:
+        if default.is_file():
+            return load_config(default), f"config:     {DEFAULT_CONFIG_FILE}"
+        return Config(base_dir=Path.cwd()), "config:     built-in defaults"
+    config = Config(base_dir=Path.cwd())
+    config.dataset.name = default_name(inputs)
+    note = (f" ({DEFAULT_CONFIG_FILE} here is not used with INPUTs; --config {DEFAULT_CONFIG_FILE}"
+            " to use it)" if default.is_file() else "")
+    return config, f"config:     built-in defaults{note}"
 
 
 def _check_workers(workers: int | None) -> None:
@@ -200,7 +215,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from cleaner.report import build_summary
 
     _check_workers(args.workers)
-    config = _load_config(args.config)
+    config, which = _load_config(args.config, args.inputs)
     if args.name is not None:
         config.dataset.name = check_name(args.name)
     if args.version is not None:
@@ -208,7 +223,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     result = build(config, inputs=args.inputs or None, output=args.output, workers=args.workers,
                    progress=make_progress(quiet=args.quiet), engine=_engine(args, args.workers))
     if not args.quiet:
-        print("\n" + build_summary(result, verbose=args.verbose), file=sys.stderr)
+        print("\n" + build_summary(result, verbose=args.verbose, config=which), file=sys.stderr)
     return EXIT_OK
 
 
@@ -219,7 +234,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from cleaner.report import samples_text, summary_table
 
     _check_workers(args.workers)
-    config = _load_config(args.config)
+    config, which = _load_config(args.config, args.inputs)
+    if args.verbose:
+        print(which, file=sys.stderr)
     out = sys.stdout
     progress = make_progress(quiet=args.quiet)
     # Like build: the machine's cores unless told (the output does not depend on it).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 import tomllib
 import types
@@ -72,6 +73,23 @@ def check_version(version: str) -> str:
     if not schema.SEMVER.match(version):
         raise ConfigError(f"version {version!r} is not a semantic version like 1.2.3")
     return version
+
+
+def default_name(paths: list[Path]) -> str:
+    """The dataset name when no config gives one: the input's name (file endings dropped),
+    ``dataset`` for several inputs or a name that cannot be a folder name.
+
+    >>> default_name([Path("/data/crawl-2024.warc.gz")]), default_name([Path("a"), Path("b")])
+    ('crawl-2024', 'dataset')
+    """
+    if len(paths) != 1:
+        return "dataset"
+    name = Path(os.path.abspath(paths[0])).name
+    while (stem := re.sub(r"\.(?:gz|gzip|warc|jsonl|json|ndjson|html?|txt|md)$", "", name,
+                          flags=re.IGNORECASE)) != name:
+        name = stem
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")
+    return name if DATASET_NAME.match(name) else "dataset"
 
 
 def _suggest(key: str, valid: list[str]) -> str:

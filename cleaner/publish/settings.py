@@ -23,8 +23,9 @@ class DatasetConfig:
     license: str = "other"
     homepage: str = ""
     citation: str = ""
-    # Files or folders, relative to the config file's folder.
-    inputs: list[str] = field(default_factory=lambda: ["seeds"])
+    # Files or folders, relative to the config file's folder (what a bare `cleaner build`
+    # reads; inputs on the command line replace them).
+    inputs: list[str] = field(default_factory=list)
     # Where versions are written, relative to the config file's folder.
     output: str = "dist"
     task_categories: list[str] = field(default_factory=lambda: ["text-generation"])

@@ -233,12 +233,15 @@ def test_default_output_is_progress_then_the_summary(work, monkeypatch, capsys):
 
 def test_verbose_shows_samples_and_rebuild_says_unchanged(work, monkeypatch, capsys):
     monkeypatch.chdir(work)
-    assert cli.main(["build", "--output", "plain", "--workers", "1", "--verbose"]) == 0
+    assert cli.main(["build", "--output", "verbose", "--workers", "1", "--verbose"]) == 0
     err = capsys.readouterr().err
     assert "What the steps did, with examples:" in err
     assert "boilerplate:" in err and "e.g. " in err
-    assert "(unchanged, an identical version already exists)" in err or \
-        "unchanged (an identical version already exists)" in err
+    assert cli.main(["build", "--output", "verbose", "--workers", "1", "--verbose"]) == 0
+    err = capsys.readouterr().err
+    assert "unchanged: it was built from the same inputs, settings and tool version" in err
+    assert "documents:  5 read, 4 kept, 1 removed (translation 1)" in err
+    assert "languages:  en 2, zh 2" in err
 
 
 def test_a_later_version_is_compared_with_the_previous_one(work, monkeypatch, capsys):

@@ -30,7 +30,12 @@ class IngestConfig:
         default_factory=lambda: ["url", "link", "source_url", "canonical_url", "uri"])
     json_date_fields: list[str] = field(default_factory=lambda: [
         "published", "date", "date_published", "published_at", "publish_date", "pubdate",
-        "datePublished", "created_at", "timestamp"])
+        "datePublished", "created_at"])
+    # When the record was fetched (crawl dumps: C4's ``timestamp``...): the ``crawled``
+    # column, never ``published``.
+    json_crawl_date_fields: list[str] = field(default_factory=lambda: [
+        "crawled", "crawl_date", "crawled_at", "fetch_time", "fetched_at", "timestamp",
+        "warc_date", "WARC-Date"])
     json_title_fields: list[str] = field(default_factory=lambda: ["title", "headline"])
     json_author_fields: list[str] = field(
         default_factory=lambda: ["author", "authors", "byline", "creator"])

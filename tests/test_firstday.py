@@ -1,0 +1,197 @@
+"""A new user's first day (issue 15): the existing-version check before the pipeline runs,
+sources and ids that do not depend on where the build runs, provenance of command-line inputs,
+and the config that applies to a user's own data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+import cleaner.build
+from cleaner.build import build
+from cleaner.cli import main
+from cleaner.config import Config, load_config
+from cleaner.errors import PublishError
+
+from helpers import ROOT
+
+PAGE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        "<p>{body}</p></article></body></html>")
+BODIES = [
+    "The council met on Tuesday and agreed a new budget for the schools of the district, "
+    "after a long debate about the cost of heating old buildings in winter.",
+    "Fishermen on the northern coast report the best herring season in a decade, and the "
+    "harbour master expects more boats to return next spring.",
+    "A small museum in the valley reopened its doors with an exhibition of hand-drawn maps "
+    "that volunteers restored over three patient years.",
+    "Rail workers and the operator signed an agreement on night shifts, ending a dispute "
+    "that had cancelled many trains since the autumn.",
+]
+
+
+def pages(folder: Path, count: int = 3) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        (folder / f"page{n}.html").write_text(
+            PAGE.format(title=f"Story {n}", body=BODIES[n]), encoding="utf-8")
+    return folder
+
+
+def rows(version: Path, table: str = "documents") -> list[dict]:
+    out = []
+    for path in sorted((version / "data" / table).glob("*.parquet")):
+        out += pq.read_table(path).to_pylist()
+    return out
+
+
+def refuse_to_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, fail if the pipeline runs: the early check must decide alone."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the pipeline ran")
+    monkeypatch.setattr(cleaner.build, "run_pipeline", refuse)
+
+
+# --- the existing-version check, before the pipeline ---------------------------------------
+
+def test_an_identical_rebuild_is_unchanged_without_running_the_pipeline(tmp_path, monkeypatch,
+                                                                         capsys):
+    folder = pages(tmp_path / "crawl")
+    first = build(Config(base_dir=tmp_path), inputs=[folder], output=tmp_path / "dist",
+                  workers=1)
+    assert first.write.status == "written"
+    before = {p: p.read_bytes() for p in first.write.path.rglob("*") if p.is_file()}
+    refuse_to_run(monkeypatch)
+    again = build(Config(base_dir=tmp_path), inputs=[folder], output=tmp_path / "dist",
+                  workers=1)
+    assert again.write.status == "unchanged" and again.kept == first.kept == 3
+    assert again.languages == first.languages
+    assert before == {p: p.read_bytes() for p in first.write.path.rglob("*") if p.is_file()}
+
+
+def test_changed_inputs_fail_at_once_with_one_line_and_a_version_suggestion(tmp_path,
+                                                                             monkeypatch,
+                                                                             capsys):
+    folder = pages(tmp_path / "crawl")
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "crawl", "--workers", "1", "-q"]) == 0
+    (folder / "page1.html").write_text(PAGE.format(title="Other", body="Changed."))
+    (folder / "page9.html").write_text(PAGE.format(title="New", body=BODIES[3]))
+    refuse_to_run(monkeypatch)
+    capsys.readouterr()
+    assert main(["build", "crawl", "--workers", "1"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "already exists, built from other inputs (1 added, 1 changed)" in err
+    assert "--version 1.1.0" in err
+
+
+def test_changed_settings_are_named(tmp_path, monkeypatch):
+    folder = pages(tmp_path / "crawl")
+    config = Config(base_dir=tmp_path)
+    build(config, inputs=[folder], output=tmp_path / "dist", workers=1)
+    refuse_to_run(monkeypatch)
+    config.dedup.near_threshold = 0.9
+    with pytest.raises(PublishError, match=r"settings \(dedup\.near_threshold\)"):
+        build(config, inputs=[folder], output=tmp_path / "dist", workers=1)
+
+
+def test_a_hand_edited_version_is_not_called_unchanged(tmp_path):
+    folder = pages(tmp_path / "crawl")
+    result = build(Config(base_dir=tmp_path), inputs=[folder], output=tmp_path / "dist",
+                   workers=1)
+    card = result.write.path / "README.md"
+    card.write_text(card.read_text() + "\nedited\n")
+    with pytest.raises(PublishError, match="README.md does not match its manifest"):
+        build(Config(base_dir=tmp_path), inputs=[folder], output=tmp_path / "dist", workers=1)
+
+
+# --- sources, ids and provenance ------------------------------------------------------------
+
+def test_a_file_input_typed_absolute_or_relative_gives_the_same_version(tmp_path, monkeypatch):
+    """Ids, sources, card and manifest hold no path as typed; from any folder the bytes are
+    the same."""
+    folder = pages(tmp_path / "data" / "crawl", 1)
+    page = folder / "page0.html"
+    monkeypatch.chdir(tmp_path / "data")
+    absolute = build(Config(base_dir=Path.cwd()), inputs=[page], output=tmp_path / "a",
+                     workers=1).write.path
+    relative = build(Config(base_dir=Path.cwd()), inputs=[Path("crawl/page0.html")],
+                     output=tmp_path / "b", workers=1).write.path
+    monkeypatch.chdir(folder)
+    here = build(Config(base_dir=Path.cwd()), inputs=[Path("page0.html")],
+                 output=tmp_path / "c", workers=1).write.path
+    (row,) = rows(absolute)
+    assert row["source"] == "page0.html"
+    for other in (relative, here):
+        for path in absolute.rglob("*"):
+            if path.is_file():
+                twin = other / path.relative_to(absolute)
+                assert path.read_bytes() == twin.read_bytes(), path.name
+    for name in ("README.md", "manifest.json", "croissant.json"):
+        text = (absolute / name).read_text(encoding="utf-8")
+        assert str(tmp_path) not in text and "crawl/page0" not in text, name
+
+
+def test_provenance_names_the_inputs_that_were_built(tmp_path, monkeypatch):
+    pages(tmp_path / "my-crawl")
+    (tmp_path / "dataset.toml").write_text('[dataset]\nname = "other"\ninputs = ["seeds"]\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", str(tmp_path / "my-crawl"), "--workers", "1", "-q"]) == 0
+    version = tmp_path / "dist" / "my-crawl" / "1.0.0"
+    manifest = json.loads((version / "manifest.json").read_text())
+    assert manifest["config"]["dataset"]["inputs"] == ["my-crawl"]
+    assert manifest["name"] == "my-crawl"
+    assert sorted(manifest["inputs"]) == ["page0.html", "page1.html", "page2.html"]
+    card = (version / "README.md").read_text(encoding="utf-8")
+    assert "read from `my-crawl`" in card and "`seeds`" not in card
+
+
+def test_the_output_folder_inside_the_input_is_never_read(tmp_path, monkeypatch):
+    pages(tmp_path, 2)
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", ".", "--name", "site", "--workers", "1", "-q"]) == 0
+    # dist/ is now inside the input: a second version must not read the first one.
+    assert main(["build", ".", "--name", "site", "--version", "1.0.1", "--workers", "1",
+                 "-q"]) == 0
+    second = tmp_path / "dist" / "site" / "1.0.1"
+    manifest = json.loads((second / "manifest.json").read_text())
+    assert sorted(manifest["inputs"]) == ["page0.html", "page1.html"]
+    # A built version given as input, or the output folder itself, is refused in one line.
+    assert main(["build", "dist/site/1.0.0", "--workers", "1", "-q"]) == 1
+    assert main(["build", "dist", "--name", "x", "--output", "dist", "-q"]) == 1
+
+
+# --- which config applies -------------------------------------------------------------------
+
+def test_outside_the_repository_a_folder_builds_with_defaults_named_after_it(tmp_path,
+                                                                            monkeypatch,
+                                                                            capsys):
+    pages(tmp_path / "reports")
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "reports", "--workers", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "config:     built-in defaults" in err
+    card = (tmp_path / "dist" / "reports" / "1.0.0" / "README.md").read_text(encoding="utf-8")
+    assert "green-finance" not in card.lower()
+    assert main(["build"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "nothing to build" in err and len(err.splitlines()) == 1
+
+
+def test_the_repository_config_does_not_apply_to_other_inputs_unless_asked(tmp_path,
+                                                                          monkeypatch, capsys):
+    work = tmp_path / "repo"
+    shutil.copytree(ROOT / "seeds", work / "seeds")
+    shutil.copy(ROOT / "dataset.toml", work / "dataset.toml")
+    pages(work / "mine")
+    monkeypatch.chdir(work)
+    assert main(["build", "mine", "--workers", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "dataset.toml here is not used with INPUTs" in err
+    assert (work / "dist" / "mine" / "1.0.0").is_dir()
+    assert not (work / "dist" / "green-finance-news").exists()
+    assert load_config(work / "dataset.toml").dataset.name == "green-finance-news"
