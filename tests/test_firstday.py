@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from helpers import ROOT
 
 import cleaner.build
 from cleaner.build import build
 from cleaner.cli import main
 from cleaner.config import Config, load_config
 from cleaner.errors import PublishError
-
-from helpers import ROOT
 
 PAGE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
         "<p>{body}</p></article></body></html>")
