@@ -3,7 +3,7 @@
 The whole pipeline is :func:`build_steps`; read it to know what happens to a document::
 
     ingest → decode → extract → boilerplate → normalize → repeated-blocks
-           → language → signature → translation-profile → exact-dedup → near-dedup
+           → language → filters → signature → translation-profile → exact-dedup → near-dedup
            → translation → package
 """
 
@@ -41,6 +41,7 @@ from cleaner.stages.dedup.near import NearDedupStep, SignatureStep
 from cleaner.stages.dedup.translate.step import TranslationPairStep, TranslationProfileStep
 from cleaner.stages.dedup.translation import TranslationStep
 from cleaner.stages.extract.step import ExtractStep
+from cleaner.stages.filters import FiltersStep
 from cleaner.stages.ingest.names import clean_name
 from cleaner.stages.ingest.reader import Reader
 from cleaner.stages.language.step import LanguageStep
@@ -66,6 +67,7 @@ def build_steps(config: Config) -> list[Step]:
         *cleaning_steps(config),
         RepeatedBlocksStep(config.boilerplate),
         LanguageStep(config.language),
+        FiltersStep(config.filters),
         SignatureStep(config.dedup),
         *([TranslationProfileStep(config.dedup)] if encoder else []),
         ExactDedupStep(config.dedup),

@@ -26,6 +26,7 @@ from cleaner.publish.settings import DatasetConfig, PackageConfig, PublishSettin
 from cleaner.stages.boilerplate.step import BoilerplateConfig
 from cleaner.stages.dedup.near import DedupConfig
 from cleaner.stages.extract.step import ExtractConfig
+from cleaner.stages.filters.config import FiltersConfig
 from cleaner.stages.ingest.reader import IngestConfig
 from cleaner.stages.language.identify import LanguageConfig
 
@@ -42,6 +43,7 @@ class Config:
     extract: ExtractConfig = field(default_factory=ExtractConfig)
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
     language: LanguageConfig = field(default_factory=LanguageConfig)
+    filters: FiltersConfig = field(default_factory=FiltersConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     splits: SplitsConfig = field(default_factory=SplitsConfig)
     package: PackageConfig = field(default_factory=PackageConfig)

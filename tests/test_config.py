@@ -56,6 +56,7 @@ def test_invalid_toml(tmp_path):
 
 def test_to_dict_has_every_section():
     assert set(Config().to_dict()) == {"dataset", "ingest", "extract", "boilerplate", "language",
+                                       "filters",
                                        "dedup", "splits", "package", "limits"}
 
 

@@ -260,6 +260,8 @@ def warc_record(record: Any, source: str, number: int, config: IngestConfig
     doc = new_document(record_source, data, content_type or content_type_from_name(url or ""),
                        charset=charset_from_content_type(header))
     doc.url = url
+    if mime_type(header):  # what the server said it sent ([filters] content_types)
+        doc.meta["media_type"] = mime_type(header)[:100]
     # When the page was fetched, kept as ``crawled`` (``extra_meta``): not when it was
     # published (extraction finds the page's own date for ``published``).
     crawled = parse_date(headers.get_header("WARC-Date"))
