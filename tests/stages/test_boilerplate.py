@@ -405,3 +405,25 @@ def test_a_sentence_that_starts_like_a_related_links_heading_stays():
     line = "Mehr dazu lesen Sie in unserem Bericht über die Wahl."
     doc, _ = clean(f"Der erste Satz des Artikels ist lang genug.\n{line}", title="T")
     assert line in doc.text
+
+
+@pytest.mark.parametrize("line", [
+    # French: two quotations « … » in one sentence (a laviedesidees.fr paragraph lost both).
+    "Le philosophe oppose la « démocratie » à la « république », sans jamais les définir.",
+    "Il a parlé de « réforme » puis de « rupture » devant les députés.",
+    # Russian quotes « … » too; German »…« and Swedish »…» have no spaces inside.
+    "Рядом с «Восстановить учетную запись» нажмите «Восстановить».",
+    "»Das ist gut«, sagte er. »Wirklich?«, fragte sie.",
+    "Han sa »ja» och sedan »nej» till förslaget.",
+])
+def test_quoted_prose_is_not_a_breadcrumb(line):
+    doc, stats = clean(f"First paragraph of the story.\n\n{line}\n\nLast paragraph.")
+    assert line in doc.text and not stats.counters["rule:breadcrumb"]
+
+
+@pytest.mark.parametrize("line", ["Accueil › Actualités › Politique",
+                                  "Startseite » Politik » Ausland » Ein Artikel",
+                                  "Home » today » News » The portal website"])
+def test_breadcrumbs_in_several_languages_still_go(line):
+    doc, stats = clean(f"{line}\n\nThe story itself, in a sentence.")
+    assert line not in doc.text and stats.counters["rule:breadcrumb"] == 1
