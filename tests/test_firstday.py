@@ -194,3 +194,60 @@ def test_the_repository_config_does_not_apply_to_other_inputs_unless_asked(tmp_p
     assert (work / "dist" / "mine" / "1.0.0").is_dir()
     assert not (work / "dist" / "green-finance-news").exists()
     assert load_config(work / "dataset.toml").dataset.name == "green-finance-news"
+
+
+# --- real crawls: WARC dates, not-prose documents, JSONL ids ---------------------------------
+
+def write_warc(path: Path) -> None:
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    dated = ('<html><head><meta property="article:published_time" content="2021-05-04">'
+             '<title>Floods</title></head><body><article><h1>Floods</h1><p>'
+             + BODIES[0] + "</p></article></body></html>")
+    undated = PAGE.format(title="Harbour", body=BODIES[1])
+    records = [("https://news.example/floods", "text/html; charset=utf-8", dated.encode()),
+               ("https://news.example/harbour", "text/html", undated.encode()),
+               ("https://news.example/robots.txt", "text/plain",
+                b"User-agent: *\nDisallow: /admin/\n"),
+               ("https://news.example/numbers.txt", "text/plain", b"1024 2048\n4096 8192\n")]
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for url, ctype, body in records:
+            http = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), http_headers=http,
+                warc_headers_dict={"WARC-Date": "2024-03-01T10:00:00Z"}))
+
+
+def test_a_warc_build_dates_pages_by_their_own_date_and_drops_what_is_not_prose(tmp_path):
+    crawl = tmp_path / "crawl.warc.gz"
+    write_warc(crawl)
+    version = build(Config(base_dir=tmp_path), inputs=[crawl], output=tmp_path / "dist",
+                    workers=1).write.path
+    docs = {row["source"]: row for row in rows(version)}
+    floods = docs["crawl.warc.gz#https://news.example/floods"]
+    harbour = docs["crawl.warc.gz#https://news.example/harbour"]
+    assert floods["published"].isoformat() == "2021-05-04"
+    assert harbour["published"] is None  # the crawl date is not a publication date
+    for row in (floods, harbour):
+        assert json.loads(row["extra_meta"])["crawled"] == "2024-03-01"
+    audit = {row["source"]: row for row in
+             pq.read_table(version / "audit" / "removed.parquet").to_pylist()}
+    assert audit["crawl.warc.gz#https://news.example/robots.txt"]["reason"] == "robots_txt"
+    assert audit["crawl.warc.gz#https://news.example/numbers.txt"]["reason"] == "no_letters"
+    assert {row["step"] for row in audit.values()} == {"filters"}
+    card = (version / "README.md").read_text(encoding="utf-8")
+    assert "| robots_txt | 1 |" in card and "| no_letters | 1 |" in card
+
+
+def test_jsonl_results_join_back_to_the_users_ids(tmp_path):
+    dump = tmp_path / "dump.jsonl"
+    dump.write_text("\n".join(json.dumps({"id": f"doc-{n}", "text": text})
+                              for n, text in enumerate(BODIES[:3])) + "\n", encoding="utf-8")
+    version = build(Config(base_dir=tmp_path), inputs=[dump], output=tmp_path / "dist",
+                    workers=1).write.path
+    sources = sorted(row["source"] for row in rows(version))
+    assert sources == ["dump.jsonl#doc-0", "dump.jsonl#doc-1", "dump.jsonl#doc-2"]
