@@ -18,7 +18,7 @@ from typing import Any
 
 from cleaner.config import Config, check_name, check_version
 from cleaner.document import Document, Removal
-from cleaner.errors import BuildError, UsageError
+from cleaner.errors import BuildError, ConfigError, UsageError
 from cleaner.pipeline import (
     CorpusStep,
     DocumentStep,
@@ -219,6 +219,10 @@ def build(config: Config, inputs: list[Path] | None = None, output: Path | None 
     """
     check_name(config.dataset.name)
     check_version(config.dataset.version)
+    try:
+        config.dataset.check()  # a Config made in Python was never read from a file
+    except ValueError as error:
+        raise ConfigError(f"[dataset] {error}") from None
     progress = progress or Progress("off")
     state = RunState()
     paths = input_paths(config, inputs)

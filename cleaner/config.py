@@ -124,12 +124,15 @@ def _matches(value: Any, annotation: Any) -> bool:
     return True
 
 
+def _unknown(section: str, values: dict[str, Any], names: list[str]) -> list[str]:
+    """One note per unknown key of a section, with the closest valid key."""
+    return [f"unknown key '{key}' in [{section}]{_suggest(key, names)}"
+            for key in values if key not in names]
+
+
 def _build_section(section: str, cls: type, values: dict[str, Any], where: str) -> Any:
     hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
     for key, value in values.items():
-        if key not in names:
-            raise ConfigError(f"{where}: unknown key '{key}' in [{section}]{_suggest(key, names)}")
         if not _matches(value, hints[key]):
             raise ConfigError(f"{where}: [{section}] {key} = {value!r} is not of type "
                               f"{getattr(hints[key], '__name__', hints[key])}")
@@ -161,9 +164,17 @@ def config_from_dict(data: dict[str, Any], base_dir: Path = Path("."),
                      where: str = DEFAULT_CONFIG_FILE) -> Config:
     """Build a :class:`Config` from parsed TOML, checking every key and value."""
     config = Config(base_dir=base_dir)
+    # Every unknown name is reported at once, not one per run.
+    unknown = [f"unknown section [{section}]{_suggest(section, SECTIONS)}"
+               for section in data if section not in SECTIONS]
     for section, values in data.items():
-        if section not in SECTIONS:
-            raise ConfigError(f"{where}: unknown section [{section}]{_suggest(section, SECTIONS)}")
+        if section in SECTIONS and isinstance(values, dict):
+            names = [f.name for f in dataclasses.fields(type(getattr(config, section)))]
+            unknown += _unknown(section, values, names)
+    if unknown:
+        more = f" ({len(unknown)} unknown names)" if len(unknown) > 1 else ""
+        raise ConfigError(f"{where}{more}: " + " | ".join(unknown))
+    for section, values in data.items():
         if not isinstance(values, dict):
             raise ConfigError(f"{where}: [{section}] must be a table")
         cls = type(getattr(config, section))

@@ -16,7 +16,7 @@ import cleaner.build
 from cleaner.build import build
 from cleaner.cli import main
 from cleaner.config import Config, load_config
-from cleaner.errors import PublishError
+from cleaner.errors import ConfigError, PublishError
 
 PAGE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
         "<p>{body}</p></article></body></html>")
@@ -251,3 +251,17 @@ def test_jsonl_results_join_back_to_the_users_ids(tmp_path):
                     workers=1).write.path
     sources = sorted(row["source"] for row in rows(version))
     assert sources == ["dump.jsonl#doc-0", "dump.jsonl#doc-1", "dump.jsonl#doc-2"]
+
+
+def test_license_other_with_its_name_and_link_reaches_the_card(tmp_path):
+    folder = pages(tmp_path / "crawl", 1)
+    config = Config(base_dir=tmp_path)
+    config.dataset.license_name = "news-terms"
+    config.dataset.license_link = "LICENSE.md"
+    version = build(config, inputs=[folder], output=tmp_path / "dist", workers=1).write.path
+    header = (version / "README.md").read_text(encoding="utf-8").split("---")[1]
+    assert "license: other\n" in header and "license_name: news-terms\n" in header
+    assert "license_link: LICENSE.md\n" in header
+    config.dataset.license = "CC BY 4.0"
+    with pytest.raises(ConfigError, match="cc-by-4.0"):
+        build(config, inputs=[folder], output=tmp_path / "other", workers=1)

@@ -117,6 +117,8 @@ def card_metadata(data: CardData) -> dict[str, Any]:
         "pretty_name": dataset.pretty_name or dataset.name,
         "version": data.version,
         "license": dataset.license,
+        **({"license_name": dataset.license_name} if dataset.license_name else {}),
+        **({"license_link": dataset.license_link} if dataset.license_link else {}),
         "language": data_languages(data.languages),
         "task_categories": list(dataset.task_categories),
         "size_categories": [size_category(data.counts["documents"])],

@@ -20,7 +20,11 @@ class DatasetConfig:
     version: str = "1.0.0"
     pretty_name: str = ""
     description: str = ""
+    # A Hub licence identifier (cleaner/publish/hub_licenses.txt); with "other", the Hub asks
+    # for the licence's name and a link to its text.
     license: str = "other"
+    license_name: str = ""
+    license_link: str = ""
     homepage: str = ""
     citation: str = ""
     # Files or folders, relative to the config file's folder (what a bare `cleaner build`
@@ -29,6 +33,14 @@ class DatasetConfig:
     # Where versions are written, relative to the config file's folder.
     output: str = "dist"
     task_categories: list[str] = field(default_factory=lambda: ["text-generation"])
+
+    def check(self) -> None:
+        """Raise ValueError("key: what is wrong") for a bad value."""
+        from cleaner.publish.licenses import license_problems
+
+        problems = license_problems(self.license, self.license_name, self.license_link)
+        if problems:
+            raise ValueError(problems[0])
 
 
 COMPRESSIONS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
