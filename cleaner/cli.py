@@ -70,8 +70,10 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cleaner", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-V", "--tool-version", action="version",
-                        version=f"cleaner {__version__}", help="print the tool's version")
+    parser.add_argument("-V", "--version", "--tool-version", action="version",
+                        version=f"cleaner {__version__}",
+                        help="print the tool's version (before a command; `build --version` is "
+                             "the dataset's version)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     build = commands.add_parser(
@@ -257,6 +259,13 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from cleaner.publish import validate
 
+    if args.format == "json":
+        try:
+            _check_version_folder(args.path)
+        except UsageError as error:  # a JSON reader gets JSON whatever happens
+            print(json.dumps({"path": str(args.path), "valid": False, "error": str(error),
+                              "violations": []}, ensure_ascii=False, indent=2))
+            raise
     _check_version_folder(args.path)
     violations = validate.validate_version(args.path)
     if args.junit is not None:
@@ -313,6 +322,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cleaner: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of stdout stopped (`cleaner clean ... | head`): not an error. Later writes
+        # (and the interpreter's last flush) go nowhere.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except Exception as error:  # noqa: BLE001 - the user gets one line, not a traceback
         if _debug() and not is_user_error(error):
             traceback.print_exc(file=sys.stderr)

@@ -4,6 +4,7 @@ in what is built. Also the end-of-build summary and --quiet / --verbose."""
 from __future__ import annotations
 
 import io
+import time
 import shutil
 import sys
 from collections.abc import Iterator
@@ -109,6 +110,22 @@ def test_count_files(tmp_path):
     for name in ("a/1.html", "a/b/2.txt", "3.txt"):
         (tmp_path / name).write_text("x", encoding="utf-8")
     assert count_files([tmp_path / "a", tmp_path / "3.txt", tmp_path / "missing"]) == 3
+
+
+def test_a_streamed_container_never_shows_100_percent_before_the_end(tmp_path):
+    """A WARC or JSONL is one file of many documents: no percentage until it is read."""
+    (tmp_path / "crawl.warc.gz").write_bytes(b"")
+    (tmp_path / "dump.jsonl").write_text("{}")
+    assert count_files([tmp_path / "crawl.warc.gz"]) is None
+    assert count_files([tmp_path]) is None
+    stream = FakeTerminal()
+    progress = Progress("bar", stream)
+    seen = []
+    for _ in progress.track(iter(range(300)), "clean", total=2):
+        time.sleep(0.002)  # frames are drawn every 0.1 s
+        seen.append(stream.getvalue())
+    frames = [frame for frame in "".join(seen[-1:]).split("\r") if frame.strip()]
+    assert frames and not any("100%" in frame for frame in frames)
 
 
 # --- progress never changes what run_pipeline gives ---------------------------------------
