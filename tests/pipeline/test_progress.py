@@ -4,9 +4,9 @@ in what is built. Also the end-of-build summary and --quiet / --verbose."""
 from __future__ import annotations
 
 import io
-import time
 import shutil
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
