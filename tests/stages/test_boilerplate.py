@@ -427,3 +427,20 @@ def test_quoted_prose_is_not_a_breadcrumb(line):
 def test_breadcrumbs_in_several_languages_still_go(line):
     doc, stats = clean(f"{line}\n\nThe story itself, in a sentence.")
     assert line not in doc.text and stats.counters["rule:breadcrumb"] == 1
+
+
+@pytest.mark.parametrize("byline", ["Par Marie Dupont", "Von Hans Müller", "Por Juan Pérez",
+                                    "By JANE DOE | May 3, 2021", "Jane Doe, Staff Writer",
+                                    "Door Jan de Vries", "Автор: Иван Петров", "文/记者 张三",
+                                    "作者：李四"])
+def test_a_byline_never_becomes_the_title(byline):
+    doc, _ = clean(f"{byline}\n\nThe article text is here. It is long enough.")
+    assert doc.title is None
+
+
+@pytest.mark.parametrize("headline", ["Von der Leyen besucht Kiew", "Par for the course in Paris",
+                                      "Por qué sube el precio del pan", "文化部发布新规定",
+                                      "记者调查：城市里的新工厂"])
+def test_headlines_that_start_like_bylines_still_become_titles(headline):
+    doc, _ = clean(f"{headline}\n\nThe article text is here. It is long enough.")
+    assert doc.title == headline

@@ -41,9 +41,10 @@ class IngestConfig:
         default_factory=lambda: ["author", "authors", "byline", "creator"])
     # WARC record types read as documents (others, e.g. request/metadata, are not documents).
     warc_record_types: list[str] = field(default_factory=lambda: ["response", "resource"])
-    # Repairs applied by the decode step (see cleaner.text.repair.repair_text). Both act only
-    # on lines without CJK characters, where curly quotes and full-width forms are artefacts.
-    uncurl_quotes: bool = True
+    # Repairs applied by the decode step (see cleaner.text.repair.repair_text), only on lines
+    # without CJK characters. Curly quotes are the typography of real prose in most languages
+    # („…“, “…”, ‘…’): straightened only when asked. Full-width Latin forms are artefacts.
+    uncurl_quotes: bool = False
     fix_character_width: bool = True
     # Front matter larger than this is not parsed (recorded in meta["front_matter_error"]).
     max_front_matter_bytes: int = 64 * 1024
