@@ -265,3 +265,17 @@ def test_license_other_with_its_name_and_link_reaches_the_card(tmp_path):
     config.dataset.license = "CC BY 4.0"
     with pytest.raises(ConfigError, match="cc-by-4.0"):
         build(config, inputs=[folder], output=tmp_path / "other", workers=1)
+
+
+def test_croissant_says_when_and_in_which_languages(tmp_path):
+    crawl = tmp_path / "crawl.warc.gz"
+    write_warc(crawl)
+    version = build(Config(base_dir=tmp_path), inputs=[crawl], output=tmp_path / "dist",
+                    workers=1).write.path
+    croissant = json.loads((version / "croissant.json").read_text(encoding="utf-8"))
+    assert croissant["inLanguage"] == ["en"]
+    assert croissant["datePublished"] == "2024-03-01"  # the newest date of the data
+    config = Config(base_dir=tmp_path)
+    config.dataset.date_published = "2024-06-30"
+    again = build(config, inputs=[crawl], output=tmp_path / "set", workers=1).write.path
+    assert json.loads((again / "croissant.json").read_text())["datePublished"] == "2024-06-30"

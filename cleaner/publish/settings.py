@@ -33,10 +33,22 @@ class DatasetConfig:
     # Where versions are written, relative to the config file's folder.
     output: str = "dist"
     task_categories: list[str] = field(default_factory=lambda: ["text-generation"])
+    # Croissant's datePublished (YYYY-MM-DD); empty: the newest date of the data (published
+    # or crawled), never the build's day (the same inputs give the same bytes).
+    date_published: str = ""
 
     def check(self) -> None:
         """Raise ValueError("key: what is wrong") for a bad value."""
+        import datetime as dt
+
         from cleaner.publish.licenses import license_problems
+
+        if self.date_published:
+            try:
+                dt.date.fromisoformat(self.date_published)
+            except ValueError:
+                raise ValueError(f"date_published: {self.date_published!r} is not a date "
+                                 "like 2024-05-01") from None
 
         problems = license_problems(self.license, self.license_name, self.license_link)
         if problems:
