@@ -183,8 +183,8 @@ def _load_config(path: Path | None, inputs: list[Path] | None = None):
     if not inputs:
         if default.is_file():
             return load_config(default), f"config:     {DEFAULT_CONFIG_FILE}"
-        return Config(base_dir=Path.cwd()), "config:     built-in defaults"
-    config = Config(base_dir=Path.cwd())
+        return Config(base_dir=Path(".")), "config:     built-in defaults"
+    config = Config(base_dir=Path("."))  # paths shown as the user typed them
     config.dataset.name = default_name(inputs)
     note = (f" ({DEFAULT_CONFIG_FILE} here is not used with INPUTs; --config {DEFAULT_CONFIG_FILE}"
             " to use it)" if default.is_file() else "")
