@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
-# Chinese, Japanese and Korean characters are written without spaces: each counts as a word.
-CJK_CHAR = r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]"
-WORD = re.compile(rf"{CJK_CHAR}|(?:(?!{CJK_CHAR})[^\W_])+(?:['’](?:(?!{CJK_CHAR})[^\W_])+)*")
+from cleaner.text.chars import WORD_CHARACTER
+
+# Kana and Han are written without spaces: each character counts as a word (Korean has spaces).
+WORD = re.compile(rf"{WORD_CHARACTER}|(?:(?!{WORD_CHARACTER})[^\W_])+"
+                  rf"(?:['’](?:(?!{WORD_CHARACTER})[^\W_])+)*")
 
 
 def words(text: str) -> list[str]:
@@ -28,4 +30,4 @@ def letter_count(text: str) -> int:
     return sum(1 for ch in text if ch.isalpha())
 
 
-__all__ = ["CJK_CHAR", "WORD", "letter_count", "words"]
+__all__ = ["WORD", "letter_count", "words"]
