@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import NEXT_VERSION, ROOT, SEEDS_VERSION
 
 from cleaner import cli
 from cleaner.document import Document, Drop
@@ -230,7 +230,7 @@ def test_progress_does_not_change_the_bytes_written(work, monkeypatch, capsys):
     monkeypatch.setattr("sys.stderr", FakeTerminal())  # a terminal: tqdm bars
     assert cli.main(["build", "--verbose", "--output", "bars", "--workers", "1"]) == 0
     assert "it/s" in sys.stderr.getvalue() or "documents/s" in sys.stderr.getvalue()
-    name = "green-finance-news/1.0.0"
+    name = f"green-finance-news/{SEEDS_VERSION}"
     quiet = _files(work / "quiet" / name)
     assert quiet and quiet == _files(work / "bars" / name)
 
@@ -264,9 +264,10 @@ def test_verbose_shows_samples_and_rebuild_says_unchanged(work, monkeypatch, cap
 def test_a_later_version_is_compared_with_the_previous_one(work, monkeypatch, capsys):
     monkeypatch.chdir(work)
     assert cli.main(["build", "--output", "plain", "--workers", "1", "--quiet"]) == 0
-    assert cli.main(["build", "--output", "plain", "--workers", "1", "--version", "1.0.1"]) == 0
+    assert cli.main(["build", "--output", "plain", "--workers", "1",
+                     "--version", NEXT_VERSION]) == 0
     err = capsys.readouterr().err
-    assert "compared:   with 1.0.0: 0 added, 0 removed, 0 changed documents\n" in err
+    assert f"compared:   with {SEEDS_VERSION}: 0 added, 0 removed, 0 changed documents" in err
 
 
 def test_clean_quiet_prints_only_json(work, monkeypatch, capsys):
