@@ -5,6 +5,9 @@ Only formatting: everything shown comes from the run's stats and the written ver
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from cleaner.build import BuildResult
 from cleaner.pipeline import RunState
 from cleaner.pipeline.progress import format_duration, table
@@ -79,6 +82,7 @@ def build_summary(result: BuildResult, verbose: bool = False, config: str = "") 
     else:
         status = ("unchanged: it was built from the same inputs, settings and tool version; "
                   "nothing was run")
+    where = shown_path(result.write.path)
     skipped = [f"skipped:    {len(result.skipped)} not read ("
                + ", ".join(safe(s) for s in result.skipped[:3])
                + (", …" if len(result.skipped) > 3 else "") + ")"] if result.skipped else []
@@ -89,12 +93,21 @@ def build_summary(result: BuildResult, verbose: bool = False, config: str = "") 
         *skipped,
         f"languages:  {languages or '-'}",
         f"pairs:      {result.write.rows.get('pairs', len(state.pairs))} translation pairs",
-        f"version:    {result.write.path} ({status})",
+        f"version:    {where} ({status})",
         *_compared(result.write),
-        f'load it:    datasets.load_dataset("{result.write.path}")',
-        f"look at it: cleaner inspect {result.write.path}",
+        f'load it:    datasets.load_dataset("{where}")',
+        f"look at it: cleaner inspect {where}",
     ]))
     return "\n\n".join(parts)
+
+
+def shown_path(path: Path) -> str:
+    """A path as short as a person would type it: relative to the current folder when it is
+    inside it (``dist/news/1.0.0``), else as it is."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def safe(text: str, limit: int = 80) -> str:
