@@ -70,6 +70,16 @@ def letter_share(text: str) -> float:
     return letter_count(text) / visible if visible else 0.0
 
 
+# Every alternative of CODE_LINE needs one of these characters, or one of these starts.
+_CODE_SIGNS = frozenset("{};")
+_CODE_STARTS = ("@", "<!--", "-->", "//", "/*", "*/", "[[", "{{", "}}")
+
+
+def _may_be_code(line: str) -> bool:
+    """A cheap test first: most lines of prose have no brace or semicolon."""
+    return line.startswith(_CODE_STARTS) or not _CODE_SIGNS.isdisjoint(line)
+
+
 def markup_share(text: str) -> float:
     """Share of the characters that are markup or code: lines of CSS, JavaScript, JSON or
     wiki markup, and tags or entities in the other lines.
@@ -83,7 +93,7 @@ def markup_share(text: str) -> float:
     for line in lines_of(text):
         size = len(line)
         total += size
-        if CODE_LINE.search(line):
+        if _may_be_code(line) and CODE_LINE.search(line):
             code += size
         else:
             code += sum(len(match.group(0)) for match in TAG.finditer(line))
