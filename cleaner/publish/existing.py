@@ -17,6 +17,7 @@ the decision to the full build (whose written files are then compared byte for b
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,6 +120,14 @@ def damaged_file(out_dir: Path, manifest: dict[str, Any]) -> str | None:
     return None
 
 
+def _short(path: Path) -> str:
+    """The path relative to the current folder when it is inside it, as a person types it."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def check_existing(out_dir: Path, config: dict[str, Any], inputs: dict[str, str]
                    ) -> Existing | None:
     """None when ``out_dir`` does not exist (or its manifest cannot be read: the full build
@@ -131,13 +140,14 @@ def check_existing(out_dir: Path, config: dict[str, Any], inputs: dict[str, str]
         return None
     suggested = next_free_version(out_dir.parent, out_dir.name)
     hint = f"build a new version instead: --version {suggested}"
+    shown = _short(out_dir)
     what = differences(manifest, config, inputs)
     if what:
-        raise PublishError(f"{out_dir} already exists, built from other {' and '.join(what)}; "
+        raise PublishError(f"{shown} already exists, built from other {' and '.join(what)}; "
                            f"{hint}; it was left untouched")
     damaged = damaged_file(out_dir, manifest)
     if damaged is not None:
-        raise PublishError(f"{out_dir} already exists but {damaged} does not match its manifest "
+        raise PublishError(f"{shown} already exists but {damaged} does not match its manifest "
                            f"(edited or damaged: run cleaner validate); {hint}")
     return Existing(out_dir, dict(manifest.get("counts") or {}), *_tallies(out_dir))
 
