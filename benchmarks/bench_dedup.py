@@ -239,4 +239,12 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # The evaluation data lives beside the repository (../shared/eval): without it, say so.
+    _eval = EVAL_DIR
+    _missing = [n for n in ("parallel/docs.jsonl", "extraction/ground-truth.json")
+                if not (_eval / n).is_file()]
+    if _missing and "--child" not in sys.argv:
+        print(f"evaluation data not found: {_eval / _missing[0]} (set CLEANER_EVAL_DIR); "
+              "skipped")
+        sys.exit(0)
     main()

@@ -96,10 +96,13 @@ def build_dataset(inputs: str | Path | list[str | Path] | None = None,
     ``progress=True`` shows progress on stderr.
     """
     from cleaner.build import build
-    from cleaner.config import check_name, check_version
+    from cleaner.config import check_name, check_version, default_name
     from cleaner.pipeline.progress import Progress, make_progress
 
     settings = _config(config)
+    if config is None and inputs is not None and name is None:
+        items = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+        settings.dataset.name = default_name([Path(p) for p in items])
     if name is not None:
         settings.dataset.name = check_name(name)
     if version is not None:
@@ -133,11 +136,19 @@ def load(path: str | Path, config: str = "documents", as_arrow: bool = False
     if config not in CONFIGS:
         raise ValueError(f"config {config!r} is not one of {', '.join(CONFIGS)}")
     if as_arrow:
-        return read_tables(folder, config)
+        return load_tables(folder, config)
     if config == "removed":
         raise ValueError("the audit (config 'removed') is read with as_arrow=True")
     import datasets
 
+    if config == "pairs" and not read_tables(folder, "pairs"):
+        # A version without pairs declares no pairs config (datasets cannot load a Parquet
+        # file without rows): the same typed, empty table, so scripts work across versions.
+        from cleaner.publish import schema
+
+        empty = schema.arrow_schema("pairs").empty_table()
+        return datasets.DatasetDict({"train": datasets.Dataset(
+            empty, info=datasets.DatasetInfo(features=schema.hf_features("pairs")))})
     return datasets.load_dataset(str(folder), config)
 
 
@@ -158,6 +169,17 @@ def read_tables(folder: Path, config: str = "documents") -> dict[str, pa.Table]:
     return tables
 
 
+def load_tables(folder: Path, config: str = "documents") -> dict[str, pa.Table]:
+    """:func:`read_tables`, with an empty ``train`` table of the right schema for a config
+    that has no rows in this version (``pairs`` when no translation was found)."""
+    from cleaner.publish import schema
+
+    tables = read_tables(folder, config)
+    if not tables and config != "removed":
+        tables["train"] = schema.arrow_schema(config).empty_table()
+    return tables
+
+
 def describe(path: str | Path, samples: int = 3) -> str:
     """The summary ``cleaner inspect`` prints, as a string."""
     from cleaner.publish.describe import render_summary
@@ -165,4 +187,5 @@ def describe(path: str | Path, samples: int = 3) -> str:
     return render_summary(Path(path), samples=samples)
 
 
-__all__ = ["build_dataset", "clean_files", "clean_text", "describe", "load", "read_tables"]
+__all__ = ["build_dataset", "clean_files", "clean_text", "describe", "load", "load_tables",
+           "read_tables"]

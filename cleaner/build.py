@@ -3,7 +3,7 @@
 The whole pipeline is :func:`build_steps`; read it to know what happens to a document::
 
     ingest → decode → extract → boilerplate → normalize → repeated-blocks
-           → language → signature → translation-profile → exact-dedup → near-dedup
+           → language → filters → signature → translation-profile → exact-dedup → near-dedup
            → translation → package
 """
 
@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from cleaner.config import Config, check_name, check_version
 from cleaner.document import Document, Removal
-from cleaner.errors import BuildError
+from cleaner.errors import BuildError, ConfigError, UsageError
 from cleaner.pipeline import (
     CorpusStep,
     DocumentStep,
@@ -30,6 +30,7 @@ from cleaner.pipeline import (
     run_pipeline,
 )
 from cleaner.pipeline.progress import Progress, count_files
+from cleaner.publish.existing import Existing, check_existing
 from cleaner.publish.version import WriteResult, write_version
 from cleaner.stages.boilerplate.repeated import RepeatedBlocksStep
 from cleaner.stages.boilerplate.rules import CreditLines
@@ -40,6 +41,8 @@ from cleaner.stages.dedup.near import NearDedupStep, SignatureStep
 from cleaner.stages.dedup.translate.step import TranslationPairStep, TranslationProfileStep
 from cleaner.stages.dedup.translation import TranslationStep
 from cleaner.stages.extract.step import ExtractStep
+from cleaner.stages.filters import FiltersStep
+from cleaner.stages.ingest.names import clean_name
 from cleaner.stages.ingest.reader import Reader
 from cleaner.stages.language.step import LanguageStep
 from cleaner.stages.normalize import NormalizeStep
@@ -64,6 +67,7 @@ def build_steps(config: Config) -> list[Step]:
         *cleaning_steps(config),
         RepeatedBlocksStep(config.boilerplate),
         LanguageStep(config.language),
+        FiltersStep(config.filters),
         SignatureStep(config.dedup),
         *([TranslationProfileStep(config.dedup)] if encoder else []),
         ExactDedupStep(config.dedup),
@@ -80,7 +84,26 @@ def input_paths(config: Config, inputs: list[Path] | None) -> list[Path]:
     """The inputs named on the command line, else those of the config (relative to it)."""
     if inputs:
         return list(inputs)
+    if not config.dataset.inputs:
+        raise UsageError("nothing to build: give an INPUT (a file or a folder), or a config "
+                         "whose [dataset] inputs names some (--config FILE)")
     return [config.base_dir / p for p in config.dataset.inputs]
+
+
+def recorded_config(config: Config, inputs: list[Path] | None) -> Config:
+    """The config as a version records it (manifest, card): the inputs named as the config
+    gives them, or, when given on the command line, by their names alone, so that nothing
+    depends on where the build ran and no absolute path is published. (``--output`` is where
+    the version goes, not what it is: not recorded.)
+
+    >>> recorded_config(Config(), [Path("/home/me/crawl")]).dataset.inputs
+    ['crawl']
+    """
+    dataset = config.dataset
+    if inputs:
+        dataset = replace(dataset, inputs=sorted(clean_name(Path(os.path.abspath(p)).name)
+                                                 for p in inputs))
+    return replace(config, dataset=dataset)
 
 
 def _counted(items: Iterable[Document | Removal], stats: StepStats) -> Iterator[Document | Removal]:
@@ -94,11 +117,9 @@ def _counted(items: Iterable[Document | Removal], stats: StepStats) -> Iterator[
         yield item
 
 
-def _read(config: Config, paths: list[Path], state: RunState) -> tuple[Reader, Iterator]:
-    for path in paths:
-        if not path.exists() and not path.is_symlink():
-            raise BuildError(f"input not found: {path}")
-    reader = Reader(config.ingest)
+def _read(config: Config, paths: list[Path], state: RunState,
+          exclude: tuple[Path, ...] = ()) -> tuple[Reader, Iterator]:
+    reader = Reader(config.ingest, exclude=exclude)
     return reader, _counted(reader.read(paths), state.stats_for("ingest"))
 
 
@@ -170,6 +191,20 @@ class BuildResult:
     inputs: int
     # Kept documents per language.
     languages: Counter[str] = field(default_factory=Counter)
+    # Removed documents per reason.
+    removed: Counter[str] = field(default_factory=Counter)
+    # What was not read (hidden files, the output folder...).
+    skipped: list[str] = field(default_factory=list)
+
+
+def _unchanged(existing: Existing, state: RunState) -> BuildResult:
+    """The result of a build that found an identical version and ran nothing."""
+    counts = existing.counts
+    write = WriteResult(path=existing.path, status="unchanged",
+                        rows={k: int(counts.get(k, 0)) for k in ("documents", "removed", "pairs")})
+    return BuildResult(write=write, state=state, kept=int(counts.get("documents", 0)),
+                       inputs=int(counts.get("inputs", 0)), languages=existing.languages,
+                       removed=existing.removals)
 
 
 def build(config: Config, inputs: list[Path] | None = None, output: Path | None = None,
@@ -177,14 +212,29 @@ def build(config: Config, inputs: list[Path] | None = None, output: Path | None 
           engine: Engine | None = None) -> BuildResult:
     """Run the whole pipeline and publish ``output/NAME/VERSION`` (docs/version-format.md).
 
+    When that version exists, it is first compared with what this build would use (its
+    manifest's input digests, settings and tool version, :mod:`cleaner.publish.existing`):
+    the same gives an "unchanged" result at once, anything else a one-line error at once.
     ``progress`` shows how far it is (nothing by default); it never changes what is written.
     """
     check_name(config.dataset.name)
     check_version(config.dataset.version)
+    try:
+        config.dataset.check()  # a Config made in Python was never read from a file
+    except ValueError as error:
+        raise ConfigError(f"[dataset] {error}") from None
     progress = progress or Progress("off")
     state = RunState()
     paths = input_paths(config, inputs)
-    reader, items = _read(config, paths, state)
+    root = output if output is not None else config.base_dir / config.dataset.output
+    out_dir = root / config.dataset.name / config.dataset.version
+    settings = recorded_config(config, inputs).publish_settings()
+    reader = Reader(config.ingest, exclude=(root,))
+    if out_dir.exists():
+        existing = check_existing(out_dir, settings.config, reader.digests(paths))
+        if existing is not None:
+            return _unchanged(existing, state)
+    items = _counted(reader.read(paths), state.stats_for("ingest"))
     docs = run_pipeline(items, build_steps(config), state, workers or default_workers(), engine,
                         step_seconds=config.limits.step_seconds, progress=progress,
                         expected=count_files(paths))
@@ -192,13 +242,12 @@ def build(config: Config, inputs: list[Path] | None = None, output: Path | None 
     if len(docs) + len(state.removals) != inputs_seen:
         raise BuildError(f"accounting failed: {inputs_seen} input documents, {len(docs)} kept + "
                          f"{len(state.removals)} removed")
-    root = output if output is not None else config.base_dir / config.dataset.output
-    out_dir = root / config.dataset.name / config.dataset.version
     with progress.task("write", len(docs)):
-        write = write_version(docs, state, config.publish_settings(), out_dir,
-                              reader.file_digests)
+        write = write_version(docs, state, settings, out_dir, reader.file_digests)
     return BuildResult(write=write, state=state, kept=len(docs), inputs=inputs_seen,
-                       languages=Counter(doc.lang for doc in docs))
+                       languages=Counter(doc.lang for doc in docs),
+                       removed=Counter(r.reason for r in state.removals),
+                       skipped=list(reader.skipped))
 
 
 __all__ = ["BuildError", "BuildResult", "CorpusStep", "build", "build_steps", "clean_paths",

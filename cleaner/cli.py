@@ -70,8 +70,10 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cleaner", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-V", "--tool-version", action="version",
-                        version=f"cleaner {__version__}", help="print the tool's version")
+    parser.add_argument("-V", "--version", "--tool-version", action="version",
+                        version=f"cleaner {__version__}",
+                        help="print the tool's version (before a command; `build --version` is "
+                             "the dataset's version)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     build = commands.add_parser(
@@ -87,8 +89,9 @@ def make_parser() -> argparse.ArgumentParser:
                        help="a file or a folder (read recursively); default: [dataset] inputs "
                             "of the config. Example: crawl/ extra/page.html")
     build.add_argument("--config", type=Path, default=None, metavar="FILE",
-                       help="the build configuration (default: ./dataset.toml when it exists, "
-                            "else built-in defaults). Example: --config my.toml")
+                       help="the build configuration (default: ./dataset.toml when no INPUT "
+                            "is given; with INPUTs, built-in defaults and the dataset named "
+                            "after the input). Example: --config my.toml")
     build.add_argument("--output", type=Path, default=None, metavar="DIR",
                        help="where versions are written (default: [dataset] output, 'dist'). "
                             "Example: --output /data/releases")
@@ -112,7 +115,7 @@ def make_parser() -> argparse.ArgumentParser:
                        help="files or folders (read recursively). Example: seeds/ page.html")
     clean.add_argument("--config", type=Path, default=None, metavar="FILE",
                        help="take the cleaning settings from this dataset.toml (default: "
-                            "./dataset.toml when it exists). Example: --config my.toml")
+                            "built-in defaults). Example: --config my.toml")
     _add_verbosity(clean)
     _add_workers(clean)
 
@@ -165,13 +168,27 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_config(path: Path | None):
-    from cleaner.config import DEFAULT_CONFIG_FILE, Config, load_config
+def _load_config(path: Path | None, inputs: list[Path] | None = None):
+    """The config a command uses, and a line saying which (shown on stderr).
+
+    ``--config FILE`` when given; else, with no INPUT, ``./dataset.toml``; with INPUTs, the
+    built-in defaults, the dataset named after the input: a dataset.toml lying in the current
+    folder describes its own inputs, not the ones given here.
+    """
+    from cleaner.config import DEFAULT_CONFIG_FILE, Config, default_name, load_config
 
     if path is not None:
-        return load_config(path)
+        return load_config(path), f"config:     {path}"
     default = Path(DEFAULT_CONFIG_FILE)
-    return load_config(default) if default.is_file() else Config(base_dir=Path.cwd())
+    if not inputs:
+        if default.is_file():
+            return load_config(default), f"config:     {DEFAULT_CONFIG_FILE}"
+        return Config(base_dir=Path(".")), "config:     built-in defaults"
+    config = Config(base_dir=Path("."))  # paths shown as the user typed them
+    config.dataset.name = default_name(inputs)
+    note = (f" ({DEFAULT_CONFIG_FILE} here is not used with INPUTs; --config {DEFAULT_CONFIG_FILE}"
+            " to use it)" if default.is_file() else "")
+    return config, f"config:     built-in defaults{note}"
 
 
 def _check_workers(workers: int | None) -> None:
@@ -200,7 +217,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from cleaner.report import build_summary
 
     _check_workers(args.workers)
-    config = _load_config(args.config)
+    config, which = _load_config(args.config, args.inputs)
     if args.name is not None:
         config.dataset.name = check_name(args.name)
     if args.version is not None:
@@ -208,7 +225,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     result = build(config, inputs=args.inputs or None, output=args.output, workers=args.workers,
                    progress=make_progress(quiet=args.quiet), engine=_engine(args, args.workers))
     if not args.quiet:
-        print("\n" + build_summary(result, verbose=args.verbose), file=sys.stderr)
+        print("\n" + build_summary(result, verbose=args.verbose, config=which), file=sys.stderr)
     return EXIT_OK
 
 
@@ -219,7 +236,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from cleaner.report import samples_text, summary_table
 
     _check_workers(args.workers)
-    config = _load_config(args.config)
+    config, which = _load_config(args.config, args.inputs)
+    if args.verbose:
+        print(which, file=sys.stderr)
     out = sys.stdout
     progress = make_progress(quiet=args.quiet)
     # Like build: the machine's cores unless told (the output does not depend on it).
@@ -240,6 +259,13 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from cleaner.publish import validate
 
+    if args.format == "json":
+        try:
+            _check_version_folder(args.path)
+        except UsageError as error:  # a JSON reader gets JSON whatever happens
+            print(json.dumps({"path": str(args.path), "valid": False, "error": str(error),
+                              "violations": []}, ensure_ascii=False, indent=2))
+            raise
     _check_version_folder(args.path)
     violations = validate.validate_version(args.path)
     if args.junit is not None:
@@ -296,6 +322,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cleaner: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of stdout stopped (`cleaner clean ... | head`): not an error. Later writes
+        # (and the interpreter's last flush) go nowhere.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except Exception as error:  # noqa: BLE001 - the user gets one line, not a traceback
         if _debug() and not is_user_error(error):
             traceback.print_exc(file=sys.stderr)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 import tomllib
 import types
@@ -25,6 +26,7 @@ from cleaner.publish.settings import DatasetConfig, PackageConfig, PublishSettin
 from cleaner.stages.boilerplate.step import BoilerplateConfig
 from cleaner.stages.dedup.near import DedupConfig
 from cleaner.stages.extract.step import ExtractConfig
+from cleaner.stages.filters.config import FiltersConfig
 from cleaner.stages.ingest.reader import IngestConfig
 from cleaner.stages.language.identify import LanguageConfig
 
@@ -41,6 +43,7 @@ class Config:
     extract: ExtractConfig = field(default_factory=ExtractConfig)
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
     language: LanguageConfig = field(default_factory=LanguageConfig)
+    filters: FiltersConfig = field(default_factory=FiltersConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     splits: SplitsConfig = field(default_factory=SplitsConfig)
     package: PackageConfig = field(default_factory=PackageConfig)
@@ -74,6 +77,23 @@ def check_version(version: str) -> str:
     return version
 
 
+def default_name(paths: list[Path]) -> str:
+    """The dataset name when no config gives one: the input's name (file endings dropped),
+    ``dataset`` for several inputs or a name that cannot be a folder name.
+
+    >>> default_name([Path("/data/crawl-2024.warc.gz")]), default_name([Path("a"), Path("b")])
+    ('crawl-2024', 'dataset')
+    """
+    if len(paths) != 1:
+        return "dataset"
+    name = Path(os.path.abspath(paths[0])).name
+    while (stem := re.sub(r"\.(?:gz|gzip|warc|jsonl|json|ndjson|html?|txt|md)$", "", name,
+                          flags=re.IGNORECASE)) != name:
+        name = stem
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")
+    return name if DATASET_NAME.match(name) else "dataset"
+
+
 def _suggest(key: str, valid: list[str]) -> str:
     close = difflib.get_close_matches(key, valid, n=1)
     return f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(valid)}"
@@ -104,12 +124,15 @@ def _matches(value: Any, annotation: Any) -> bool:
     return True
 
 
+def _unknown(section: str, values: dict[str, Any], names: list[str]) -> list[str]:
+    """One note per unknown key of a section, with the closest valid key."""
+    return [f"unknown key '{key}' in [{section}]{_suggest(key, names)}"
+            for key in values if key not in names]
+
+
 def _build_section(section: str, cls: type, values: dict[str, Any], where: str) -> Any:
     hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
     for key, value in values.items():
-        if key not in names:
-            raise ConfigError(f"{where}: unknown key '{key}' in [{section}]{_suggest(key, names)}")
         if not _matches(value, hints[key]):
             raise ConfigError(f"{where}: [{section}] {key} = {value!r} is not of type "
                               f"{getattr(hints[key], '__name__', hints[key])}")
@@ -141,9 +164,17 @@ def config_from_dict(data: dict[str, Any], base_dir: Path = Path("."),
                      where: str = DEFAULT_CONFIG_FILE) -> Config:
     """Build a :class:`Config` from parsed TOML, checking every key and value."""
     config = Config(base_dir=base_dir)
+    # Every unknown name is reported at once, not one per run.
+    unknown = [f"unknown section [{section}]{_suggest(section, SECTIONS)}"
+               for section in data if section not in SECTIONS]
     for section, values in data.items():
-        if section not in SECTIONS:
-            raise ConfigError(f"{where}: unknown section [{section}]{_suggest(section, SECTIONS)}")
+        if section in SECTIONS and isinstance(values, dict):
+            names = [f.name for f in dataclasses.fields(type(getattr(config, section)))]
+            unknown += _unknown(section, values, names)
+    if unknown:
+        more = f" ({len(unknown)} unknown names)" if len(unknown) > 1 else ""
+        raise ConfigError(f"{where}{more}: " + " | ".join(unknown))
+    for section, values in data.items():
         if not isinstance(values, dict):
             raise ConfigError(f"{where}: [{section}] must be a table")
         cls = type(getattr(config, section))

@@ -5,7 +5,8 @@ Only formatting: everything shown comes from the run's stats and the written ver
 
 from __future__ import annotations
 
-from collections import Counter
+import os
+from pathlib import Path
 
 from cleaner.build import BuildResult
 from cleaner.pipeline import RunState
@@ -62,30 +63,61 @@ def _compared(write: WriteResult) -> list[str]:
     return [line]
 
 
-def build_summary(result: BuildResult, verbose: bool = False) -> str:
-    """Everything a person wants to know after a build: steps, languages, pairs, where the
-    version is and how to load it."""
+def build_summary(result: BuildResult, verbose: bool = False, config: str = "") -> str:
+    """Everything a person wants to know after a build: steps, which config was used,
+    languages, pairs, where the version is and how to load it."""
     state = result.state
-    parts = [summary_table(state)]
+    unchanged = result.write.status == "unchanged"
+    parts = [] if unchanged and not state.stats else [summary_table(state)]
     if verbose and (samples := samples_text(state)):
         parts.append("What the steps did, with examples:\n" + samples)
     languages = ", ".join(f"{lang} {n}" for lang, n in
                           sorted(result.languages.items(), key=lambda kv: (-kv[1], kv[0])))
-    removed = Counter(r.reason for r in state.removals)
+    removed = result.removed
     reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(removed.items()))
-    status = ("unchanged (an identical version already exists)"
-              if result.write.status == "unchanged" else "written")
+    if not unchanged:
+        status = "written"
+    elif state.stats:
+        status = "unchanged (an identical version already exists)"
+    else:
+        status = ("unchanged: it was built from the same inputs, settings and tool version; "
+                  "nothing was run")
+    where = shown_path(result.write.path)
+    skipped = [f"skipped:    {len(result.skipped)} not read ("
+               + ", ".join(safe(s) for s in result.skipped[:3])
+               + (", …" if len(result.skipped) > 3 else "") + ")"] if result.skipped else []
     parts.append("\n".join([
-        f"documents:  {result.inputs} read, {result.kept} kept, {len(state.removals)} removed"
+        *([config] if config else []),
+        f"documents:  {result.inputs} read, {result.kept} kept, {sum(removed.values())} removed"
         + (f" ({reasons})" if reasons else ""),
+        *skipped,
         f"languages:  {languages or '-'}",
-        f"pairs:      {len(state.pairs)} translation pairs",
-        f"version:    {result.write.path} ({status})",
+        f"pairs:      {result.write.rows.get('pairs', len(state.pairs))} translation pairs",
+        f"version:    {where} ({status})",
         *_compared(result.write),
-        f'load it:    datasets.load_dataset("{result.write.path}")',
-        f"look at it: cleaner inspect {result.write.path}",
+        f'load it:    datasets.load_dataset("{where}")',
+        f"look at it: cleaner inspect {where}",
     ]))
     return "\n\n".join(parts)
 
 
-__all__ = ["build_summary", "samples_text", "summary_table"]
+def shown_path(path: Path) -> str:
+    """A path as short as a person would type it: relative to the current folder when it is
+    inside it (``dist/news/1.0.0``), else as it is."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def safe(text: str, limit: int = 80) -> str:
+    """A name from the inputs, fit for a terminal: control characters escaped, cut short.
+
+    >>> print(safe("a\\x1b[31mb"))
+    'a\\x1b[31mb'
+    """
+    shown = repr(text) if any(not ch.isprintable() for ch in text) else text
+    return shown if len(shown) <= limit else shown[:limit - 1] + "…"
+
+
+__all__ = ["build_summary", "safe", "samples_text", "summary_table"]

@@ -12,6 +12,19 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _seeds_version() -> str:
+    import tomllib
+
+    return tomllib.loads((ROOT / "dataset.toml").read_text(encoding="utf-8"))["dataset"]["version"]
+
+
+# The version dataset.toml builds, and a later one (tests must not hard-code either: the
+# integrator moves dataset.toml to a new version at each integration).
+SEEDS_VERSION = _seeds_version()
+NEXT_VERSION = "{}.{}.0".format(*(int(part) + (i == 1) for i, part
+                                  in enumerate(SEEDS_VERSION.split(".")[:2])))
+
+
 def refresh_manifest(version: Path) -> None:
     """What a careless hand edit does: make the manifest's checksums match the files again."""
     manifest = json.loads((version / "manifest.json").read_text())

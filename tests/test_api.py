@@ -130,3 +130,12 @@ def test_the_api_is_listed():
     assert {"clean_text", "clean_files", "build_dataset", "load", "describe"} <= set(dir(cleaner))
     with pytest.raises(AttributeError):
         cleaner.no_such_function  # noqa: B018
+
+
+def test_a_version_without_pairs_loads_an_empty_typed_pairs_table(version):
+    """Scripts that read pairs keep working on a version where none was found."""
+    assert not (version / "data" / "pairs").exists()
+    pairs = cleaner.load(version, "pairs")
+    assert pairs["train"].num_rows == 0 and pairs["train"].features["score"].dtype == "float64"
+    tables = cleaner.load(version, "pairs", as_arrow=True)
+    assert tables["train"].num_rows == 0 and "id_a" in tables["train"].column_names

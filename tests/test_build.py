@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from helpers import NEXT_VERSION, SEEDS_VERSION
 
 from cleaner.cli import main
 
@@ -144,11 +145,12 @@ def test_a_changed_seed_needs_a_new_version(seeds_build, tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "already exists" in err
     assert before == {p: p.read_bytes() for p in first.rglob("*") if p.is_file()}
 
-    assert main(["build", "--config", config, "--version", "1.1.0", "--workers", "1", "-q"]) == 0
-    second = first.parent / "1.1.0"
+    assert main(["build", "--config", config, "--version", NEXT_VERSION, "--workers", "1",
+                 "-q"]) == 0
+    second = first.parent / NEXT_VERSION
     card = (second / "README.md").read_text(encoding="utf-8")
     changelog = card[card.index("## Changelog"):]
-    assert "1.0.0" in changelog and "changed" in changelog
+    assert SEEDS_VERSION in changelog and "changed" in changelog
     assert main(["validate", str(first)]) == 0
     assert main(["validate", str(second)]) == 0
     capsys.readouterr()

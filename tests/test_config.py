@@ -56,6 +56,7 @@ def test_invalid_toml(tmp_path):
 
 def test_to_dict_has_every_section():
     assert set(Config().to_dict()) == {"dataset", "ingest", "extract", "boilerplate", "language",
+                                       "filters",
                                        "dedup", "splits", "package", "limits"}
 
 
@@ -66,3 +67,24 @@ def test_rule_file_paths_are_relative_to_the_config_file(tmp_path):
         '[boilerplate]\nextra_rule_files = ["rules/site.txt"]\n')
     config = load_config(tmp_path / "dataset.toml")
     assert config.boilerplate.extra_rule_files == [str(tmp_path / "rules" / "site.txt")]
+
+
+def test_every_unknown_key_is_reported_at_once():
+    with pytest.raises(ConfigError) as caught:
+        config_from_dict({"dataset": {"versoin": "1.0.0", "nmae": "x"},
+                          "ingest": {"max_file_byte": 1}, "langauge": {}})
+    message = str(caught.value)
+    assert "(4 unknown names)" in message and len(message.splitlines()) == 1
+    for part in ("'versoin' in [dataset]; did you mean 'version'", "'nmae' in [dataset]",
+                 "'max_file_byte' in [ingest]", "[langauge]; did you mean 'language'"):
+        assert part in message, part
+
+
+def test_license_other_takes_a_name_and_a_link_and_ids_are_checked():
+    config = config_from_dict({"dataset": {"license": "other", "license_name": "news-terms",
+                                           "license_link": "https://news.example/terms"}})
+    assert config.dataset.license_name == "news-terms"
+    with pytest.raises(ConfigError, match="did you mean 'cc-by-4.0'"):
+        config_from_dict({"dataset": {"license": "CC BY 4.0"}})
+    with pytest.raises(ConfigError, match="license_name is only for license 'other'"):
+        config_from_dict({"dataset": {"license": "mit", "license_name": "x"}})

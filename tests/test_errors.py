@@ -253,3 +253,40 @@ def test_ray_failing_at_the_first_batch_is_one_line(monkeypatch, tmp_path, capsy
     assert code == cli.EXIT_USAGE
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("cleaner: error: could not start Ray on 10.0.0.9:6379: ")
+
+
+def test_clean_into_head_ends_without_a_broken_pipe_error(tmp_path):
+    # More output than a pipe holds, so that writes go on after the reader has gone.
+    sentence = "Words of a small page that fills the pipe before the reader stops. "
+    with (tmp_path / "many.jsonl").open("w") as dump:
+        for number in range(400):
+            dump.write(f'{{"id": {number}, "text": "{sentence * 4}"}}\n')
+    clean = subprocess.Popen([sys.executable, "-m", "cleaner", "clean",
+                              str(tmp_path / "many.jsonl"), "--workers", "1", "--quiet"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    head = clean.stdout.readline()
+    clean.stdout.close()  # what `head -1` does after one line
+    err = clean.stderr.read().decode()
+    assert clean.wait(timeout=120) == 0
+    assert head.startswith(b"{") and "Broken pipe" not in err and "Traceback" not in err
+
+
+def test_version_flag_prints_the_tool_version(capsys):
+    from cleaner import __version__
+    from cleaner.cli import main
+
+    for flag in ("--version", "-V"):
+        with pytest.raises(SystemExit) as stopped:
+            main([flag])
+        assert stopped.value.code == 0
+        assert capsys.readouterr().out.strip() == f"cleaner {__version__}"
+
+
+def test_validate_json_reports_a_bad_path_as_json(tmp_path, capsys):
+    import json
+
+    from cleaner.cli import main
+
+    assert main(["validate", str(tmp_path / "nope"), "--format", "json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is False and "does not exist" in report["error"]

@@ -64,17 +64,28 @@ def log_line(label: str, done: int, total: int | None, elapsed: float, unit: str
     return f"{label}: {done} {unit}, {rate:.1f}/s"
 
 
-def count_files(paths: Iterable[Path]) -> int:
+# Files that hold many documents (read as a stream): their count says nothing of the total.
+CONTAINERS = (".warc", ".warc.gz", ".arc.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz",
+              ".json", ".json.gz")
+
+
+def count_files(paths: Iterable[Path]) -> int | None:
     """The number of files under ``paths`` (folders read recursively): an estimate of the
     number of documents, known before reading them, so the first bar can show an ETA.
 
-    Container files (JSONL, WARC) hold many documents; the bar then grows its total.
+    None when a container file (WARC, JSON/JSONL) is among them: its documents are not known
+    before it is read, and a bar must not claim to be nearly done while it still streams.
     """
     count = 0
     for path in paths:
         if path.is_dir():
-            count += sum(len(files) for _, _, files in os.walk(path))
+            for _, _, files in os.walk(path):
+                if any(name.lower().endswith(CONTAINERS) for name in files):
+                    return None
+                count += len(files)
         elif path.exists():
+            if path.name.lower().endswith(CONTAINERS):
+                return None
             count += 1
     return count
 
@@ -129,7 +140,9 @@ class Progress:
             for item in items:
                 yield item
                 if bar.total is not None and bar.n >= bar.total:
-                    bar.total = bar.n + 1  # the estimate was low (container files)
+                    # The estimate was low: count on without a percentage or an ETA rather
+                    # than show "100%" while documents still come.
+                    bar.total = None
                 bar.update(1)
             bar.total = bar.n
             bar.refresh()

@@ -117,6 +117,8 @@ def card_metadata(data: CardData) -> dict[str, Any]:
         "pretty_name": dataset.pretty_name or dataset.name,
         "version": data.version,
         "license": dataset.license,
+        **({"license_name": dataset.license_name} if dataset.license_name else {}),
+        **({"license_link": dataset.license_link} if dataset.license_link else {}),
         "language": data_languages(data.languages),
         "task_categories": list(dataset.task_categories),
         "size_categories": [size_category(data.counts["documents"])],
@@ -207,7 +209,9 @@ def render_card(data: CardData) -> str:
     title = dataset.pretty_name or dataset.name
     counts = data.counts
     pair_splits = ", ".join(f"{split} {n}" for split, n in data.pairs.rows.items())
-    pair_splits = pair_splits or "none, so this version has no `pairs` config"
+    pair_splits = pair_splits or ("none, so this version declares no `pairs` config: "
+                                  "`datasets` cannot load a table without rows; "
+                                  "`cleaner.load(path, \"pairs\")` gives an empty one")
     removals = "\n".join(f"| {reason} | {n} |" for reason, n in sorted(data.removals.items()))
     if data.changelog is not None:
         changelog = (f"Compared with the previous version, {data.previous}:\n\n"

@@ -124,9 +124,11 @@ def _record_set(name: str, table: str, file_set: str, split_field: bool) -> dict
 
 
 def croissant_metadata(settings: PublishSettings, version: str, checksums: dict[str, str],
-                       configs: dict[str, bool], cite_as: str = "") -> dict[str, Any]:
+                       configs: dict[str, bool], cite_as: str = "",
+                       languages: list[str] | None = None, date: str = "") -> dict[str, Any]:
     """The JSON-LD document. ``checksums`` maps each Parquet file to its sha256; ``configs``
-    says which of ``documents``/``pairs`` have files (an empty config is not described)."""
+    says which of ``documents``/``pairs`` have files (an empty config is not described);
+    ``languages`` are the data's (``inLanguage``), ``date`` is ``datePublished``."""
     dataset = settings.dataset
     distribution = [_file_object(path, digest) for path, digest in sorted(checksums.items())]
     record_sets = []
@@ -153,12 +155,21 @@ def croissant_metadata(settings: PublishSettings, version: str, checksums: dict[
         metadata["alternateName"] = dataset.pretty_name
     if cite_as:
         metadata["citeAs"] = cite_as
+    if date:
+        metadata["datePublished"] = date
+    if languages:
+        metadata["inLanguage"] = list(languages)
     return metadata
 
 
 def write_croissant(folder: Path, settings: PublishSettings, version: str,
-                    documents: dict[str, list[str]], pairs: dict[str, list[str]]) -> Path:
-    """Write ``croissant.json`` for the Parquet files already in ``folder``."""
+                    documents: dict[str, list[str]], pairs: dict[str, list[str]],
+                    languages: list[str] | None = None, newest: str = "") -> Path:
+    """Write ``croissant.json`` for the Parquet files already in ``folder``.
+
+    ``datePublished`` is ``[dataset] date_published``, else ``newest`` (the newest date of
+    the data): never the day of the build, so the same inputs give the same bytes.
+    """
     from cleaner.publish.layout import sha256_file
 
     files = [f for paths in (*documents.values(), *pairs.values()) for f in paths]
@@ -166,7 +177,9 @@ def write_croissant(folder: Path, settings: PublishSettings, version: str,
     checksums = {relative: sha256_file(folder / relative) for relative in files}
     metadata = croissant_metadata(settings, version, checksums,
                                   {"documents": bool(documents), "pairs": bool(pairs)},
-                                  cite_as=citation(settings.dataset, version))
+                                  cite_as=citation(settings.dataset, version),
+                                  languages=languages,
+                                  date=settings.dataset.date_published or newest)
     path = folder / "croissant.json"
     path.write_text(json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path

@@ -95,6 +95,20 @@ def push_version(path: Path, repo_id: str, dry_run: bool, token: str | None = No
         lines.append(f"would tag the commit {version}")
         return lines
 
+    try:
+        return _upload(path, repo_id, version, operations, url, token)
+    except PublishError:
+        raise
+    except Exception as error:  # noqa: BLE001 - network, token, Hub refusals: one line
+        message = " ".join(str(error).split())[:300] or type(error).__name__
+        raise PublishError(f"push to {repo_id} failed ({type(error).__name__}): {message}; "
+                           "check the network and HF_TOKEN, then run the same command again"
+                           ) from None
+
+
+def _upload(path: Path, repo_id: str, version: str, operations: list[CommitOperationAdd],
+            url: str, token: str | None) -> list[str]:
+    """The network half of :func:`push_version`."""
     from huggingface_hub import HfApi
 
     api = HfApi(token=token)

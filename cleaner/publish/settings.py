@@ -20,14 +20,39 @@ class DatasetConfig:
     version: str = "1.0.0"
     pretty_name: str = ""
     description: str = ""
+    # A Hub licence identifier (cleaner/publish/hub_licenses.txt); with "other", the Hub asks
+    # for the licence's name and a link to its text.
     license: str = "other"
+    license_name: str = ""
+    license_link: str = ""
     homepage: str = ""
     citation: str = ""
-    # Files or folders, relative to the config file's folder.
-    inputs: list[str] = field(default_factory=lambda: ["seeds"])
+    # Files or folders, relative to the config file's folder (what a bare `cleaner build`
+    # reads; inputs on the command line replace them).
+    inputs: list[str] = field(default_factory=list)
     # Where versions are written, relative to the config file's folder.
     output: str = "dist"
     task_categories: list[str] = field(default_factory=lambda: ["text-generation"])
+    # Croissant's datePublished (YYYY-MM-DD); empty: the newest date of the data (published
+    # or crawled), never the build's day (the same inputs give the same bytes).
+    date_published: str = ""
+
+    def check(self) -> None:
+        """Raise ValueError("key: what is wrong") for a bad value."""
+        import datetime as dt
+
+        from cleaner.publish.licenses import license_problems
+
+        if self.date_published:
+            try:
+                dt.date.fromisoformat(self.date_published)
+            except ValueError:
+                raise ValueError(f"date_published: {self.date_published!r} is not a date "
+                                 "like 2024-05-01") from None
+
+        problems = license_problems(self.license, self.license_name, self.license_link)
+        if problems:
+            raise ValueError(problems[0])
 
 
 COMPRESSIONS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")

@@ -110,6 +110,18 @@ def check_accounting(docs: list[Document], removals: list[Removal], pairs: list[
                                "document b is neither kept nor removed")
 
 
+def newest_date(docs: list[Document]) -> str:
+    """The newest publication or crawl date of the documents (ISO), "" when none has one.
+
+    >>> import datetime as dt
+    >>> newest_date([Document("a", published=dt.date(2021, 5, 4), meta={"crawled": "2024-03-01"})])
+    '2024-03-01'
+    """
+    dates = [doc.published.isoformat() for doc in docs if doc.published]
+    dates += [str(doc.meta["crawled"])[:10] for doc in docs if doc.meta.get("crawled")]
+    return max(dates, default="")
+
+
 # --- the version folder --------------------------------------------------------------------
 
 def _temp_dir(out_dir: Path) -> Path:
@@ -213,7 +225,9 @@ def write_version(docs: list[Document], state: RunState, settings: PublishSettin
                 compare_error = str(error).splitlines()[0] if str(error) else repr(error)
         counts = {"inputs": len(docs) + len(state.removals), "documents": len(docs),
                   "removed": len(state.removals), "pairs": sum(pairs.rows.values())}
-        croissant.write_croissant(temp, settings, version, documents.files, pairs.files)
+        croissant.write_croissant(temp, settings, version, documents.files, pairs.files,
+                                  languages=card.data_languages(languages),
+                                  newest=newest_date(docs))
         drawn = charts.write_charts(temp)  # images/*.svg, drawn from the files just written
         card_data = card.CardData(
             settings=settings, version=version, documents=documents, pairs=pairs,

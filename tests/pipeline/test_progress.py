@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 import shutil
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import NEXT_VERSION, ROOT, SEEDS_VERSION
 
 from cleaner import cli
 from cleaner.document import Document, Drop
@@ -109,6 +110,22 @@ def test_count_files(tmp_path):
     for name in ("a/1.html", "a/b/2.txt", "3.txt"):
         (tmp_path / name).write_text("x", encoding="utf-8")
     assert count_files([tmp_path / "a", tmp_path / "3.txt", tmp_path / "missing"]) == 3
+
+
+def test_a_streamed_container_never_shows_100_percent_before_the_end(tmp_path):
+    """A WARC or JSONL is one file of many documents: no percentage until it is read."""
+    (tmp_path / "crawl.warc.gz").write_bytes(b"")
+    (tmp_path / "dump.jsonl").write_text("{}")
+    assert count_files([tmp_path / "crawl.warc.gz"]) is None
+    assert count_files([tmp_path]) is None
+    stream = FakeTerminal()
+    progress = Progress("bar", stream)
+    seen = []
+    for _ in progress.track(iter(range(300)), "clean", total=2):
+        time.sleep(0.002)  # frames are drawn every 0.1 s
+        seen.append(stream.getvalue())
+    frames = [frame for frame in "".join(seen[-1:]).split("\r") if frame.strip()]
+    assert frames and not any("100%" in frame for frame in frames)
 
 
 # --- progress never changes what run_pipeline gives ---------------------------------------
@@ -213,7 +230,7 @@ def test_progress_does_not_change_the_bytes_written(work, monkeypatch, capsys):
     monkeypatch.setattr("sys.stderr", FakeTerminal())  # a terminal: tqdm bars
     assert cli.main(["build", "--verbose", "--output", "bars", "--workers", "1"]) == 0
     assert "it/s" in sys.stderr.getvalue() or "documents/s" in sys.stderr.getvalue()
-    name = "green-finance-news/1.0.0"
+    name = f"green-finance-news/{SEEDS_VERSION}"
     quiet = _files(work / "quiet" / name)
     assert quiet and quiet == _files(work / "bars" / name)
 
@@ -233,20 +250,24 @@ def test_default_output_is_progress_then_the_summary(work, monkeypatch, capsys):
 
 def test_verbose_shows_samples_and_rebuild_says_unchanged(work, monkeypatch, capsys):
     monkeypatch.chdir(work)
-    assert cli.main(["build", "--output", "plain", "--workers", "1", "--verbose"]) == 0
+    assert cli.main(["build", "--output", "verbose", "--workers", "1", "--verbose"]) == 0
     err = capsys.readouterr().err
     assert "What the steps did, with examples:" in err
     assert "boilerplate:" in err and "e.g. " in err
-    assert "(unchanged, an identical version already exists)" in err or \
-        "unchanged (an identical version already exists)" in err
+    assert cli.main(["build", "--output", "verbose", "--workers", "1", "--verbose"]) == 0
+    err = capsys.readouterr().err
+    assert "unchanged: it was built from the same inputs, settings and tool version" in err
+    assert "documents:  5 read, 4 kept, 1 removed (translation 1)" in err
+    assert "languages:  en 2, zh 2" in err
 
 
 def test_a_later_version_is_compared_with_the_previous_one(work, monkeypatch, capsys):
     monkeypatch.chdir(work)
     assert cli.main(["build", "--output", "plain", "--workers", "1", "--quiet"]) == 0
-    assert cli.main(["build", "--output", "plain", "--workers", "1", "--version", "1.0.1"]) == 0
+    assert cli.main(["build", "--output", "plain", "--workers", "1",
+                     "--version", NEXT_VERSION]) == 0
     err = capsys.readouterr().err
-    assert "compared:   with 1.0.0: 0 added, 0 removed, 0 changed documents\n" in err
+    assert f"compared:   with {SEEDS_VERSION}: 0 added, 0 removed, 0 changed documents" in err
 
 
 def test_clean_quiet_prints_only_json(work, monkeypatch, capsys):

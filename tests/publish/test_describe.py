@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from helpers import SEEDS_VERSION
 
 from cleaner import cli
 from cleaner.pipeline.progress import table
@@ -16,7 +17,7 @@ from cleaner.publish.describe import display_width, render_summary, snippet
 def test_summary_of_the_seeds(seeds_build):
     text = render_summary(seeds_build)
     lines = text.splitlines()
-    assert lines[0].startswith("green-finance-news 1.0.0")
+    assert lines[0].startswith(f"green-finance-news {SEEDS_VERSION}")
     assert "5 input documents: 4 kept, 1 removed, 1 translation pairs" in text
     assert "Documents per language and split:" in text
     languages = text[text.index("Documents per language"):text.index("Text length")]
@@ -47,7 +48,7 @@ def test_lines_fit_a_terminal(seeds_build):
 def test_inspect_command(seeds_build, capsys):
     assert cli.main(["inspect", str(seeds_build), "--samples", "1"]) == 0
     out, err = capsys.readouterr()
-    assert "green-finance-news 1.0.0" in out and err == ""
+    assert f"green-finance-news {SEEDS_VERSION}" in out and err == ""
 
 
 def test_inspect_does_not_change_the_folder(seeds_build):

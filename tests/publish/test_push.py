@@ -130,3 +130,54 @@ def test_push_never_replaces_a_published_version(version, monkeypatch):
     with pytest.raises(PublishError, match="already has version 1.0.0"):
         push_version(version, "my-org/news", dry_run=False)
     assert [call[0] for call in FakeApi.calls] == ["create_repo"]
+
+
+def test_a_network_failure_is_one_line_not_an_internal_error(version, monkeypatch, capsys):
+    import huggingface_hub
+
+    from cleaner.cli import main
+
+    class Offline(FakeApi):
+        def create_repo(self, repo_id, **kwargs):
+            raise ConnectionError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", Offline)
+    assert main(["push", str(version), "--repo-id", "my-org/news"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "internal error" not in err
+    assert "push to my-org/news failed (ConnectionError)" in err
+
+
+def _with_card_license(version: Path, tmp_path: Path, lines: str) -> Path:
+    import shutil
+
+    from helpers import refresh_manifest
+
+    copy = tmp_path / "news" / "1.0.0"
+    shutil.copytree(version, copy)
+    card = copy / "README.md"
+    card.write_text(card.read_text(encoding="utf-8").replace("license: other\n", lines, 1),
+                    encoding="utf-8")
+    refresh_manifest(copy)
+    return copy
+
+
+@pytest.mark.parametrize(("lines", "problem"), [
+    ("license: CC BY 4.0\n", "did you mean 'cc-by-4.0'"),
+    ("license: mit\nlicense_name: my-licence\n", "license_name is only for license 'other'"),
+])
+def test_validate_and_dry_run_reject_unknown_licence_ids(version, tmp_path, lines, problem):
+    from cleaner.publish.validate import validate_version
+
+    copy = _with_card_license(version, tmp_path, lines)
+    assert any(problem in str(v) for v in validate_version(copy))
+    with pytest.raises(PublishError, match="not valid"):
+        push_version(copy, "my-org/news", dry_run=True)
+
+
+def test_other_with_a_name_and_link_is_valid(version, tmp_path):
+    from cleaner.publish.validate import validate_version
+
+    copy = _with_card_license(version, tmp_path, "license: other\nlicense_name: news-terms\n"
+                              "license_link: https://news.example/terms\n")
+    assert validate_version(copy) == []

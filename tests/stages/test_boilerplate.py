@@ -405,3 +405,42 @@ def test_a_sentence_that_starts_like_a_related_links_heading_stays():
     line = "Mehr dazu lesen Sie in unserem Bericht über die Wahl."
     doc, _ = clean(f"Der erste Satz des Artikels ist lang genug.\n{line}", title="T")
     assert line in doc.text
+
+
+@pytest.mark.parametrize("line", [
+    # French: two quotations « … » in one sentence (a laviedesidees.fr paragraph lost both).
+    "Le philosophe oppose la « démocratie » à la « république », sans jamais les définir.",
+    "Il a parlé de « réforme » puis de « rupture » devant les députés.",
+    # Russian quotes « … » too; German »…« and Swedish »…» have no spaces inside.
+    "Рядом с «Восстановить учетную запись» нажмите «Восстановить».",
+    "»Das ist gut«, sagte er. »Wirklich?«, fragte sie.",
+    "Han sa »ja» och sedan »nej» till förslaget.",
+])
+def test_quoted_prose_is_not_a_breadcrumb(line):
+    doc, stats = clean(f"First paragraph of the story.\n\n{line}\n\nLast paragraph.")
+    assert line in doc.text and not stats.counters["rule:breadcrumb"]
+
+
+@pytest.mark.parametrize("line", ["Accueil › Actualités › Politique",
+                                  "Startseite » Politik » Ausland » Ein Artikel",
+                                  "Home » today » News » The portal website"])
+def test_breadcrumbs_in_several_languages_still_go(line):
+    doc, stats = clean(f"{line}\n\nThe story itself, in a sentence.")
+    assert line not in doc.text and stats.counters["rule:breadcrumb"] == 1
+
+
+@pytest.mark.parametrize("byline", ["Par Marie Dupont", "Von Hans Müller", "Por Juan Pérez",
+                                    "By JANE DOE | May 3, 2021", "Jane Doe, Staff Writer",
+                                    "Door Jan de Vries", "Автор: Иван Петров", "文/记者 张三",
+                                    "作者：李四"])
+def test_a_byline_never_becomes_the_title(byline):
+    doc, _ = clean(f"{byline}\n\nThe article text is here. It is long enough.")
+    assert doc.title is None
+
+
+@pytest.mark.parametrize("headline", ["Von der Leyen besucht Kiew", "Par for the course in Paris",
+                                      "Por qué sube el precio del pan", "文化部发布新规定",
+                                      "记者调查：城市里的新工厂"])
+def test_headlines_that_start_like_bylines_still_become_titles(headline):
+    doc, _ = clean(f"{headline}\n\nThe article text is here. It is long enough.")
+    assert doc.title == headline

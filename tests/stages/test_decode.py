@@ -301,10 +301,13 @@ def test_random_bytes_are_binary():
     assert isinstance(result, Drop) and result.reason == "binary"
 
 
-def test_quote_and_width_fixes_can_be_turned_off():
+def test_quotes_are_kept_as_written_unless_asked_and_width_fixes_can_be_turned_off():
     text = "He said “yes” at ＮＯＯＮ."
     assert run(text.encode(), uncurl_quotes=False, fix_width=False).text == text
-    assert run(text.encode()).text == 'He said "yes" at NOON.'
+    assert run(text.encode()).text == "He said “yes” at NOON."
+    assert run(text.encode(), uncurl_quotes=True).text == 'He said "yes" at NOON.'
+    german = "Er sagte: „Das ist gut.“ Sie fragte: ‚Wirklich?‘"
+    assert run(german.encode()).text == german
 
 
 # Pieces of real lines: quotes, mojibake, CJK, full-width forms, ligatures, controls.

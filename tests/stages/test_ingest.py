@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cleaner.document import Document, Removal, document_id
+from cleaner.errors import InputError
 from cleaner.stages.ingest.reader import IngestConfig, Reader
 from cleaner.text.dates import parse_date
 
@@ -39,12 +40,17 @@ def test_folder_is_read_recursively_in_sorted_order_with_relative_posix_sources(
     assert items[3].content_type == "html" and items[2].content_type == "text"
 
 
-def test_file_given_directly_is_named_by_its_path_as_given(tmp_path, monkeypatch):
+def test_file_given_directly_is_named_by_its_file_name_however_it_is_typed(tmp_path,
+                                                                           monkeypatch):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "page.htm").write_bytes(b"<p>x</p>")
     monkeypatch.chdir(tmp_path)
-    (item,) = read_all([Path("sub/page.htm")])
-    assert item.source == "sub/page.htm"
+    (relative,) = read_all([Path("sub/page.htm")])
+    (absolute,) = read_all([tmp_path / "sub" / "page.htm"])
+    monkeypatch.chdir(tmp_path / "sub")
+    (here,) = read_all([Path("page.htm")])
+    assert relative.source == absolute.source == here.source == "page.htm"
+    assert relative.id == absolute.id == here.id == document_id("page.htm")
 
 
 def test_file_digests_are_sha256_of_input_files(tmp_path):
@@ -55,7 +61,7 @@ def test_file_digests_are_sha256_of_input_files(tmp_path):
 
 
 def test_missing_input_raises_a_clear_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match="nope"):
+    with pytest.raises(InputError, match="nope"):
         read_all([tmp_path / "nope"])
 
 
@@ -99,7 +105,7 @@ def test_jsonl_records_bad_lines_rejected_good_ones_kept(tmp_path):
     ]
     (tmp_path / "recs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     items = by_source(read_all([tmp_path]))
-    first = items["recs.jsonl#1"]
+    first = items["recs.jsonl#r1"]
     assert isinstance(first, Document)
     assert first.data == b"first" and first.url == "https://a.example/1"
     assert first.published == dt.date(2021, 9, 13) and first.title == "T1"
@@ -187,10 +193,11 @@ def test_warc_response_records_with_url_date_and_http_charset(tmp_path):
     docs = [i for i in items if isinstance(i, Document)]
     assert len(docs) == 1
     (doc,) = docs
-    assert doc.source.startswith("crawl.warc.gz#urn:uuid:")
+    assert doc.source == "crawl.warc.gz#https://a.example/ok"
     assert doc.url == "https://a.example/ok" and doc.charset_hint == "gbk"
-    assert doc.published == dt.date(2022, 7, 28) and doc.content_type == "html"
-    assert doc.meta["crawled"] == "2022-07-28"
+    # The crawl date is not the publication date: extraction looks for the page's own.
+    assert doc.meta["crawled"] == "2022-07-28" and doc.published is None
+    assert doc.content_type == "html"
     assert doc.data == "<p>上海</p>".encode("gbk")
     reasons = sorted(i.reason for i in items if isinstance(i, Removal))
     assert reasons == ["http_status", "unsupported_type"]
@@ -225,9 +232,10 @@ def test_same_relative_name_in_two_inputs_keeps_both_with_unique_sources(tmp_pat
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "page.txt").write_text(folder)
     items = read_all([tmp_path / "one", tmp_path / "two"])
-    sources = [item.source for item in items]
-    assert len(set(sources)) == 2 and sources[0] == "page.txt"
-    assert len({item.id for item in items}) == 2
+    assert [item.source for item in items] == ["one/page.txt", "two/page.txt"]
+    assert [item.data for item in items] == [b"one", b"two"]
+    backward = read_all([tmp_path / "two", tmp_path / "one"])
+    assert [(i.source, i.data) for i in backward] == [(i.source, i.data) for i in items]
 
 
 def test_input_order_does_not_change_the_output(tmp_path):
@@ -281,7 +289,7 @@ def test_content_sniffing_gzip_without_gz_name_and_warc_without_warc_name(tmp_pa
     (tmp_path / "crawl.bin").write_bytes(_warc_bytes())
     items = by_source(read_all([tmp_path]))
     assert items["page.html"].data == b"<p>zipped</p>"
-    assert any(s.startswith("crawl.bin#urn:uuid:") for s in items)
+    assert "crawl.bin#https://a.example/ok" in items
 
 
 def test_every_record_of_a_container_is_accounted_for(tmp_path):
@@ -304,3 +312,50 @@ def test_garbage_after_warc_magic_does_not_crash(tmp_path):
     (tmp_path / "bad.warc").write_bytes(b"WARC/1.0\r\nnonsense\r\n\r\n\x00\x01garbage")
     items = read_all([tmp_path])
     assert all(isinstance(i, (Document, Removal)) for i in items)
+
+
+def test_a_growing_file_is_hashed_exactly_as_far_as_it_is_parsed(tmp_path):
+    """A crawl still being written: the digest is that of the bytes the documents came from."""
+    crawl = tmp_path / "live.jsonl"
+    crawl.write_text(json.dumps({"id": "a", "text": "first"}) + "\n")
+    first_line = crawl.read_bytes()
+    reader = Reader(IngestConfig())
+    items = reader.read([crawl])
+    first = next(items)
+    with crawl.open("a") as grow:  # written to while it is read
+        grow.write(json.dumps({"id": "b", "text": "second"}) + "\n")
+    assert [first.source, *(i.source for i in items)] == ["live.jsonl#a"]
+    assert reader.file_digests == {"live.jsonl": hashlib.sha256(first_line).hexdigest()}
+
+
+def test_json_record_ids_name_records_and_repeated_ids_stay_unique(tmp_path):
+    lines = [{"id": "x-1", "text": "a"}, {"id": "x-1", "text": "b"}, {"text": "c"},
+             {"id": 7, "text": "d"}, {"id": "bad\nid", "text": "e"}]
+    (tmp_path / "dump.jsonl").write_text("\n".join(json.dumps(r) for r in lines))
+    items = read_all([tmp_path / "dump.jsonl"])
+    assert [i.source for i in items] == ["dump.jsonl#x-1", "dump.jsonl#x-1~2", "dump.jsonl#3",
+                                         "dump.jsonl#7", "dump.jsonl#5"]
+    assert len({i.id for i in items}) == 5
+
+
+def test_crawl_dump_timestamps_are_crawl_dates_not_publication_dates(tmp_path):
+    record = {"url": "https://a.example/x", "text": "words", "timestamp": "2019-04-25T12:57:54Z"}
+    (tmp_path / "c4.jsonl").write_text(json.dumps(record))
+    (doc,) = read_all([tmp_path])
+    assert doc.meta["crawled"] == "2019-04-25" and doc.published is None
+
+
+def test_a_built_version_inside_an_input_folder_is_not_read(tmp_path):
+    (tmp_path / "page.txt").write_text("words")
+    version = tmp_path / "old" / "news" / "1.0.0"
+    (version / "audit").mkdir(parents=True)
+    (version / "manifest.json").write_text("{}")
+    (version / "audit" / "removed.parquet").write_bytes(b"PAR1")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "x.txt").write_text("written by a build")
+    reader = Reader(IngestConfig(), exclude=[tmp_path / "out"])
+    assert [i.source for i in reader.read([tmp_path])] == ["page.txt"]
+    assert sorted(reader.skipped) == ["old/news/1.0.0/ (a built version)",
+                                      "out/ (the output folder)"]
+    with pytest.raises(InputError, match="output folder"):
+        reader.read([tmp_path / "out" / "x.txt"])

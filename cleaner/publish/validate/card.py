@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from cleaner.publish import schema
 from cleaner.publish.layout import sha256_file
+from cleaner.publish.licenses import license_problems
 from cleaner.publish.validate.tables import column_values
 from cleaner.publish.validate.violations import ConfigTable, Violation
 
@@ -57,6 +58,9 @@ def check_card(folder: Path, manifest: dict[str, Any] | None, docs: ConfigTable,
     for key in ("license", "pretty_name", "task_categories", "size_categories"):
         if key not in meta:
             out.append(bad(f"YAML header has no '{key}'"))
+    if "license" in meta:
+        out.extend(bad(problem) for problem in license_problems(
+            meta["license"], meta.get("license_name", ""), meta.get("license_link", "")))
     found = {*column_values(docs.table, "lang"), *column_values(pairs.table, "lang_a"),
              *column_values(pairs.table, "lang_b")}
     languages = sorted(found - {"und"})

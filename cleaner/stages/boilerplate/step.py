@@ -73,6 +73,33 @@ def looks_like_headline(line: str) -> bool:
     return 0 < len(line) <= 300 and not end.endswith((".", "。", ",", "，", ":", "：", ";", "；"))
 
 
+# A name as bylines write it: capitalised words, with the particles of names between them.
+_NAME = (r"(?:(?-i:[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁ])[\w'’.-]*"
+         r"(?:\s+(?:(?:de|van|von|der|den|da|di|del|la|le|du|dos|das)\s+)*"
+         r"(?-i:[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁ])[\w'’.-]*){0,3})")
+BYLINE = re.compile(
+    # "By Jane Doe", "Par Marie Dupont et Luc Martin", "Von Hans Müller | 3. Mai 2021"...
+    rf"(?:by|par|von|por|door|av|af|przez|od|автор|авторы)\s*[:：]?\s+{_NAME}"
+    rf"(?:\s*(?:,|&|\band\b|\bet\b|\bund\b|\by\b|\be\b|\ben\b|\bi\b|\bи\b)\s*{_NAME})*"
+    r"(?:\s*[,|–—-]\s*[^.!?|]{1,60}){0,2}"
+    # "Jane Doe, Staff Writer"
+    rf"|{_NAME}\s*,\s*(?:staff\s+writer|senior\s+writer|correspondent|reporter|contributor"
+    r"|special\s+to\s+.{1,40}|(?:associated\s+)?press|reuters|afp)"
+    # "作者：张三", "文/记者 张三", "记者 李四"
+    r"|(?:作者|撰文|记者|記者|编辑|編輯)\s*[:：/／\s]\s*\S.{0,28}|文\s*[/／]\s*\S.{0,28}",
+    re.IGNORECASE)
+
+
+def looks_like_byline(line: str) -> bool:
+    """Whether ``line`` names who wrote the story (never a title), in several languages.
+
+    >>> [looks_like_byline(x) for x in ("Par Marie Dupont", "Von der Leyen besucht Kiew",
+    ...                                 "Por qué sube el pan", "文/记者 张三")]
+    [True, False, False, True]
+    """
+    return len(line) <= 200 and BYLINE.fullmatch(line.strip()) is not None
+
+
 WORD = re.compile(rf"{WORD_CHARACTER}|(?:(?!{WORD_CHARACTER})[^\W_])+")
 
 
@@ -176,7 +203,7 @@ class BoilerplateStep(DocumentStep):
         # Two words at least: a lone date or section name ("2023-02-24", "Sports") is no title.
         if doc.title is None and self.config.headline_to_title and rest \
                 and looks_like_headline(headline) and len(word_tokens(headline)) >= 2 \
-                and re.search(r"[^\W\d_]", headline):
+                and re.search(r"[^\W\d_]", headline) and not looks_like_byline(headline):
             doc.title = headline
             stats.counters["headline:to_title"] += 1
             return self._headline(doc, lines[first + 1:], stats)
@@ -190,4 +217,5 @@ def _shown(line: str) -> str:
 
 
 
-__all__ = ["BoilerplateStep", "breadcrumb_title", "looks_like_headline", "repeats_title"]
+__all__ = ["BoilerplateStep", "breadcrumb_title", "looks_like_byline", "looks_like_headline",
+           "repeats_title"]

@@ -40,7 +40,7 @@ class DecodeStep(DocumentStep):
 
     name = "decode"
 
-    def __init__(self, uncurl_quotes: bool = True, fix_width: bool = True,
+    def __init__(self, uncurl_quotes: bool = False, fix_width: bool = True,
                  max_front_matter_bytes: int = 64 * 1024) -> None:
         # The settings live in [ingest] (what a page is made of); build.py hands them in.
         self.uncurl_quotes = uncurl_quotes

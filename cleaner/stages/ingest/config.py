@@ -30,15 +30,21 @@ class IngestConfig:
         default_factory=lambda: ["url", "link", "source_url", "canonical_url", "uri"])
     json_date_fields: list[str] = field(default_factory=lambda: [
         "published", "date", "date_published", "published_at", "publish_date", "pubdate",
-        "datePublished", "created_at", "timestamp"])
+        "datePublished", "created_at"])
+    # When the record was fetched (crawl dumps: C4's ``timestamp``...): the ``crawled``
+    # column, never ``published``.
+    json_crawl_date_fields: list[str] = field(default_factory=lambda: [
+        "crawled", "crawl_date", "crawled_at", "fetch_time", "fetched_at", "timestamp",
+        "warc_date", "WARC-Date"])
     json_title_fields: list[str] = field(default_factory=lambda: ["title", "headline"])
     json_author_fields: list[str] = field(
         default_factory=lambda: ["author", "authors", "byline", "creator"])
     # WARC record types read as documents (others, e.g. request/metadata, are not documents).
     warc_record_types: list[str] = field(default_factory=lambda: ["response", "resource"])
-    # Repairs applied by the decode step (see cleaner.text.repair.repair_text). Both act only
-    # on lines without CJK characters, where curly quotes and full-width forms are artefacts.
-    uncurl_quotes: bool = True
+    # Repairs applied by the decode step (see cleaner.text.repair.repair_text), only on lines
+    # without CJK characters. Curly quotes are the typography of real prose in most languages
+    # („…“, “…”, ‘…’): straightened only when asked. Full-width Latin forms are artefacts.
+    uncurl_quotes: bool = False
     fix_character_width: bool = True
     # Front matter larger than this is not parsed (recorded in meta["front_matter_error"]).
     max_front_matter_bytes: int = 64 * 1024

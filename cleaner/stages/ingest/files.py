@@ -1,10 +1,11 @@
-"""Reading files safely: one streaming pass for digest and head, bounded reads, gzip checks."""
+"""Reading files safely: one pass to parse and hash (a snapshot), bounded reads, gzip checks."""
 
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -15,37 +16,118 @@ class TooLarge(Exception):
     """Raised by :func:`read_bounded` past its limit (a document too large, a gzip bomb)."""
 
 
-@dataclass
-class FileFacts:
-    """What one streaming pass over a file tells: its sha256 and first bytes."""
+class Snapshot(io.RawIOBase):
+    """A file read as it was when opened: at most ``size`` bytes (its size then), hashed as
+    they are read.
 
-    digest: str
-    head: bytes
+    A file that grows while it is read (a crawl still being written) is parsed up to the size
+    it had, and its digest is that of exactly those bytes; one that shrinks is hashed as far
+    as it could be read. ``observe`` sees every chunk too (e.g. a :class:`GzipCheck`), so one
+    pass over the file does everything.
 
-
-def file_facts(path: Path) -> FileFacts:
-    """Hash a file and keep its first bytes for sniffing."""
-    digest = hashlib.sha256()
-    head = b""
-    with path.open("rb") as stream:
-        while chunk := stream.read(CHUNK):
-            head = head or chunk[:64]
-            digest.update(chunk)
-    return FileFacts(digest.hexdigest(), head)
-
-
-def gzip_complete(path: Path) -> bool:
-    """Whether every gzip member of a file ends properly (a truncated download does not).
-
-    Checking costs one decompression without keeping the output; it is what reveals a
-    truncated ``.warc.gz``, whose last records warcio would otherwise drop without a word.
-    (A truncated plain ``.gz`` fails when it is read: it needs no check.)
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile(delete=False) as f:
+    ...     _ = f.write(b"hello")
+    >>> snap = Snapshot.open(Path(f.name))
+    >>> with open(f.name, "ab") as grow:
+    ...     _ = grow.write(b" world")
+    >>> snap.read(), snap.hexdigest() == hashlib.sha256(b"hello").hexdigest()
+    (b'hello', True)
+    >>> snap.close(); os.unlink(f.name)
     """
-    check = GzipCheck()
-    with path.open("rb") as stream:
-        while chunk := stream.read(CHUNK):
-            check.feed(chunk)
-    return check.complete
+
+    def __init__(self, raw: BinaryIO, size: int, observe: Any = None) -> None:
+        super().__init__()
+        self._raw = raw
+        # The size the file had when opened: no byte past it is read.
+        self.size = size
+        self._left = size
+        self._digest = hashlib.sha256()
+        self.observe = observe
+
+    @classmethod
+    def open(cls, path: Path, observe: Any = None) -> Snapshot:
+        raw = path.open("rb")
+        try:
+            size = os.fstat(raw.fileno()).st_size
+        except OSError:
+            raw.close()
+            raise
+        return cls(raw, size, observe)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        want = min(len(view), self._left)
+        if want <= 0:
+            return 0
+        data = self._raw.read(want)
+        view[:len(data)] = data
+        self._left -= len(data) if data else self._left  # a file that shrank ends here
+        self._digest.update(data)
+        if self.observe is not None and data:
+            self.observe.feed(data)
+        return len(data)
+
+    def drain(self) -> None:
+        """Read (and hash) what the parser left, up to the size the file had."""
+        while self.read(CHUNK):
+            pass
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class Rewound(io.RawIOBase):
+    """A stream whose first bytes were already read (to tell what the file is): they are
+    served again, then the rest of the stream.
+
+    >>> Rewound(b"ab", io.BytesIO(b"cd")).read()
+    b'abcd'
+    """
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        super().__init__()
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._head:
+            size = min(len(view), len(self._head))
+            view[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._rest.read(len(view))
+        view[:len(data)] = data
+        return len(data)
+
+
+def read_head(stream: Any, size: int) -> bytes:
+    """The first ``size`` bytes of a raw stream (fewer at its end)."""
+    parts, got = [], 0
+    while got < size and (part := stream.read(size - got)):
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
+def snapshot_digest(path: Path) -> str:
+    """The sha256 of a file as :class:`Snapshot` would record it (the early check of an
+    existing version compares these with the manifest's)."""
+    with Snapshot.open(path) as snap:
+        snap.drain()
+        return snap.hexdigest()
 
 
 class GzipCheck:
@@ -92,5 +174,5 @@ def skip_line(stream: BinaryIO) -> None:
         pass
 
 
-__all__ = ["CHUNK", "FileFacts", "TooLarge", "file_facts", "gzip_complete", "read_bounded",
-           "skip_line"]
+__all__ = ["CHUNK", "GzipCheck", "Rewound", "Snapshot", "TooLarge", "read_bounded", "read_head",
+           "skip_line", "snapshot_digest"]

@@ -6,10 +6,8 @@ decides HTML or text from the content.
 
 from __future__ import annotations
 
-import gzip
 import zlib
 from email.message import Message
-from pathlib import Path
 
 GZIP_MAGIC = b"\x1f\x8b"
 WARC_MAGIC = b"WARC/"
@@ -97,15 +95,21 @@ def looks_like_json(name: str, head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:2] in (b'{"', b"[{")
 
 
-def is_warc(path: Path, head: bytes) -> bool:
+def is_warc(head: bytes) -> bool:
+    """Whether a file's first bytes (a few KiB) start a WARC, plain or gzipped.
+
+    >>> import gzip
+    >>> is_warc(gzip.compress(b"WARC/1.1\\r\\n")), is_warc(b"<html>")
+    (True, False)
+    """
     if head.startswith(WARC_MAGIC):
         return True
     if head.startswith(GZIP_MAGIC):
         try:
-            with gzip.open(path, "rb") as stream:
-                return stream.read(len(WARC_MAGIC)) == WARC_MAGIC
-        except (OSError, EOFError, zlib.error):
+            start = zlib.decompressobj(wbits=47).decompress(head, len(WARC_MAGIC))
+        except zlib.error:
             return False
+        return start == WARC_MAGIC
     return False
 
 

@@ -6,7 +6,7 @@ decode step (:mod:`cleaner.stages.decode`) to turn into text. Containers are ope
 
 * ``.gz`` of anything (sniffed by its magic bytes, whatever the name);
 * WARC files (``.warc``, ``.warc.gz``): one document per ``response``/``resource`` record,
-  with the URL and date of the record and the charset of its HTTP header;
+  with the URL and crawl date of the record and the charset of its HTTP header;
 * JSON / JSONL records: the fields that hold text or HTML, id, URL, date, title and author
   are configurable (:class:`IngestConfig`);
 * anything else is one document (HTML, text, Markdown with front matter...), its kind
@@ -24,15 +24,18 @@ with a reason, so nothing is lost silently and the build goes on:
   (images, scripts...);
 * ``unreadable`` — permissions, broken symlinks, special files.
 
-Source names follow docs/version-format.md: the path relative to the folder it was found
-under (POSIX separators), a file given directly by its path as given, ``path#N`` for the N-th
-line of a JSONL file (the N-th item of a JSON array) and ``path#<record id>`` for a WARC
-record. When two inputs hold the same relative name, the second is named by its full path (ids
-stay unique). A folder's files come in the sorted order of their sources.
+Each file is read once, as a :class:`~cleaner.stages.ingest.files.Snapshot`: up to the size
+it had when opened, hashed as it is parsed, so the manifest's digest is that of exactly the
+bytes the documents came from (a crawl still growing is read as it was).
+
+Names follow docs/version-format.md (:mod:`cleaner.stages.ingest.names`): the path relative
+to the folder it was found under, a file given directly by its file name, ``path#<id>`` for a
+record with an id. The output folder and built versions inside an input folder are never read.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import os
@@ -42,9 +45,19 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from cleaner.document import Document, Removal
+from cleaner.document import Document, Removal, document_id
+from cleaner.errors import InputError
 from cleaner.stages.ingest.config import IngestConfig
-from cleaner.stages.ingest.files import TooLarge, file_facts, gzip_complete, read_bounded
+from cleaner.stages.ingest.files import (
+    CHUNK,
+    GzipCheck,
+    Rewound,
+    Snapshot,
+    TooLarge,
+    read_bounded,
+    read_head,
+    snapshot_digest,
+)
 from cleaner.stages.ingest.kinds import (
     GZIP_MAGIC,
     content_type_from_name,
@@ -52,68 +65,67 @@ from cleaner.stages.ingest.kinds import (
     is_warc,
     looks_like_json,
 )
+from cleaner.stages.ingest.names import Entry, clean_name, is_version_folder, name_entries
 from cleaner.stages.ingest.records import new_document, read_json, read_warc, removal, too_large
 
-
-def _posix(path: Path) -> str:
-    return clean_name(path.as_posix())
-
-
-def clean_name(name: str) -> str:
-    """A file name safe to use as a source: undecodable bytes (from a non-UTF-8 file system)
-    become U+FFFD instead of lone surrogates that cannot be written anywhere.
-
-    >>> clean_name("caf\\udce9.txt")
-    'caf\ufffd.txt'
-    """
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+# Bytes of a file looked at to tell what it is (gzip, WARC, JSON).
+HEAD_BYTES = 4096
 
 
 class Reader:
     """Read input files and folders into documents (or removals), in sorted order.
 
+    ``exclude`` names folders never read (the output folder: a build must not read what it
+    wrote).
+
     >>> reader = Reader(IngestConfig())
     >>> items = list(reader.read([Path("seeds")]))  # doctest: +SKIP
     """
 
-    def __init__(self, config: IngestConfig) -> None:
+    def __init__(self, config: IngestConfig, exclude: list[Path] | tuple[Path, ...] = ()) -> None:
         self.config = config
+        self.exclude = {Path(os.path.realpath(p)) for p in exclude}
         # Source name of every input file read -> sha256 of its bytes (for the manifest).
         self.file_digests: dict[str, str] = {}
-        # Hidden files skipped (not documents: .git, .DS_Store...), for the build summary.
+        # What was not read and is not a document (.git, .DS_Store, the output folder...),
+        # for the build summary.
         self.skipped: list[str] = []
+        self._seen: set[str] = set()
 
-    # Walking ------------------------------------------------------------------------------
+    # Planning -----------------------------------------------------------------------------
 
-    def read(self, paths: list[Path]) -> Iterator[Document | Removal]:
-        """Yield every document found under ``paths``; folders are read recursively.
+    def plan(self, paths: list[Path]) -> list[Entry | Removal]:
+        """Every input file under ``paths`` named by its source (or a removal saying why it
+        cannot be read), sorted by source; nothing is read yet.
 
-        A missing path raises FileNotFoundError before anything is read.
+        Raises :class:`InputError` for a missing input or one inside an excluded folder.
         """
         paths = [Path(p) for p in paths]
         for path in paths:
             if not path.exists() and not path.is_symlink():
-                raise FileNotFoundError(f"input not found: {path}")
-        for path in sorted(paths, key=_posix):
+                raise InputError(f"input not found: {path}")
+            real = Path(os.path.realpath(path))
+            for excluded in self.exclude:
+                if real == excluded or excluded in real.parents:
+                    raise InputError(f"input {path} is inside the output folder {excluded.name}: "
+                                     "a build never reads what builds wrote")
+            if path.is_dir() and is_version_folder(path):
+                raise InputError(f"input {path} is a built version: a build never reads one")
+        roots: dict[str, Path] = {}
+        for path in paths:  # the same folder given twice is read once
+            roots.setdefault(os.path.abspath(path), path)
+        found: list[tuple[Path, Entry | Removal]] = []
+        for path in roots.values():
             if path.is_dir():
-                yield from self._read_folder(path)
+                real_root = Path(os.path.realpath(path))
+                found.extend((path, item) for item in self._walk(path, real_root, "", {real_root}))
             else:
-                yield from self._read_file(path, _posix(path))
-
-    def _read_folder(self, root: Path) -> Iterator[Document | Removal]:
-        """Every file under ``root``, in the order of their sources (relative POSIX paths)."""
-        real_root = Path(os.path.realpath(root))
-        found = sorted(self._walk(root, real_root, "", {real_root}),
-                       key=lambda item: item.source if isinstance(item, Removal) else item[0])
-        for item in found:
-            if isinstance(item, Removal):
-                yield item
-            else:
-                yield from self._read_file(item[1], item[0])
+                found.append((path, Entry(clean_name(path.name), path)))
+        return name_entries(found, self.skipped)
 
     def _walk(self, folder: Path, real_root: Path, prefix: str,
-              visited: set[Path]) -> Iterator[tuple[str, Path] | Removal]:
-        """(source, path) of each file to read under ``folder``, or a removal saying why not.
+              visited: set[Path]) -> Iterator[Entry | Removal]:
+        """Each file to read under ``folder``, or a removal saying why not.
 
         Symlinks are followed only while they stay inside the input folder, and each folder
         is entered once (symlink loops end).
@@ -121,7 +133,7 @@ class Reader:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)  # deterministic walk
         except OSError as error:
-            yield removal(prefix.rstrip("/") or _posix(folder), "unreadable", str(error))
+            yield removal(prefix.rstrip("/") or clean_name(folder.name), "unreadable", str(error))
             return
         for entry in entries:
             source = prefix + clean_name(entry.name)
@@ -146,7 +158,11 @@ class Reader:
                 is_dir = real.is_dir()
             if is_dir:
                 real = Path(os.path.realpath(path))
-                if real not in visited:  # else a loop, or a folder reached twice
+                if real in self.exclude:
+                    self.skipped.append(source + "/ (the output folder)")
+                elif is_version_folder(path):
+                    self.skipped.append(source + "/ (a built version)")
+                elif real not in visited:  # else a loop, or a folder reached twice
                     visited.add(real)
                     yield from self._walk(path, real_root, source + "/", visited)
                 continue
@@ -154,15 +170,54 @@ class Reader:
                     tuple(e.lower() for e in self.config.extensions)):
                 self.skipped.append(source)
                 continue
-            yield source, path
+            yield Entry(source, path)
 
-    # One file -----------------------------------------------------------------------------
+    # Reading ------------------------------------------------------------------------------
+
+    def read(self, paths: list[Path]) -> Iterator[Document | Removal]:
+        """Every document found under ``paths``, in order; folders are read recursively.
+
+        A missing path raises :class:`InputError` here, before anything is read.
+        """
+        return self._read_plan(self.plan(paths))
+
+    def _read_plan(self, plan: list[Entry | Removal]) -> Iterator[Document | Removal]:
+        for item in plan:
+            if isinstance(item, Removal):
+                yield self._unique(item)
+            else:
+                for read in self._read_file(item.path, item.source):
+                    yield self._unique(read)
+
+    def digests(self, paths: list[Path]) -> dict[str, str]:
+        """Source -> sha256 of every input file, as a build would record them, without parsing
+        (to tell before a build whether an existing version was built from the same inputs)."""
+        out: dict[str, str] = {}
+        for item in self.plan(paths):
+            if isinstance(item, Entry):
+                try:
+                    if stat.S_ISREG(item.path.stat().st_mode):
+                        out[item.source] = snapshot_digest(item.path)
+                except OSError:
+                    continue  # an unreadable file has no digest in the manifest either
+        return out
+
+    def _unique(self, item: Document | Removal) -> Document | Removal:
+        """The item, renamed ``source~2``, ``source~3``... when its source was already used
+        (a record id or a URL repeated in one file): ids stay unique, in reading order."""
+        source, number = item.source, 1
+        while source in self._seen:
+            number += 1
+            source = f"{item.source}~{number}"
+        self._seen.add(source)
+        if source == item.source:
+            return item
+        if isinstance(item, Removal):
+            return dataclasses.replace(item, source=source, id=document_id(source))
+        item.source, item.id, item.cluster = source, document_id(source), document_id(source)
+        return item
 
     def _read_file(self, path: Path, source: str) -> Iterator[Document | Removal]:
-        if source in self.file_digests:
-            # Two inputs hold files of the same relative name: keep both, the second one
-            # named by its full path so that ids stay unique.
-            source = _posix(path)
         try:
             info = path.stat()
         except OSError as error:
@@ -172,37 +227,53 @@ class Reader:
             yield removal(source, "unreadable", "not a regular file")
             return
         try:
-            facts = file_facts(path)
+            snap = Snapshot.open(path)
         except OSError as error:
             yield removal(source, "unreadable", str(error))
             return
-        self.file_digests[source] = facts.digest
-        head = facts.head
-        try:
-            if is_warc(path, head):
-                complete = not head.startswith(GZIP_MAGIC) or gzip_complete(path)
-                yield from read_warc(path, source, self.config, complete)
-            elif head.startswith(GZIP_MAGIC):
-                yield from self._read_gzip(path, source)
-            elif looks_like_json(path.name, head):
-                if info.st_size > self.config.max_file_bytes and not is_jsonl_name(path.name):
-                    # A JSON array must be loaded whole; JSONL is streamed line by line.
-                    yield too_large(source, info.st_size, self.config.max_file_bytes)
-                    return
-                with path.open("rb") as stream:
-                    yield from read_json(stream, source, path.name, self.config)
-            elif info.st_size > self.config.max_file_bytes:
-                yield too_large(source, info.st_size, self.config.max_file_bytes)
-            else:
-                yield new_document(source, path.read_bytes(), content_type_from_name(path.name))
-        except OSError as error:
-            yield removal(source, "unreadable", f"{type(error).__name__}: {error}")
+        with snap:
+            try:
+                yield from self._parse(snap, path, source)
+                snap.drain()
+            except OSError as error:
+                yield removal(source, "unreadable", f"{type(error).__name__}: {error}")
+            self.file_digests[source] = snap.hexdigest()
 
-    def _read_gzip(self, path: Path, source: str) -> Iterator[Document | Removal]:
+    def _parse(self, snap: Snapshot, path: Path, source: str) -> Iterator[Document | Removal]:
+        """The documents of one file, read from its snapshot."""
+        head = read_head(snap, HEAD_BYTES)
+        size = snap.size
+        check = GzipCheck() if is_warc(head) and head.startswith(GZIP_MAGIC) else None
+        if check is not None:  # sees every byte, the head included
+            check.feed(head)
+            snap.observe = check
+        stream = io.BufferedReader(Rewound(head, snap), CHUNK)
+        if is_warc(head):
+
+            def complete() -> bool:  # a truncated .warc.gz: warcio drops its end silently
+                stream.read()
+                return check is None or check.complete
+
+            yield from read_warc(stream, source, self.config, complete)
+        elif head.startswith(GZIP_MAGIC):
+            yield from self._read_gzip(stream, path, source)
+        elif looks_like_json(path.name, head):
+            if size > self.config.max_file_bytes and not is_jsonl_name(path.name):
+                # A JSON array must be loaded whole; JSONL is streamed line by line.
+                yield too_large(source, size, self.config.max_file_bytes)
+                return
+            yield from read_json(stream, source, path.name, self.config)
+        elif size > self.config.max_file_bytes:
+            yield too_large(source, size, self.config.max_file_bytes)
+        else:
+            yield new_document(source, stream.read(), content_type_from_name(path.name))
+
+    def _read_gzip(self, raw: io.BufferedReader, path: Path, source: str
+                   ) -> Iterator[Document | Removal]:
         """A gzip file holding one document or a JSON(L) file (WARC is read by warcio)."""
         inner_name = re.sub(r"\.(gz|gzip)$", "", path.name, flags=re.IGNORECASE)
         try:
-            with gzip.open(path, "rb") as stream:
+            with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
                 head = stream.peek(64)[:64]
                 if looks_like_json(inner_name, head) and is_jsonl_name(inner_name):
                     yield from read_json(stream, source, inner_name, self.config)
@@ -220,4 +291,4 @@ class Reader:
             yield new_document(source, data, content_type_from_name(path.name))
 
 
-__all__ = ["Reader", "clean_name"]
+__all__ = ["Entry", "Reader", "clean_name"]

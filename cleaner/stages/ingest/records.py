@@ -10,8 +10,7 @@ from __future__ import annotations
 import io
 import json
 import zlib
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from cleaner.document import Document, Removal, document_id
@@ -88,7 +87,8 @@ def read_json(stream: BinaryIO, source: str, name: str, config: IngestConfig
             records = records_of(parsed, config)
             if records is not None:
                 for number, record in enumerate(records, start=1):
-                    yield json_record(record, f"{source}#{number}", config)
+                    yield json_record(record, record_source_of(source, record, number, config),
+                                      config)
                 return
             yield json_record(parsed, source, config)
             return
@@ -117,7 +117,43 @@ def read_json(stream: BinaryIO, source: str, name: str, config: IngestConfig
             yield removal(record_source, "malformed_record",
                           f"line {number}: not valid JSON: {error}"[:300])
             continue
-        yield json_record(record, record_source, config)
+        yield json_record(record, record_source_of(source, record, number, config), config)
+
+
+# A record id longer than this, or with control characters, does not name the record: its
+# number does.
+MAX_RECORD_ID = 200
+
+
+def record_id_of(record: Any, config: IngestConfig) -> str | None:
+    """The record's own id (the first of ``json_id_fields``), when it can name it.
+
+    >>> record_id_of({"id": 17, "text": "x"}, IngestConfig())
+    '17'
+    >>> record_id_of({"id": "a\\nb"}, IngestConfig()) is None
+    True
+    """
+    if not isinstance(record, dict):
+        return None
+    value = first_field(record, config.json_id_fields)
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = str(value).strip()
+    if not text or len(text) > MAX_RECORD_ID or any(ch < " " or ch == "\x7f" for ch in text):
+        return None
+    return text
+
+
+def record_source_of(source: str, record: Any, number: int, config: IngestConfig) -> str:
+    """``path#<id>`` for a record with an id, else ``path#N`` (its number in the file).
+
+    >>> record_source_of("dump.jsonl", {"id": "a-1"}, 3, IngestConfig())
+    'dump.jsonl#a-1'
+    >>> record_source_of("dump.jsonl", {"text": "no id"}, 3, IngestConfig())
+    'dump.jsonl#3'
+    """
+    record_id = record_id_of(record, config)
+    return f"{source}#{record_id if record_id is not None else number}"
 
 
 def records_of(parsed: Any, config: IngestConfig) -> list[Any] | None:
@@ -157,37 +193,40 @@ def json_record(record: Any, source: str, config: IngestConfig) -> Document | Re
     doc = new_document(source, data, content_type, charset="utf-8")
     doc.url = record_text(first_field(record, config.json_url_fields))
     doc.published = parse_date(first_field(record, config.json_date_fields))
+    crawled = parse_date(first_field(record, config.json_crawl_date_fields))
+    if crawled is not None:  # when it was fetched: never ``published``
+        doc.meta["crawled"] = crawled.isoformat()
     doc.title = record_text(first_field(record, config.json_title_fields))
     doc.author = record_text(first_field(record, config.json_author_fields))
     record_id = first_field(record, config.json_id_fields)
     if isinstance(record_id, (str, int)) and not isinstance(record_id, bool):
-        doc.meta["record_id"] = str(record_id)
+        doc.meta["record_id"] = str(record_id)  # as given, even when too long to name it
     return doc
 
 
-def read_warc(path: Path, source: str, config: IngestConfig,
-              complete: bool = True) -> Iterator[Document | Removal]:
-    """One document per response/resource record, with URL, date and HTTP charset.
+def read_warc(stream: BinaryIO, source: str, config: IngestConfig,
+              complete: Callable[[], bool] = lambda: True) -> Iterator[Document | Removal]:
+    """One document per response/resource record, with URL, crawl date and HTTP charset.
 
     A damaged or truncated WARC keeps the records read before the damage; the rest is
-    recorded as one ``corrupt_archive`` removal.
+    recorded as one ``corrupt_archive`` removal. ``complete`` tells, once every record is
+    read, whether the file ended properly (warcio drops the end of a truncated gzip silently).
     """
     from warcio.archiveiterator import ArchiveIterator
 
     number = 0
     try:
-        with path.open("rb") as stream:
-            for record in ArchiveIterator(stream):
-                number += 1
-                if record.rec_type not in config.warc_record_types:
-                    continue
-                yield warc_record(record, source, number, config)
+        for record in ArchiveIterator(stream):
+            number += 1
+            if record.rec_type not in config.warc_record_types:
+                continue
+            yield warc_record(record, source, number, config)
     except Exception as error:  # noqa: BLE001 - warcio fails in many ways on bad input
         yield removal(f"{source}#after-{number}", "corrupt_archive",
                       f"WARC unreadable after {number} records: "
                       f"{type(error).__name__}: {error}"[:300])
         return
-    if not complete:
+    if not complete():
         yield removal(f"{source}#after-{number}", "corrupt_archive",
                       f"truncated gzip: records after the first {number} are lost")
 
@@ -195,9 +234,10 @@ def read_warc(path: Path, source: str, config: IngestConfig,
 def warc_record(record: Any, source: str, number: int, config: IngestConfig
                 ) -> Document | Removal:
     headers = record.rec_headers
+    url = (headers.get_header("WARC-Target-URI") or "").strip("<> ") or None
     record_id = (headers.get_header("WARC-Record-ID") or "").strip("<> ")
-    record_source = f"{source}#{record_id or number}"
-    url = headers.get_header("WARC-Target-URI")
+    # Named by its URL, which a user can join on (a repeated URL gets ~2, ~3 from the reader).
+    record_source = f"{source}#{url or record_id or number}"
     http = record.http_headers
     if http is not None:
         status = http.get_statuscode()
@@ -220,13 +260,16 @@ def warc_record(record: Any, source: str, number: int, config: IngestConfig
     doc = new_document(record_source, data, content_type or content_type_from_name(url or ""),
                        charset=charset_from_content_type(header))
     doc.url = url
-    # The capture date: the best date the container knows. It is also kept apart, so a
-    # later stage that finds the page's own date can tell the two apart.
-    doc.published = parse_date(headers.get_header("WARC-Date"))
-    if doc.published:
-        doc.meta["crawled"] = doc.published.isoformat()
+    if mime_type(header):  # what the server said it sent ([filters] content_types)
+        doc.meta["media_type"] = mime_type(header)[:100]
+    # When the page was fetched, kept as ``crawled`` (``extra_meta``): not when it was
+    # published (extraction finds the page's own date for ``published``).
+    crawled = parse_date(headers.get_header("WARC-Date"))
+    if crawled is not None:
+        doc.meta["crawled"] = crawled.isoformat()
     return doc
 
 
-__all__ = ["first_field", "json_record", "new_document", "read_json", "read_warc", "record_text",
+__all__ = ["first_field", "json_record", "new_document", "read_json", "read_warc", "record_id_of",
+           "record_source_of", "record_text",
            "removal", "too_large", "warc_record"]
