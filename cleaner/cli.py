@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cleaner import __version__
 from cleaner.errors import CleanerError, EngineError, UsageError
+from cleaner.text.escape import terminal
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 DEBUG_VARIABLE = "CLEANER_DEBUG"
@@ -293,7 +294,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
     _check_version_folder(args.path)
     for line in push_version(args.path, args.repo_id, dry_run=args.dry_run):
-        print(line)
+        print(terminal(line))
     return EXIT_OK
 
 
@@ -361,13 +362,15 @@ def _one_line(error: BaseException) -> str:
     'x.toml: No such file or directory'
     >>> _one_line(KeyError("lang")).endswith("(set CLEANER_DEBUG=1 for the traceback)")
     True
+    >>> _one_line(EngineError("\\x1b[31mRaySystemError\\x1b[39m: node lost"))
+    'RaySystemError: node lost'
     """
-    message = " ".join(str(error).split()) or type(error).__name__
+    message = terminal(" ".join(str(error).split())) or type(error).__name__
     if isinstance(error, CleanerError):
         return message
     if isinstance(error, OSError):
         if error.strerror and error.filename is not None:
-            return f"{error.filename}: {error.strerror}"
+            return f"{terminal(error.filename)}: {error.strerror}"
         return message
     return (f"internal error: {type(error).__name__}: {message[:300]} "
             f"(set {DEBUG_VARIABLE}=1 for the traceback)")

@@ -214,8 +214,10 @@ def test_splits_config_check():
     SplitsConfig().check()
     with pytest.raises(ValueError, match="must be 1"):
         SplitsConfig(train=0.5, validation=0.1, test=0.1).check()
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match="not between 0 and 1"):
         SplitsConfig(train=1.2, validation=-0.2, test=0.0).check()
+    with pytest.raises(ValueError, match="not between 0 and 1"):
+        SplitsConfig(train=float("nan"), validation=0.5, test=0.5).check()
     with pytest.raises(ValueError, match="compression"):
         PackageConfig(compression="lzma").check()
     with pytest.raises(ValueError, match="1..9 for gzip"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from cleaner.publish import schema
 from cleaner.publish.layout import sha256_file
 from cleaner.publish.licenses import license_problems
 from cleaner.publish.validate.tables import column_values
-from cleaner.publish.validate.violations import ConfigTable, Violation
+from cleaner.publish.validate.violations import ConfigTable, Violation, strict_json
 
 # --- card and croissant --------------------------------------------------------------------
 
@@ -115,7 +114,7 @@ def check_croissant(folder: Path, manifest: dict[str, Any] | None, parquet_files
     if not path.is_file():
         return []
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
+        meta = strict_json(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         return [Violation("croissant.json", f"not valid JSON: {error}", "croissant")]
     out = []
