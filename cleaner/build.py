@@ -56,7 +56,8 @@ def cleaning_steps(config: Config) -> list[DocumentStep]:
                    max_front_matter_bytes=config.ingest.max_front_matter_bytes),
         ExtractStep(config.extract, is_credit_line=CreditLines()),
         BoilerplateStep(config.boilerplate),
-        NormalizeStep(),
+        NormalizeStep(uncurl_quotes=config.ingest.uncurl_quotes,
+                      fix_width=config.ingest.fix_character_width),
     ]
 
 

@@ -32,10 +32,11 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
+from cleaner.text.chars import TERMINAL_ESCAPE
+
 # ANSI escape sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), other ESC x,
 # and the 8-bit CSI (U+009B). What a terminal would act on, whole.
-ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
-                  r"|\x1b[PX^_][^\x1b]*\x1b\\|\x1b[ -/]*[0-~]|\x9b[0-?]*[ -/]*[@-~]")
+ANSI = re.compile(f"(?:{TERMINAL_ESCAPE.pattern})" + r"|\x9b[0-?]{0,32}[ -/]{0,4}[@-~]")
 # Characters shown escaped: controls, line/paragraph separators, surrogates, bidi controls.
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff"
                     "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
