@@ -191,8 +191,9 @@ def repair_text(text: str, *, unescape: bool = True, uncurl_quotes: bool = True,
     Fixes mojibake (UTF-8 read as cp1252/latin-1/..., also twice), HTML entities (also
     escaped twice, ``&amp;#123;``), C1 controls, stray control characters, ligatures, line
     breaks, and normalises to NFC. Terminal codes go (ANSI sequences, what is left of them
-    once their ESC was lost, bidirectional overrides: :func:`strip_terminal_codes`). Outside CJK text it also straightens curly quotes and
-    narrows full-width forms (ftfy's defaults). Pass ``unescape=False`` for markup, where
+    once their ESC was lost, bidirectional overrides: :func:`strip_terminal_codes`).
+    Outside CJK text it also straightens curly quotes and narrows full-width forms (ftfy's
+    defaults). Pass ``unescape=False`` for markup, where
     entities belong to the HTML parser.
 
     >>> repair_text("CafÃ© &amp;amp; â€œbarâ€\\x9d")

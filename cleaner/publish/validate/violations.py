@@ -13,7 +13,7 @@ from cleaner.publish import schema
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 CHECKS = ("files", "manifest", "schema", "constraints", "references", "splits", "card",
-          "croissant")
+          "images", "croissant")
 # At most this many rows are named per broken rule; the rest are counted.
 MAX_EXAMPLES = 5
 LAYOUT_FILES = ("README.md", "manifest.json", "croissant.json", schema.AUDIT_FILE)
