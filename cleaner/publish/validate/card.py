@@ -165,6 +165,9 @@ def _prose(text: str) -> list[tuple[int, str]]:
 # data): an HTML tag, a link other than an image of images/ or an http(s) autolink, a link
 # reference definition, a control or bidirectional character.
 RAW_TAG = re.compile(r"(?<!\\)<(?!https?://[^\s<>]*>)[A-Za-z/!?]")
+# Arrow types in the schema table (``list<struct<lang: string>>``), written bare by cleaner
+# 0.1.0: they are not read as tags where they stand, and are skipped.
+ARROW_TYPE = re.compile(r"\b(?:list|struct)<[^|\n]*>")
 RAW_LINK = re.compile(r"(?<!\\)\]\((?!images/[\w.-]+\.svg\))|^ {0,3}\[[^\]]*\]:")
 ACTIVE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -182,6 +185,7 @@ def markup_in_prose(text: str) -> list[str]:
     if ACTIVE.search(text):
         out.append(f"control character {ACTIVE.search(text).group(0)!r} in the card")
     for number, line in _prose(text):
+        line = ARROW_TYPE.sub("", line)
         for match in RAW_TAG.finditer(line):
             out.append(f"line {number}: raw HTML {line[match.start():match.start() + 12]!r}")
         for match in RAW_LINK.finditer(line):
