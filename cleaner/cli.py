@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from cleaner.errors import CleanerError, EngineError, UsageError
 from cleaner.text.escape import terminal
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+# 128 + the signal's number, as a shell reports a process ended by it.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 DEBUG_VARIABLE = "CLEANER_DEBUG"
 
 DESCRIPTION = """\
@@ -318,11 +322,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    previous = _on_sigterm_stop()
     try:
         return COMMANDS[args.command](args)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated) as stop:
+        # Whatever was running unwinds on the way here (a temporary version folder is
+        # removed by the packager's clean-up); workers still busy are stopped.
+        _stop_workers()
+        if isinstance(stop, Terminated):
+            print("cleaner: terminated", file=sys.stderr)
+            return EXIT_TERMINATED
         print("cleaner: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of stdout stopped (`cleaner clean ... | head`): not an error. Later writes
         # (and the interpreter's last flush) go nowhere.
@@ -335,6 +346,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cleaner: error: {_one_line(error)}", file=sys.stderr)
         # Usage mistakes and an engine that cannot run exit 2, as argparse does.
         return EXIT_USAGE if isinstance(error, (UsageError, EngineError)) else EXIT_INVALID
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a container stopping, a CI job cancelled): stop as Ctrl-C does."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    # A second SIGTERM must not cut the clean-up the first one started.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated()
+
+
+def _on_sigterm_stop() -> object:
+    """Make SIGTERM raise :class:`Terminated` in the main thread; the previous handler, to
+    put back (``None`` off the main thread, where signals cannot be handled)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def _stop_workers() -> None:
+    """Terminate worker processes still running (the process pool's own shutdown would wait
+    for their batches)."""
+    from cleaner.pipeline.local import terminate_workers
+
+    terminate_workers()
 
 
 def _debug() -> bool:

@@ -372,3 +372,21 @@ def test_card_header_parses_as_the_hub_and_datasets_read_it(built):
     infos = DatasetInfosDict.from_dataset_card_data(data)
     assert sum(s.num_examples for s in infos["documents"].splits.values()) == 5
     assert infos["documents"].features["published"].dtype == "date32"
+
+
+def test_a_full_disk_names_the_folder_and_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+
+    from cleaner.errors import PublishError
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")  # as write() says: no file
+
+    monkeypatch.setattr("cleaner.publish.version._write_tables", full)
+    docs, state = corpus()
+    out = tmp_path / "news" / "1.0.0"
+    with pytest.raises(PublishError) as raised:
+        write_version(docs, state, settings(), out, DIGESTS)
+    message = str(raised.value)
+    assert str(out.parent) in message and "No space left on device" in message
+    assert list(out.parent.iterdir()) == []  # no temporary folder, no lock file

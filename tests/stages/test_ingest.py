@@ -359,3 +359,28 @@ def test_a_built_version_inside_an_input_folder_is_not_read(tmp_path):
                                       "out/ (the output folder)"]
     with pytest.raises(InputError, match="output folder"):
         reader.read([tmp_path / "out" / "x.txt"])
+
+
+def test_folders_nested_1200_deep_are_read_without_recursion(tmp_path):
+    """The walk keeps its own stack: Python's (1 000 frames) would run out (issue 19)."""
+    from cleaner.pipeline.progress import count_files
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "top.txt").write_text("The mayor opened the library.")
+    deep = os.open(folder, os.O_RDONLY)
+    try:
+        for _ in range(1200):  # relative steps: no path is ever longer than PATH_MAX here
+            os.mkdir("d", dir_fd=deep)
+            inner = os.open("d", os.O_RDONLY, dir_fd=deep)
+            os.close(deep)
+            deep = inner
+        page = os.open("page.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=deep)
+        os.write(page, b"The council met on Tuesday.")
+        os.close(page)
+    finally:
+        os.close(deep)
+    items = list(Reader(IngestConfig()).read([folder]))
+    sources = sorted(item.source for item in items)
+    assert sources == ["/".join(["d"] * 1200) + "/page.txt", "top.txt"]
+    assert count_files([folder]) == 2
