@@ -183,13 +183,14 @@ def test_a_stopped_build_stops_its_workers_and_leaves_nothing(tmp_path, signum, 
         else:
             process.send_signal(signum)  # `kill PID`, a container stopping: the main process
         process.wait(timeout=60)
-        err = process.stderr.read().decode()
         deadline = time.monotonic() + 10
         while group_alive(process.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not group_alive(process.pid), "worker processes outlived the build"
+        outlived = group_alive(process.pid)
     finally:
-        kill(process)
+        kill(process)  # before reading stderr: a worker left alive would hold it open
+    err = process.stderr.read().decode()
+    assert not outlived, "worker processes outlived the build"
     assert process.returncode == code, err
     assert err.strip() == line, err
     assert not parent.exists() or sorted(p.name for p in parent.iterdir()) == []

@@ -363,24 +363,19 @@ def test_a_built_version_inside_an_input_folder_is_not_read(tmp_path):
 
 def test_folders_nested_1200_deep_are_read_without_recursion(tmp_path):
     """The walk keeps its own stack: Python's (1 000 frames) would run out (issue 19)."""
+    from helpers import nested_folders, remove_nested
+
     from cleaner.pipeline.progress import count_files
 
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "top.txt").write_text("The mayor opened the library.")
-    deep = os.open(folder, os.O_RDONLY)
     try:
-        for _ in range(1200):  # relative steps: no path is ever longer than PATH_MAX here
-            os.mkdir("d", dir_fd=deep)
-            inner = os.open("d", os.O_RDONLY, dir_fd=deep)
-            os.close(deep)
-            deep = inner
-        page = os.open("page.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=deep)
-        os.write(page, b"The council met on Tuesday.")
-        os.close(page)
+        deepest = nested_folders(folder, 1200)
+        (deepest / "page.txt").write_text("The council met on Tuesday.")
+        items = list(Reader(IngestConfig()).read([folder]))
+        sources = sorted(item.source for item in items)
+        assert sources == ["/".join(["d"] * 1200) + "/page.txt", "top.txt"]
+        assert count_files([folder]) == 2
     finally:
-        os.close(deep)
-    items = list(Reader(IngestConfig()).read([folder]))
-    sources = sorted(item.source for item in items)
-    assert sources == ["/".join(["d"] * 1200) + "/page.txt", "top.txt"]
-    assert count_files([folder]) == 2
+        remove_nested(folder)  # pytest's clean-up of old temporary folders recurses
