@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cleaner.document import document_id
 from cleaner.publish import schema
@@ -94,7 +95,11 @@ def check_pairs(docs: ConfigTable, pairs: ConfigTable, audit: pa.Table | None
     """A pair repeats its documents; its translation is kept, or removed as its translation."""
     if pairs.table is None:
         return []
-    kept = {row["id"]: row for row in _rows(docs.table, ["id", "source", "lang", "text"])}
+    # Only the documents of pairs, with their texts: not every text of the version at once.
+    members = pa.array(_column(pairs.table, "id_a") + _column(pairs.table, "id_b"), pa.string())
+    linked = (None if docs.table is None else
+              docs.table.filter(pc.is_in(docs.table.column("id"), value_set=members)))
+    kept = {row["id"]: row for row in _rows(linked, ["id", "source", "lang", "text"])}
     removed = {row["id"]: row for row in _rows(audit, ["id", "source", "reason",
                                                        "duplicate_of"])}
     found = []
