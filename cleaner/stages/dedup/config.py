@@ -72,6 +72,8 @@ class DedupConfig:
         "near_threshold": (1e-6, 1.0), "num_perm": (16, 1024), "word_shingle": (1, 100),
         "char_shingle": (1, 100), "seed": (0, 2**32 - 1), "translation_threshold": (0.0, 1.0),
         "translation_margin": (0.0, 0.999), "translation_candidates": (1, 1000),
+        "translation_min_probability": (1e-6, 0.999999), "translation_log_odds_margin": (0.0, 20.0),
+        "translation_neighbours": (1, 1000),
         "translation_date_window_days": (0, 100_000), "length_ratios": (0.001, 1000.0)}
 
     def check(self) -> None:
