@@ -58,8 +58,9 @@ def page(rng: random.Random, title: str) -> str:
 
 
 def warc(rng: random.Random) -> bytes:
-    """A WARC whose record ids carry markup, links and terminal escapes (written by hand:
-    a WARC writer would refuse them, a crawler's output need not)."""
+    """A WARC whose record ids and target URIs (which name its records) carry markup, links
+    and terminal escapes (written by hand: a WARC writer would refuse them, a crawler's
+    output need not)."""
     out = []
     for record_id in RECORD_IDS:
         html = page(rng, "A record").encode()
@@ -67,7 +68,7 @@ def warc(rng: random.Random) -> bytes:
                 b"Content-Length: " + str(len(html)).encode() + b"\r\n\r\n" + html)
         record_id = record_id.replace("\n", " ")  # a header line cannot hold a line break
         head = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: {record_id}\r\n"
-                f"WARC-Target-URI: http://example.com/{len(out)}\r\n"
+                f"WARC-Target-URI: http://example.com/{len(out)}/{record_id}\r\n"
                 "WARC-Date: 2022-07-28T11:50:54Z\r\n"
                 "Content-Type: application/http; msgtype=response\r\n"
                 f"Content-Length: {len(http)}\r\n\r\n").encode()
