@@ -42,8 +42,8 @@ UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff"
                     "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # ASCII punctuation with a meaning in Markdown or HTML (CommonMark lets any of them be
 # backslash-escaped; the result shows the character itself). An underscore inside a word
-# (robots_txt) opens no emphasis and stays as it is.
-MARKDOWN_SPECIAL = re.compile(r"([\\`*{}\[\]()<>#|!~&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+# (robots_txt) opens no emphasis, and parentheses make a link only after a "]": both stay.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*{}\[\]<>#|!~&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 # At the start of a line, these open a block (list, quote, heading, rule, ordered list).
 BLOCK_START = re.compile(r"^([-+=>]|\d+(?=[.)]))")
 
@@ -91,7 +91,7 @@ def markdown_text(text: object, line_start: bool = False) -> str:
     either (heading, list, quote).
 
     >>> markdown_text("<img src=x onerror=alert(1)> [a](javascript:x) *b*")
-    '\\\\<img src=x onerror=alert\\\\(1\\\\)\\\\> \\\\[a\\\\]\\\\(javascript:x\\\\) \\\\*b\\\\*'
+    '\\\\<img src=x onerror=alert(1)\\\\> \\\\[a\\\\](javascript:x) \\\\*b\\\\*'
     >>> markdown_text("robots_txt _x_")
     'robots_txt \\\\_x\\\\_'
     >>> markdown_text("1. in a line"), markdown_text("1. a list", line_start=True)
