@@ -16,9 +16,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cleaner.config import Config, check_name, check_version
+from cleaner.config import Config, check_config
 from cleaner.document import Document, Removal
-from cleaner.errors import BuildError, ConfigError, UsageError
+from cleaner.errors import BuildError, UsageError
 from cleaner.pipeline import (
     CorpusStep,
     DocumentStep,
@@ -56,7 +56,8 @@ def cleaning_steps(config: Config) -> list[DocumentStep]:
                    max_front_matter_bytes=config.ingest.max_front_matter_bytes),
         ExtractStep(config.extract, is_credit_line=CreditLines()),
         BoilerplateStep(config.boilerplate),
-        NormalizeStep(),
+        NormalizeStep(uncurl_quotes=config.ingest.uncurl_quotes,
+                      fix_width=config.ingest.fix_character_width),
     ]
 
 
@@ -171,7 +172,7 @@ def clean_paths(paths: list[Path], config: Config | None = None, workers: int = 
     reason, so that the output has one line per input document. Pass ``state`` to read the
     steps' stats afterwards.
     """
-    config = config or Config()
+    config = check_config(config or Config())
     progress = progress or Progress("off")
     state = state if state is not None else RunState()
     _, items = _read(config, paths, state)
@@ -217,12 +218,7 @@ def build(config: Config, inputs: list[Path] | None = None, output: Path | None 
     the same gives an "unchanged" result at once, anything else a one-line error at once.
     ``progress`` shows how far it is (nothing by default); it never changes what is written.
     """
-    check_name(config.dataset.name)
-    check_version(config.dataset.version)
-    try:
-        config.dataset.check()  # a Config made in Python was never read from a file
-    except ValueError as error:
-        raise ConfigError(f"[dataset] {error}") from None
+    check_config(config)  # also a Config made in Python: every number finite and in range
     progress = progress or Progress("off")
     state = RunState()
     paths = input_paths(config, inputs)

@@ -11,14 +11,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 
 from cleaner import __version__
 from cleaner.errors import CleanerError, EngineError, UsageError
+from cleaner.text.escape import terminal
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+# 128 + the signal's number, as a shell reports a process ended by it.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 DEBUG_VARIABLE = "CLEANER_DEBUG"
 
 DESCRIPTION = """\
@@ -293,7 +298,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
     _check_version_folder(args.path)
     for line in push_version(args.path, args.repo_id, dry_run=args.dry_run):
-        print(line)
+        print(terminal(line))
     return EXIT_OK
 
 
@@ -317,11 +322,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    previous = _on_sigterm_stop()
     try:
         return COMMANDS[args.command](args)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated) as stop:
+        # Whatever was running unwinds on the way here (a temporary version folder is
+        # removed by the packager's clean-up); workers still busy are stopped.
+        _stop_workers()
+        if isinstance(stop, Terminated):
+            print("cleaner: terminated", file=sys.stderr)
+            return EXIT_TERMINATED
         print("cleaner: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of stdout stopped (`cleaner clean ... | head`): not an error. Later writes
         # (and the interpreter's last flush) go nowhere.
@@ -334,6 +346,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cleaner: error: {_one_line(error)}", file=sys.stderr)
         # Usage mistakes and an engine that cannot run exit 2, as argparse does.
         return EXIT_USAGE if isinstance(error, (UsageError, EngineError)) else EXIT_INVALID
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a container stopping, a CI job cancelled): stop as Ctrl-C does."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    # A second SIGTERM must not cut the clean-up the first one started.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated()
+
+
+def _on_sigterm_stop() -> object:
+    """Make SIGTERM raise :class:`Terminated` in the main thread; the previous handler, to
+    put back (``None`` off the main thread, where signals cannot be handled)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def _stop_workers() -> None:
+    """Terminate worker processes still running (the process pool's own shutdown would wait
+    for their batches)."""
+    from cleaner.pipeline.local import terminate_workers
+
+    terminate_workers()
 
 
 def _debug() -> bool:
@@ -361,13 +402,15 @@ def _one_line(error: BaseException) -> str:
     'x.toml: No such file or directory'
     >>> _one_line(KeyError("lang")).endswith("(set CLEANER_DEBUG=1 for the traceback)")
     True
+    >>> _one_line(EngineError("\\x1b[31mRaySystemError\\x1b[39m: node lost"))
+    'RaySystemError: node lost'
     """
-    message = " ".join(str(error).split()) or type(error).__name__
+    message = terminal(" ".join(str(error).split())) or type(error).__name__
     if isinstance(error, CleanerError):
         return message
     if isinstance(error, OSError):
         if error.strerror and error.filename is not None:
-            return f"{error.filename}: {error.strerror}"
+            return f"{terminal(error.filename)}: {error.strerror}"
         return message
     return (f"internal error: {type(error).__name__}: {message[:300]} "
             f"(set {DEBUG_VARIABLE}=1 for the traceback)")

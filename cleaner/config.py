@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
 import re
 import tomllib
@@ -139,13 +140,79 @@ def _build_section(section: str, cls: type, values: dict[str, Any], where: str) 
         if hints[key] is float and isinstance(value, int):
             values[key] = float(value)
     section_config = cls(**values)
-    check = getattr(section_config, "check", None)
-    if check is not None:
-        try:
-            check()
-        except ValueError as error:
-            raise ConfigError(f"{where}: [{section}] {error}") from None
+    check_section(section, section_config, where)
     return section_config
+
+
+def _numbers(name: str, value: Any) -> list[tuple[str, float]]:
+    """(name, number) of a setting's numbers: itself, or each value of a table of numbers.
+
+    >>> _numbers("weights", {"lingua": 1.0, "x": "y"}), _numbers("exact", True)
+    ([('weights.lingua', 1.0)], [])
+    """
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    if number(value):
+        return [(name, value)]
+    if isinstance(value, dict):
+        return [(f"{name}.{key}", v) for key, v in value.items() if number(v)]
+    return []
+
+
+def out_of_range(section_config: Any) -> str | None:
+    """What is wrong with the first number of a section outside its range, or ``None``.
+
+    Every number must be finite (``nan`` and ``inf`` are valid TOML: ``train = nan`` would
+    send every document to ``test``) and inside the range its section declares in
+    ``RANGES``; a table of numbers (``weights``) has the range for each value.
+
+    >>> from cleaner.publish.settings import SplitsConfig
+    >>> out_of_range(SplitsConfig(train=float("nan")))
+    'train = nan is not a finite number'
+    >>> out_of_range(SplitsConfig(seed=-1))
+    'seed = -1 is out of range: it must be between 0 and 9223372036854775807'
+    """
+    ranges = getattr(section_config, "RANGES", {})
+    for item in dataclasses.fields(section_config):
+        value = getattr(section_config, item.name)
+        for name, number in _numbers(item.name, value):
+            shown = f"{name} = {number!r}"
+            if isinstance(number, float) and not math.isfinite(number):
+                return f"{shown} is not a finite number"
+            low, high = ranges.get(item.name, (-math.inf, math.inf))
+            if not low <= number <= high:
+                return (f"{shown} is out of range: it must be between {_bound(low)} and "
+                        f"{_bound(high)}")
+    return None
+
+
+def _bound(number: float) -> str:
+    """``1073741824`` for a whole number, ``0.5`` for a fraction."""
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+def check_section(section: str, section_config: Any, where: str = DEFAULT_CONFIG_FILE) -> None:
+    """Raise :class:`ConfigError` (one line) for a value out of range or an invalid one."""
+    problem = out_of_range(section_config)
+    if problem is None:
+        check = getattr(section_config, "check", None)
+        try:
+            if check is not None:
+                check()
+        except ValueError as error:
+            problem = str(error)
+    if problem is not None:
+        raise ConfigError(f"{where}: [{section}] {problem}")
+
+
+def check_config(config: Config, where: str = DEFAULT_CONFIG_FILE) -> Config:
+    """Check every section of a :class:`Config` made in Python (as reading a file does)."""
+    for section in SECTIONS:
+        check_section(section, getattr(config, section), where)
+    check_name(config.dataset.name)
+    check_version(config.dataset.version)
+    return config
 
 
 # Keys whose values are file paths, relative to the config file's folder.

@@ -12,6 +12,7 @@ from cleaner.build import BuildResult
 from cleaner.pipeline import RunState
 from cleaner.pipeline.progress import format_duration, table
 from cleaner.publish.version import WriteResult
+from cleaner.text.escape import terminal
 
 
 def summary_table(state: RunState) -> str:
@@ -43,7 +44,7 @@ def samples_text(state: RunState, limit: int = 3) -> str:
         lines.append(f"{stats.name}:")
         for key in keys:
             count = stats.counters.get(key)
-            lines.append(f"  {key}" + (f": {count}" if count is not None else ""))
+            lines.append(f"  {terminal(key)}" + (f": {count}" if count is not None else ""))
             for example in stats.samples.get(key, [])[:limit]:
                 short = " ".join(example.split())
                 short = short if len(short) <= 100 else short[:99] + "…"
@@ -56,7 +57,8 @@ def _compared(write: WriteResult) -> list[str]:
     log = write.changelog
     if write.previous is None or log is None:
         return []
-    line = (f"compared:   with {write.previous}: {len(log.added)} added, {len(log.removed)} "
+    line = (f"compared:   with {terminal(write.previous)}: {len(log.added)} added, "
+            f"{len(log.removed)} "
             f"removed, {len(log.changed)} changed documents")
     if write.suggested_version and write.suggested_version != write.path.name:
         line += f" (these changes call for version {write.suggested_version})"
@@ -71,10 +73,10 @@ def build_summary(result: BuildResult, verbose: bool = False, config: str = "") 
     parts = [] if unchanged and not state.stats else [summary_table(state)]
     if verbose and (samples := samples_text(state)):
         parts.append("What the steps did, with examples:\n" + samples)
-    languages = ", ".join(f"{lang} {n}" for lang, n in
+    languages = ", ".join(f"{terminal(lang)} {n}" for lang, n in
                           sorted(result.languages.items(), key=lambda kv: (-kv[1], kv[0])))
     removed = result.removed
-    reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(removed.items()))
+    reasons = ", ".join(f"{terminal(reason)} {n}" for reason, n in sorted(removed.items()))
     if not unchanged:
         status = "written"
     elif state.stats:
@@ -105,18 +107,19 @@ def shown_path(path: Path) -> str:
     """A path as short as a person would type it: relative to the current folder when it is
     inside it (``dist/news/1.0.0``), else as it is."""
     try:
-        return Path(os.path.abspath(path)).relative_to(Path.cwd()).as_posix()
+        return terminal(Path(os.path.abspath(path)).relative_to(Path.cwd()).as_posix())
     except ValueError:
-        return str(path)
+        return terminal(path)
 
 
 def safe(text: str, limit: int = 80) -> str:
-    """A name from the inputs, fit for a terminal: control characters escaped, cut short.
+    """A name from the inputs, fit for a terminal (:func:`cleaner.text.escape.terminal`: no
+    escape sequence, control or bidi character acts), cut short.
 
-    >>> print(safe("a\\x1b[31mb"))
-    'a\\x1b[31mb'
+    >>> print(safe("a\\x1b[31mb\\n::error::x"))
+    ab\\n::error::x
     """
-    shown = repr(text) if any(not ch.isprintable() for ch in text) else text
+    shown = terminal(text)
     return shown if len(shown) <= limit else shown[:limit - 1] + "…"
 
 

@@ -35,3 +35,39 @@ def refresh_manifest(version: Path) -> None:
         if "rows" in entry:
             entry["rows"] = pq.read_metadata(version / name).num_rows
     (version / "manifest.json").write_text(json.dumps(manifest))
+
+
+def nested_folders(folder: Path, depth: int, name: str = "d") -> Path:
+    """``folder/d/d/.../d`` ``depth`` deep, made with relative steps; returns the deepest.
+
+    Python's own tree functions recurse (``os.walk``, ``shutil.rmtree`` in 3.11): remove it
+    with :func:`remove_nested` before anything else tries to.
+    """
+    import os
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir(name, dir_fd=fd)
+            inner = os.open(name, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    finally:
+        os.close(fd)
+    return folder.joinpath(*[name] * depth)
+
+
+def remove_nested(folder: Path, name: str = "d") -> None:
+    """Remove ``folder/d/d/...`` from the bottom up, without recursion."""
+    import os
+
+    chain = [folder / name]
+    while (chain[-1] / name).is_dir():
+        chain.append(chain[-1] / name)
+    for path in reversed(chain):
+        if not path.is_dir():
+            continue
+        for entry in os.scandir(path):
+            if not entry.is_dir(follow_symlinks=False):
+                os.unlink(entry.path)
+        os.rmdir(path)

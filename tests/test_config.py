@@ -88,3 +88,79 @@ def test_license_other_takes_a_name_and_a_link_and_ids_are_checked():
         config_from_dict({"dataset": {"license": "CC BY 4.0"}})
     with pytest.raises(ConfigError, match="license_name is only for license 'other'"):
         config_from_dict({"dataset": {"license": "mit", "license_name": "x"}})
+
+
+# --- every number finite and in range (issue 19) -------------------------------------------
+
+def _numeric_fields() -> list[tuple[str, str]]:
+    import dataclasses
+    import typing
+
+    from cleaner.config import SECTIONS
+
+    found = []
+    for section in SECTIONS:
+        instance = getattr(Config(), section)
+        hints = typing.get_type_hints(type(instance))
+        for item in dataclasses.fields(instance):
+            if any(t in str(hints[item.name]) for t in ("int", "float")):
+                found.append((section, item.name))
+    return found
+
+
+def test_every_numeric_key_declares_a_finite_range():
+    for section, name in _numeric_fields():
+        ranges = getattr(getattr(Config(), section), "RANGES", {})
+        assert name in ranges, f"[{section}] {name} has no range"
+        low, high = ranges[name]
+        assert float("-inf") < low <= high < float("inf"), (section, name)
+
+
+@pytest.mark.parametrize("section, key, value", [
+    ("splits", "train", "nan"), ("splits", "test", "inf"), ("limits", "step_seconds", "nan"),
+    ("language", "weights", "{ fasttext = nan }"), ("dedup", "near_threshold", "-inf"),
+    ("extract", "min_coverage", "nan"), ("boilerplate", "repeated_min_share", "nan"),
+    ("ingest", "max_file_bytes", "100000000000000000000"), ("dedup", "seed", "4294967296"),
+    ("dedup", "translation_date_window_days", "999999999999"),
+    ("package", "max_rows_per_shard", "9223372036854775807"),
+    ("language", "priors", "{ nn = inf }"), ("dedup", "length_ratios", '{ "en/zh" = nan }'),
+])
+def test_nan_inf_and_huge_numbers_are_one_line_errors(tmp_path, monkeypatch, capsys, section,
+                                                       key, value):
+    from cleaner.cli import main
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("The council met on Tuesday. " * 20)
+    (tmp_path / "dataset.toml").write_text(f'[dataset]\ninputs = ["in"]\n\n[{section}]\n'
+                                           f"{key} = {value}\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "--quiet", "--workers", "1"]) == 1
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and f"[{section}] {key}" in error, error
+    assert "finite" in error or "out of range" in error, error
+    assert "internal error" not in error and not (tmp_path / "dist").exists()
+
+
+def test_a_config_made_in_python_is_checked_too(tmp_path):
+    import dataclasses
+
+    from cleaner.build import build
+
+    config = Config(base_dir=tmp_path)
+    config.splits = dataclasses.replace(config.splits, train=float("nan"))
+    with pytest.raises(ConfigError, match="train = nan"):
+        build(config, inputs=[tmp_path])
+
+
+def test_a_rule_file_that_fails_to_parse_is_never_quoted(tmp_path):
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$6$SECRETHASH:19000:0:99999:7:::\n")
+    with pytest.raises(ConfigError) as raised:
+        config_from_dict({"boilerplate": {"extra_rule_files": [str(secret)]}})
+    message = str(raised.value)
+    assert "SECRETHASH" not in message and "root:" not in message
+    assert "shadow:1" in message and len(message.splitlines()) == 1
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"# " + b"x" * (2 << 20))
+    with pytest.raises(ConfigError, match="at most"):
+        config_from_dict({"boilerplate": {"extra_rule_files": [str(huge)]}})

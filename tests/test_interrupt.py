@@ -134,3 +134,63 @@ def test_a_version_missing_an_audit_row_fails_validation_even_with_fixed_checksu
     capsys.readouterr()
     assert main(["validate", str(version)]) == 1
     assert "counts.removed" in capsys.readouterr().out
+
+
+# --- SIGTERM and Ctrl-C: workers stopped, nothing left behind, one line (issue 19) ---------
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry))
+    return found
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("signum, code, line", [(signal.SIGTERM, 143, "cleaner: terminated"),
+                                                (signal.SIGINT, 130, "cleaner: interrupted")])
+@pytest.mark.parametrize("moment", ["while cleaning", "while writing"])
+def test_a_stopped_build_stops_its_workers_and_leaves_nothing(tmp_path, signum, code, line,
+                                                              moment):
+    root = make_project(tmp_path, pages=400 if moment == "while cleaning" else 30)
+    parent = root / "dist" / NAME
+    process = start_build(root)
+    try:
+        deadline = time.monotonic() + 120
+        if moment == "while cleaning":
+            while not children(process.pid) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.2)
+        else:
+            assert wait_for_temp(parent, process), "the build never started writing"
+        assert process.poll() is None, "the build ended before it could be stopped"
+        if signum == signal.SIGINT:
+            os.killpg(process.pid, signum)  # a terminal sends Ctrl-C to the whole group
+        else:
+            process.send_signal(signum)  # `kill PID`, a container stopping: the main process
+        process.wait(timeout=60)
+        deadline = time.monotonic() + 10
+        while group_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        outlived = group_alive(process.pid)
+    finally:
+        kill(process)  # before reading stderr: a worker left alive would hold it open
+    err = process.stderr.read().decode()
+    assert not outlived, "worker processes outlived the build"
+    assert process.returncode == code, err
+    assert err.strip() == line, err
+    assert not parent.exists() or sorted(p.name for p in parent.iterdir()) == []

@@ -94,6 +94,12 @@ def test_cleaning_any_text_never_raises(text):
 @example("&nbsp;â€œquotedâ€\x9d ")
 @example("<div>\u200b<div>&amp;责任编辑：李墨轩<div>&amp;")
 @example("Share this article\u200b")
+# A C1 control and a CR beside CJK text: the quote it becomes was on a CJK line, then alone.
+@example("\x82\r\u3400")
+# Curly quotes on the line of a credit that boilerplate takes away (issue 19).
+@example("â€œquotedâ€\x9d \x0c责任编辑：李墨轩")
+# Terminal codes and what is left of them, bidirectional overrides.
+@example("\x1b[1mShare this article\x1b[0m \u202eThe council met on Tuesday.\u202c [3[31mm")
 def test_cleaning_is_idempotent(text):
     once = clean(text.encode("utf-8", "surrogatepass"))
     # Cleaned text holding literal tags is read as markup the second time: see below.

@@ -34,7 +34,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 # Seconds one step may spend on one document. Generous: a real page takes well under a
 # second per step; only a pathological one gets near this.
@@ -57,9 +57,12 @@ class LimitsConfig:
     # reason ``timeout``.
     step_seconds: float = DEFAULT_STEP_SECONDS
 
+    # The range of every number (checked with the types when dataset.toml is read): a day.
+    RANGES: ClassVar[dict[str, tuple[float, float]]] = {"step_seconds": (0.0, 86_400.0)}
+
     def check(self) -> None:
         """Raise ValueError("key: what is wrong") for a bad value."""
-        if self.step_seconds < 0:
+        if not self.step_seconds >= 0:  # also NaN
             raise ValueError(f"step_seconds: must be 0 (no limit) or more, not "
                              f"{self.step_seconds}")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,6 +33,9 @@ _worker_work: list = [[], 0.0]
 
 
 def _start_worker(steps: list[DocumentStep], step_seconds: float) -> None:
+    # Ctrl-C reaches every process of the terminal's group: the main process stops the
+    # workers itself, and a worker's KeyboardInterrupt would only print its traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_work[:] = [steps, step_seconds]
 
 
@@ -63,8 +68,10 @@ class LocalEngine:
             for batch in chain(head, iterator):
                 yield process_batch(batch, steps, step_seconds)
             return
-        with ProcessPoolExecutor(max_workers=self.workers, initializer=_start_worker,
-                                 initargs=(steps, step_seconds)) as pool:
+        pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_start_worker,
+                                   initargs=(steps, step_seconds))
+        _live_pools.add(pool)
+        try:
             pending: deque[Future] = deque()
             for batch in chain(head, iterator):
                 pending.append(pool.submit(_process_in_worker, batch))
@@ -72,6 +79,32 @@ class LocalEngine:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM), failed, or abandoned by the consumer: the
+            # workers may be in the middle of long batches; nobody waits for them.
+            terminate(pool)
+            raise
+        finally:
+            _live_pools.discard(pool)
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
-__all__ = ["Engine", "LocalEngine"]
+# Pools whose workers are running, so that an interruption can stop them (terminate_workers).
+_live_pools: set[ProcessPoolExecutor] = set()
+
+
+def terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now (SIGTERM), not after their current batch."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
+
+
+def terminate_workers() -> None:
+    """Stop the workers of every running pool of this process (on Ctrl-C or SIGTERM)."""
+    for pool in list(_live_pools):
+        terminate(pool)
+
+
+__all__ = ["Engine", "LocalEngine", "terminate_workers"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 from collections import deque
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from cleaner.errors import EngineError
@@ -73,28 +74,38 @@ class RayEngine:
     def map_batches(self, batches: Iterable[list[Item]], steps: list[DocumentStep],
                     step_seconds: float) -> Iterator[BatchResult]:
         ray = self._connect()
-        remote = ray.remote(process_batch)
-        # The steps go to the object store once, not once per task.
-        steps_ref = ray.put(steps)
-        in_flight = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
+        with _lost(ray, "could not submit work to Ray"):
+            remote = ray.remote(process_batch)
+            # The steps go to the object store once, not once per task.
+            steps_ref = ray.put(steps)
+            in_flight = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
         pending: deque = deque()
         for batch in batches:
-            pending.append(remote.remote(batch, steps_ref, step_seconds))
+            with _lost(ray, "could not submit work to Ray"):
+                pending.append(remote.remote(batch, steps_ref, step_seconds))
             if len(pending) >= in_flight:
                 yield _result(ray, pending.popleft())
         while pending:
             yield _result(ray, pending.popleft())
 
 
-def _result(ray: Any, ref: Any) -> BatchResult:
-    """A task's result; a task that failed past Ray's retries (a lost node, a killed worker,
-    the cluster gone) is one line for the user, not a traceback. A page that breaks a step
-    never gets here: the runner records it in the audit inside the task."""
+@contextmanager
+def _lost(ray: Any, what: str) -> Iterator[None]:
+    """A cluster lost past Ray's retries (a dead head, a lost node, a killed worker) is one
+    line for the user (an :class:`EngineError`), not a traceback or an "internal error"."""
     try:
-        return ray.get(ref)
-    except ray.exceptions.RayError as error:
+        yield
+    except (ray.exceptions.RayError, ConnectionError, TimeoutError) as error:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise EngineError(f"a Ray task failed: {type(error).__name__}: {first[:300]}") from None
+        raise EngineError(f"{what}: {type(error).__name__}: {first[:300]}") from None
+
+
+def _result(ray: Any, ref: Any) -> BatchResult:
+    """A task's result. A page that breaks a step never fails the task: the runner records
+    it in the audit inside the task."""
+    with _lost(ray, "a Ray task failed"):
+        return ray.get(ref)
+    raise AssertionError("unreachable")  # pragma: no cover - for the type checker
 
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:

@@ -20,6 +20,12 @@ from cleaner.publish import schema
 from cleaner.publish.charts import charts_markdown
 from cleaner.publish.settings import citation
 from cleaner.publish.versions import plural
+from cleaner.text.escape import (
+    link_target,
+    markdown_code,
+    markdown_fence,
+    markdown_text,
+)
 
 if TYPE_CHECKING:
     from cleaner.pipeline import StepStats
@@ -134,8 +140,10 @@ def _stats_table(stats: list[StepStats]) -> str:
     """The steps table: documents in, out, changed and dropped by reason."""
     rows = ["| step | in | out | changed | dropped |", "| --- | ---: | ---: | ---: | --- |"]
     for step in stats:
-        dropped = ", ".join(f"{reason} {n}" for reason, n in sorted(step.dropped.items()))
-        rows.append(f"| {step.name} | {step.docs_in} | {step.docs_out} | {step.changed} | "
+        dropped = ", ".join(f"{markdown_text(reason)} {n}"
+                            for reason, n in sorted(step.dropped.items()))
+        rows.append(f"| {markdown_text(step.name)} | {step.docs_in} | {step.docs_out} | "
+                    f"{step.changed} | "
                     f"{dropped or '-'} |")
     return "\n".join(rows)
 
@@ -146,21 +154,21 @@ def _counters(stats: list[StepStats], limit: int = 12) -> str:
     for step in stats:
         if step.counters:
             top = sorted(step.counters.items(), key=lambda kv: (-kv[1], kv[0]))
-            shown = ", ".join(f"`{name}` {n}" for name, n in top[:limit])
+            shown = ", ".join(f"{markdown_code(name)} {n}" for name, n in top[:limit])
             more = f", and {len(top) - limit} more" if len(top) > limit else ""
-            lines.append(f"- **{step.name}**: {shown}{more}")
+            lines.append(f"- **{markdown_text(step.name)}**: {shown}{more}")
     return "\n".join(lines)
 
 
 def _sources(data: CardData, limit: int = 30) -> str:
     """Where the documents came from: the input folders and files."""
-    folders = ", ".join(f"`{p}`" for p in data.settings.dataset.inputs)
+    folders = ", ".join(markdown_code(p) for p in data.settings.dataset.inputs)
     text = (f"{len(data.inputs)} input files, read from {folders}. Each file's sha256 is "
             "listed in `manifest.json` (`inputs`); each document's `source` column names the "
             "file it came from (`path#N` for a record inside a container file).")
     names = sorted(data.inputs)
     if names:
-        listed = "\n".join(f"- `{name}`" for name in names[:limit])
+        listed = "\n".join(f"- {markdown_code(name)}" for name in names[:limit])
         more = f"\n- ... and {len(names) - limit} more" if len(names) > limit else ""
         text += "\n\n" + listed + more
     return text
@@ -175,7 +183,8 @@ def _language_table(languages: dict[str, Counter]) -> str:
     every = sorted({lang for counts in languages.values() for lang in counts})
     for lang in every:
         cells = [languages[s].get(lang, 0) for s in splits]
-        rows.append(f"| {lang} | " + " | ".join(map(str, cells)) + f" | {sum(cells)} |")
+        rows.append(f"| {markdown_text(lang)} | " + " | ".join(map(str, cells))
+                    + f" | {sum(cells)} |")
     totals = [sum(languages[s].values()) for s in splits]
     rows.append("| **all** | " + " | ".join(map(str, totals)) + f" | {sum(totals)} |")
     return "\n".join(rows)
@@ -184,13 +193,13 @@ def _language_table(languages: dict[str, Counter]) -> str:
 def _pair_table(pair_languages: Counter) -> str:
     """Translation pairs per language direction, e.g. ``| zh → en | 12 |``."""
     rows = ["| languages | pairs |", "| --- | ---: |"]
-    rows += [f"| {langs} | {n} |" for langs, n in sorted(pair_languages.items())]
+    rows += [f"| {markdown_text(langs)} | {n} |" for langs, n in sorted(pair_languages.items())]
     return "\n".join(rows)
 
 
 def _parameters(config: dict[str, Any]) -> str:
     """The pipeline's settings, one TOML-like line each, grouped by section."""
-    lines = ["```toml"]
+    lines = []
     for section, values in config.items():
         if section == "dataset":
             continue
@@ -198,8 +207,16 @@ def _parameters(config: dict[str, Any]) -> str:
         for key, value in values.items():
             lines.append(f"{key} = {json.dumps(value, ensure_ascii=False, default=str)}")
         lines.append("")
-    lines[-1] = "```"
-    return "\n".join(lines)
+    return markdown_fence("\n".join(lines[:-1]), "toml")
+
+
+def _description(text: str) -> str:
+    """``[dataset] description`` as text: its lines and paragraphs kept, its markup shown
+    as typed (a dataset.toml may come from a pull request)."""
+    if not text.strip():
+        return "(no description given in `[dataset] description`)"
+    return "\n".join(markdown_text(line, line_start=True)
+                     for line in text.strip().split("\n"))
 
 
 def render_card(data: CardData) -> str:
@@ -212,27 +229,32 @@ def render_card(data: CardData) -> str:
     pair_splits = pair_splits or ("none, so this version declares no `pairs` config: "
                                   "`datasets` cannot load a table without rows; "
                                   "`cleaner.load(path, \"pairs\")` gives an empty one")
-    removals = "\n".join(f"| {reason} | {n} |" for reason, n in sorted(data.removals.items()))
+    removals = "\n".join(f"| {markdown_text(reason)} | {n} |"
+                         for reason, n in sorted(data.removals.items()))
     if data.changelog is not None:
-        changelog = (f"Compared with the previous version, {data.previous}:\n\n"
-                     + data.changelog.render())
+        changelog = (f"Compared with the previous version, {markdown_text(data.previous)}:\n\n"
+                     + data.changelog.render(show=markdown_text))
     elif data.previous is not None:
-        changelog = (f"Compared with the previous version, {data.previous}: the versions could "
-                     f"not be compared ({data.compare_error}).")
+        changelog = (f"Compared with the previous version, {markdown_text(data.previous)}: the "
+                     f"versions could not be compared ({markdown_text(data.compare_error)}).")
     else:
         changelog = "This is the first published version of the dataset."
-    homepage = f"\nHomepage: {dataset.homepage}\n" if dataset.homepage else ""
+    homepage = ""
+    if dataset.homepage:
+        target = link_target(dataset.homepage)
+        homepage = (f"Homepage: <{target}>" if target
+                    else f"Homepage: {markdown_text(dataset.homepage)}")
     sections = [
         f"---\n{header}---",
-        f"# {title}",
-        f"Version **{data.version}** of `{dataset.name}`.",
-        dataset.description.strip() or "(no description given in `[dataset] description`)",
-        homepage.strip(),
+        f"# {markdown_text(title)}",
+        f"Version **{markdown_text(data.version)}** of {markdown_code(dataset.name)}.",
+        _description(dataset.description),
+        homepage,
         f"- **{plural(counts['documents'], 'document')}** kept out of "
         f"{plural(counts['inputs'], 'input document')} ({counts['removed']} removed, each listed "
         f"with its reason in `audit/removed.parquet`)\n"
         f"- **{plural(counts['pairs'], 'translation pair')}** ({pair_splits})\n"
-        f"- License: `{dataset.license}`",
+        f"- License: {markdown_code(dataset.license)}",
         "## Sources",
         _sources(data),
         "## Pipeline",
@@ -269,7 +291,7 @@ def render_card(data: CardData) -> str:
         "Every file's sha256 is in `manifest.json`; `cleaner validate` checks a copy. "
         "`croissant.json` describes the same data as ML Croissant metadata.",
         "## Citation",
-        f"```bibtex\n{citation(data.settings.dataset, data.version)}\n```",
+        markdown_fence(citation(data.settings.dataset, data.version), "bibtex"),
     ]
     return "\n\n".join(s for s in sections if s) + "\n"
 

@@ -21,6 +21,7 @@ from cleaner.errors import NotAVersionError
 from cleaner.pipeline.progress import table
 from cleaner.publish import schema
 from cleaner.publish.charts import VersionFacts, read_facts
+from cleaner.text.escape import terminal
 
 # Characters of text shown per sample row.
 SNIPPET = 100
@@ -49,14 +50,17 @@ def display_width(text: str) -> int:
 
 
 def snippet(text: Any, width: int = SNIPPET) -> str:
-    """One line of at most ``width`` terminal columns: whitespace collapsed, cut with "…".
+    """One line of at most ``width`` terminal columns: whitespace collapsed, cut with "…",
+    and nothing a terminal would act on (:func:`cleaner.text.escape.terminal`).
 
     >>> snippet("a  b\\n c"), snippet("x" * 12, width=5), snippet("上海市碳达峰", width=7)
     ('a b c', 'xxxx…', '上海市…')
+    >>> snippet("\\x1b]0;pwned\\x07title\\u202e")
+    'title\\\\u202e'
     """
     if text is None:
         return "-"
-    line = " ".join(str(text).split())
+    line = terminal(" ".join(str(text).split()))
     if display_width(line) <= width:
         return line
     out, used = [], 1  # room for the ellipsis
@@ -75,7 +79,8 @@ def _languages_table(facts: VersionFacts) -> str:
         per_lang[lang] += n
     rows = [["language", *splits, "total"]]
     for lang, total in sorted(per_lang.items(), key=lambda kv: (-kv[1], kv[0])):
-        rows.append([lang, *(str(facts.languages.get((s, lang), 0)) for s in splits), str(total)])
+        rows.append([terminal(lang), *(str(facts.languages.get((s, lang), 0)) for s in splits),
+                     str(total)])
     totals = [sum(n for (s, _), n in facts.languages.items() if s == split) for split in splits]
     rows.append(["all", *map(str, totals), str(sum(totals))])
     return table(rows, right=set(range(1, len(splits) + 2)))
@@ -86,7 +91,8 @@ def _lengths_table(facts: VersionFacts) -> str:
     every = [n for sizes in facts.lengths.values() for n in sizes]
     groups = sorted(facts.lengths.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     for lang, sizes in [*groups, ("all", every)] if len(groups) > 1 else groups:
-        rows.append([lang, str(len(sizes)), str(min(sizes)), str(int(statistics.median(sizes))),
+        rows.append([terminal(lang), str(len(sizes)), str(min(sizes)),
+                     str(int(statistics.median(sizes))),
                      str(round(statistics.fmean(sizes))), str(max(sizes))])
     return table(rows, right={1, 2, 3, 4, 5})
 
@@ -115,12 +121,14 @@ def _samples(folder: Path, limit: int) -> list[str]:
     parts = []
     docs = _first_rows(folder, "documents", ["id", "lang", "title", "text"], limit)
     if docs:
-        lines = [f"  {row['id']}  {row['lang']:<5}  {snippet(row.get('title'), 60)}\n"
+        lines = [f"  {snippet(row['id'], 16)}  {snippet(row['lang'], 5):<5}  "
+                 f"{snippet(row.get('title'), 60)}\n"
                  f"      {snippet(row.get('text'))}" for row in docs]
         parts.append("Sample documents:\n" + "\n".join(lines))
     pairs = _first_rows(folder, "pairs", ["lang_a", "lang_b", "score", "text_a", "text_b"], limit)
     if pairs:
-        lines = [f"  {row['lang_a']}–{row['lang_b']}  score {row['score']:.3f}\n"
+        lines = [f"  {snippet(row['lang_a'], 5)}–{snippet(row['lang_b'], 5)}  score "
+                 f"{row['score']:.3f}\n"
                  f"      a: {snippet(row['text_a'])}\n      b: {snippet(row['text_b'])}"
                  for row in pairs]
         parts.append("Sample pairs:\n" + "\n".join(lines))
@@ -130,8 +138,9 @@ def _samples(folder: Path, limit: int) -> list[str]:
         wanted = [c for c in ("source", "reason", "duplicate_of") if c in names]
         rows = pq.read_table(audit, columns=wanted).slice(0, limit).to_pylist()
         if rows:
-            lines = [f"  {row['reason']:<16} {snippet(row['source'], 60)}"
-                     + (f"  (duplicate of {row['duplicate_of']})" if row.get("duplicate_of")
+            lines = [f"  {snippet(row['reason'], 16):<16} {snippet(row['source'], 60)}"
+                     + (f"  (duplicate of {snippet(row['duplicate_of'], 16)})"
+                        if row.get("duplicate_of")
                         else "") for row in rows]
             parts.append("Sample removals:\n" + "\n".join(lines))
     return parts
@@ -160,11 +169,14 @@ def render_summary(folder: Path, samples: int = 3) -> str:
     documents = sum(facts.languages.values())
     removed = sum(facts.removals.values())
     head = [
-        f"{manifest.get('name', '?')} {manifest.get('version', '?')}  ({folder})",
-        f"built by {tool.get('name', 'cleaner')} {tool.get('version', '?')}"
-        + (f", previous version {manifest['previous_version']}"
+        f"{snippet(manifest.get('name', '?'), 100)} {snippet(manifest.get('version', '?'), 40)}"
+        f"  ({terminal(folder)})",
+        f"built by {snippet(tool.get('name', 'cleaner'), 40)} "
+        f"{snippet(tool.get('version', '?'), 40)}"
+        + (f", previous version {snippet(manifest['previous_version'], 40)}"
            if manifest.get("previous_version") else ", first version"),
-        f"{counts.get('inputs', documents + removed)} input documents: {documents} kept, "
+        f"{snippet(counts.get('inputs', documents + removed), 20)} input documents: "
+        f"{documents} kept, "
         f"{removed} removed, {len(facts.pair_scores)} translation pairs",
     ]
     parts = ["\n".join(head)]
@@ -173,7 +185,7 @@ def render_summary(folder: Path, samples: int = 3) -> str:
         parts.append("Text length (characters):\n" + _lengths_table(facts))
     if facts.removals:
         rows = [["reason", "documents"]] + [
-            [reason, str(n)] for reason, n in sorted(facts.removals.items(),
+            [snippet(reason, 40), str(n)] for reason, n in sorted(facts.removals.items(),
                                                      key=lambda kv: (-kv[1], kv[0]))]
         parts.append("Removed documents by reason:\n" + table(rows, right={1}))
     if facts.pair_scores:
@@ -187,8 +199,8 @@ def render_summary(folder: Path, samples: int = 3) -> str:
                          + table(rows, right={1}))
     if samples > 0:
         parts += _samples(folder, samples)
-    parts.append(f'Load it: datasets.load_dataset("{folder}")  ·  check it: cleaner validate '
-                 f"{folder}")
+    parts.append(f'Load it: datasets.load_dataset("{terminal(folder)}")  ·  check it: '
+                 f"cleaner validate {terminal(folder)}")
     return "\n\n".join(parts)
 
 

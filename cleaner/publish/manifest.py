@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cleaner.errors import PublishError
 from cleaner.tool import NAME, VERSION
 
 if TYPE_CHECKING:
@@ -32,14 +33,29 @@ def build_manifest(settings: PublishSettings, version: str, previous: str | None
         "version": version,
         "previous_version": previous,
         "tool": {"name": NAME, "version": VERSION},
-        "config": json.loads(json.dumps(settings.config, default=str)),
+        "config": json.loads(_strict_json(settings.config)),
         "inputs": dict(sorted(input_digests.items())),
         "counts": counts,
         "files": files,
     }
 
 
+def _strict_json(value: Any, **options: Any) -> str:
+    """JSON that every parser accepts: ``NaN`` and ``Infinity`` are not JSON, so a setting
+    holding one is an error here rather than a manifest no reader can load.
+
+    >>> _strict_json({"train": float("nan")})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    cleaner.errors.PublishError: the manifest cannot hold a number that is not finite ...
+    """
+    try:
+        return json.dumps(value, default=str, allow_nan=False, **options)
+    except ValueError as error:
+        raise PublishError(f"the manifest cannot hold a number that is not finite (NaN or "
+                           f"infinity): {error}") from None
+
+
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     """Write ``manifest.json`` (sorted keys: deterministic bytes)."""
-    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    text = _strict_json(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     (folder / "manifest.json").write_text(text, encoding="utf-8")

@@ -234,7 +234,7 @@ def markdown_table(name: str) -> str:
         if spec.pattern and spec.name != "text" and not spec.name.startswith("text_"):
             rules.append(f"`{spec.pattern}`")
         description = spec.description.replace("|", "\\|")
-        rows.append(f"| `{spec.name}` | {_type_label(spec)} | {'no' if spec.required else 'yes'}"
+        rows.append(f"| `{spec.name}` | `{_type_label(spec)}` | {'no' if spec.required else 'yes'}"
                     f" | {', '.join(rules)} | {description} |")
     return "\n".join(rows)
 

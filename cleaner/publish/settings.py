@@ -7,9 +7,10 @@ manifest and the card).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass
@@ -70,13 +71,18 @@ class SplitsConfig:
     test: float = 0.1
     seed: int = 0
 
+    # The range of every number (checked with the types when dataset.toml is read).
+    RANGES: ClassVar[dict[str, tuple[float, float]]] = {
+        "train": (0.0, 1.0), "validation": (0.0, 1.0), "test": (0.0, 1.0),
+        "seed": (0, 2**63 - 1)}
+
     def ratios(self) -> dict[str, float]:
         return {"train": self.train, "validation": self.validation, "test": self.test}
 
     def check(self) -> None:
         for name, ratio in self.ratios().items():
-            if ratio < 0:
-                raise ValueError(f"{name}: ratio {ratio} is negative")
+            if not math.isfinite(ratio) or not 0 <= ratio <= 1:
+                raise ValueError(f"{name}: ratio {ratio} is not between 0 and 1")
         total = sum(self.ratios().values())
         if abs(total - 1.0) > 1e-9:
             raise ValueError(f"train + validation + test must be 1, not {total:g}")
@@ -92,6 +98,12 @@ class PackageConfig:
     row_group_size: int = 1_000
     compression: str = "zstd"
     compression_level: int = 9
+
+    # The range of every number (checked with the types when dataset.toml is read; the
+    # compression level's range depends on the codec, see check).
+    RANGES: ClassVar[dict[str, tuple[float, float]]] = {
+        "max_rows_per_shard": (1, 1_000_000_000), "max_bytes_per_shard": (1, 1 << 40),
+        "row_group_size": (1, 100_000_000), "compression_level": (-100, 100)}
 
     def check(self) -> None:
         for name in ("max_rows_per_shard", "max_bytes_per_shard", "row_group_size"):

@@ -24,7 +24,7 @@ Three promises, each kept by one small function below:
 
 from __future__ import annotations
 
-import os
+import secrets
 import shutil
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from cleaner.document import Document, Pair, Removal
 from cleaner.errors import PublishError
 from cleaner.publish import schema
+from cleaner.publish.lock import DEFAULT_WAIT, VersionLock
 
 if TYPE_CHECKING:
 
@@ -125,30 +126,24 @@ def newest_date(docs: list[Document]) -> str:
 # --- the version folder --------------------------------------------------------------------
 
 def _temp_dir(out_dir: Path) -> Path:
-    """The temporary folder of this process beside ``out_dir`` (same file system: rename is
-    atomic)."""
-    return out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    """A new temporary folder name beside ``out_dir`` (same file system: rename is atomic).
 
-
-def _pid_alive(pid: int) -> bool:
-    """Whether a process still runs (its temporary folder is then not stale)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    Random, not the process id: two containers are both PID 1, two hosts sharing a volume
+    have their own PIDs.
+    """
+    return out_dir.parent / f".{out_dir.name}.tmp-{secrets.token_hex(8)}"
 
 
 def clean_stale_temps(out_dir: Path) -> list[Path]:
-    """Remove temporary folders that a killed build left beside ``out_dir``."""
+    """Remove the temporary folders of ``out_dir`` that builds which died left behind.
+
+    Call it holding the version's lock (:class:`~cleaner.publish.lock.VersionLock`): only
+    the holder writes a temporary folder of the version, so every other one is a leftover.
+    """
     removed = []
     for temp in sorted(out_dir.parent.glob(f".{out_dir.name}.tmp-*")):
-        pid = temp.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or int(pid) == os.getpid() or not _pid_alive(int(pid)):
-            shutil.rmtree(temp, ignore_errors=True)
-            removed.append(temp)
+        shutil.rmtree(temp, ignore_errors=True)
+        removed.append(temp)
     return removed
 
 
@@ -190,19 +185,17 @@ def _write_tables(docs: list[Document], state: RunState, settings: PublishSettin
 
 
 def write_version(docs: list[Document], state: RunState, settings: PublishSettings, out_dir: Path,
-                  input_digests: dict[str, str]) -> WriteResult:
+                  input_digests: dict[str, str], lock_wait: float = DEFAULT_WAIT) -> WriteResult:
     """Publish ``docs`` (with the audit and pairs of ``state``) as the version ``out_dir``.
 
     ``out_dir`` is ``DIR/NAME/X.Y.Z``. Returns ``status="written"`` for a new version and
     ``"unchanged"`` when an identical one already exists; raises :class:`PublishError` when a
     different one exists, or when the data breaks the schema or the accounting.
+
+    The version is written under its lock (:class:`~cleaner.publish.lock.VersionLock`): a
+    second build of the same version waits up to ``lock_wait`` seconds for the first, then
+    finds it published (identical: ``"unchanged"``; different: refused).
     """
-    import pyarrow as pa
-
-    from cleaner.publish import card, charts, croissant
-    from cleaner.publish.validate import validate_version
-    from cleaner.publish.versions import diff_versions, previous_version, suggest_next_version
-
     version = out_dir.name
     if not schema.SEMVER.match(version):
         raise PublishError(f"{out_dir}: the version folder must be named like 1.2.3")
@@ -210,67 +203,86 @@ def write_version(docs: list[Document], state: RunState, settings: PublishSettin
     settings.package.check()
     check_accounting(docs, state.removals, state.pairs)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale_temps(out_dir)
-    temp = _temp_dir(out_dir)
-    temp.mkdir()
-    try:
-        documents, pairs, row_counts, languages = _write_tables(docs, state, settings, temp)
-        previous_dir = previous_version(out_dir.parent, version)
-        previous = previous_dir.name if previous_dir else None
-        changelog, compare_error = None, None
-        if previous_dir is not None:
-            try:
-                changelog = diff_versions(previous_dir, temp, new_name=version)
-            except (OSError, ValueError, KeyError, pa.ArrowException) as error:
-                compare_error = str(error).splitlines()[0] if str(error) else repr(error)
-        counts = {"inputs": len(docs) + len(state.removals), "documents": len(docs),
-                  "removed": len(state.removals), "pairs": sum(pairs.rows.values())}
-        croissant.write_croissant(temp, settings, version, documents.files, pairs.files,
-                                  languages=card.data_languages(languages),
-                                  newest=newest_date(docs))
-        drawn = charts.write_charts(temp)  # images/*.svg, drawn from the files just written
-        card_data = card.CardData(
-            settings=settings, version=version, documents=documents, pairs=pairs,
-            languages=languages, removals=Counter(r.reason for r in state.removals),
-            stats=list(state.stats.values()), counts=counts, previous=previous,
-            changelog=changelog, inputs=dict(input_digests), compare_error=compare_error,
-            charts=drawn, pair_languages=Counter(f"{p.lang_a} → {p.lang_b}"
-                                                 for p in unique_pairs(state.pairs)))
-        (temp / "README.md").write_text(card.render_card(card_data), encoding="utf-8")
-        manifest = build_manifest(settings, version, previous, temp, input_digests, counts,
-                                  row_counts)
-        if changelog is not None:
-            manifest["changes"] = changelog.counts()
-        write_manifest(temp, manifest)
-        violations = validate_version(temp)
-        if violations:
-            more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
-            raise PublishError(f"the version would not be valid: {violations[0]}{more}")
-        suggested = suggest_next_version(previous, changelog)
-        result = WriteResult(path=out_dir, status="written", previous=previous,
-                             changelog=changelog, suggested_version=suggested,
-                             rows={"documents": len(docs), "removed": len(state.removals),
-                                   "pairs": counts["pairs"]})
-        if out_dir.exists():
-            differing = first_difference(out_dir, temp)
-            if differing is None:
-                result.status = "unchanged"
-                return result
-            what, hint = f"{differing} differs", "; build a new version instead"
-            try:
-                log = diff_versions(out_dir, temp, new_name=version)
-                if log.documents_changed:
-                    what = log.summary().split(";")[0]
-                hint += f" (suggested: {suggest_next_version(version, log)})"
-            except (OSError, ValueError, pa.ArrowException):
-                pass  # the existing folder is damaged: the plain message is enough
-            raise PublishError(f"{out_dir} already exists with different content ({what})"
-                               f"{hint}; it was left untouched")
+    with VersionLock(out_dir, wait=lock_wait):
+        clean_stale_temps(out_dir)
+        temp = _temp_dir(out_dir)
         try:
-            temp.rename(out_dir)
+            temp.mkdir()
+            return _write(docs, state, settings, out_dir, temp, input_digests)
         except OSError as error:
-            raise PublishError(f"cannot move the new version into {out_dir}: "
-                               f"{error.strerror}") from None
-        return result
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
+            # A full disk, a read-only volume: say where (pyarrow's and write()'s errors
+            # name no file).
+            what = error.strerror or str(error).splitlines()[0] or type(error).__name__
+            raise PublishError(f"cannot write the version into {temp.parent}: {what}") from None
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def _write(docs: list[Document], state: RunState, settings: PublishSettings, out_dir: Path,
+           temp: Path, input_digests: dict[str, str]) -> WriteResult:
+    """The write transaction, in ``temp``, under the version's lock (:func:`write_version`)."""
+    import pyarrow as pa
+
+    from cleaner.publish import card, charts, croissant
+    from cleaner.publish.validate import validate_version
+    from cleaner.publish.versions import diff_versions, previous_version, suggest_next_version
+
+    version = out_dir.name
+    documents, pairs, row_counts, languages = _write_tables(docs, state, settings, temp)
+    previous_dir = previous_version(out_dir.parent, version)
+    previous = previous_dir.name if previous_dir else None
+    changelog, compare_error = None, None
+    if previous_dir is not None:
+        try:
+            changelog = diff_versions(previous_dir, temp, new_name=version)
+        except (OSError, ValueError, KeyError, pa.ArrowException) as error:
+            compare_error = str(error).splitlines()[0] if str(error) else repr(error)
+    counts = {"inputs": len(docs) + len(state.removals), "documents": len(docs),
+              "removed": len(state.removals), "pairs": sum(pairs.rows.values())}
+    croissant.write_croissant(temp, settings, version, documents.files, pairs.files,
+                              languages=card.data_languages(languages),
+                              newest=newest_date(docs))
+    drawn = charts.write_charts(temp)  # images/*.svg, drawn from the files just written
+    card_data = card.CardData(
+        settings=settings, version=version, documents=documents, pairs=pairs,
+        languages=languages, removals=Counter(r.reason for r in state.removals),
+        stats=list(state.stats.values()), counts=counts, previous=previous,
+        changelog=changelog, inputs=dict(input_digests), compare_error=compare_error,
+        charts=drawn, pair_languages=Counter(f"{p.lang_a} → {p.lang_b}"
+                                             for p in unique_pairs(state.pairs)))
+    (temp / "README.md").write_text(card.render_card(card_data), encoding="utf-8")
+    manifest = build_manifest(settings, version, previous, temp, input_digests, counts,
+                              row_counts)
+    if changelog is not None:
+        manifest["changes"] = changelog.counts()
+    write_manifest(temp, manifest)
+    violations = validate_version(temp)
+    if violations:
+        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+        raise PublishError(f"the version would not be valid: {violations[0]}{more}")
+    suggested = suggest_next_version(previous, changelog)
+    result = WriteResult(path=out_dir, status="written", previous=previous,
+                         changelog=changelog, suggested_version=suggested,
+                         rows={"documents": len(docs), "removed": len(state.removals),
+                               "pairs": counts["pairs"]})
+    if out_dir.exists():
+        differing = first_difference(out_dir, temp)
+        if differing is None:
+            result.status = "unchanged"
+            return result
+        what, hint = f"{differing} differs", "; build a new version instead"
+        try:
+            log = diff_versions(out_dir, temp, new_name=version)
+            if log.documents_changed:
+                what = log.summary().split(";")[0]
+            hint += f" (suggested: {suggest_next_version(version, log)})"
+        except (OSError, ValueError, pa.ArrowException):
+            pass  # the existing folder is damaged: the plain message is enough
+        raise PublishError(f"{out_dir} already exists with different content ({what})"
+                           f"{hint}; it was left untouched")
+    try:
+        temp.rename(out_dir)
+    except OSError as error:
+        raise PublishError(f"cannot move the new version into {out_dir}: "
+                           f"{error.strerror}") from None
+    return result

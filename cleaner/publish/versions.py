@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cleaner.publish import schema
+from cleaner.text.escape import terminal
 
 
 def plural(count: int, noun: str) -> str:
@@ -121,24 +123,28 @@ class Changelog:
             parts.append("no schema change")
         return "; ".join(parts)
 
-    def _named(self, doc_id: str) -> str:
+    def _named(self, doc_id: str, show: Callable[[str], str]) -> str:
         source = self.sources.get(doc_id)
-        return f"{doc_id} ({source})" if source else doc_id
+        return f"{show(doc_id)} ({show(source)})" if source else show(doc_id)
 
-    def render(self, limit: int = 20) -> str:
-        """The text that ``cleaner diff`` prints and the card's changelog shows."""
-        lines = [f"Changes from {self.old} to {self.new}: {self.summary()}."]
+    def render(self, limit: int = 20, show: Callable[[str], str] = terminal) -> str:
+        """The text that ``cleaner diff`` prints and the card's changelog shows.
+
+        Ids, sources, version names and column names come from the data: ``show`` makes each
+        safe where the text goes (a terminal by default; the card passes Markdown escaping).
+        """
+        lines = [f"Changes from {show(self.old)} to {show(self.new)}: {self.summary()}."]
         for title, ids in (("Added", self.added), ("Removed", self.removed),
                            ("Changed", self.changed), ("Moved to another split", self.moved)):
             if ids:
-                shown = ", ".join(self._named(doc_id) for doc_id in ids[:limit])
+                shown = ", ".join(self._named(doc_id, show) for doc_id in ids[:limit])
                 more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
                 lines.append(f"- {title} documents ({len(ids)}): {shown}{more}")
         if self.audit_added or self.audit_removed:
             lines.append(f"- Audit: {plural(self.audit_added, 'removed document')} added, "
                          f"{self.audit_removed} no longer there")
         for change in self.schema_changes:
-            lines.append(f"- Schema: {change}")
+            lines.append(f"- Schema: {show(str(change))}")
         return "\n".join(lines)
 
 

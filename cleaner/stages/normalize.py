@@ -22,7 +22,8 @@ import re
 
 from cleaner.document import Document, Drop
 from cleaner.pipeline import DocumentStep, StepStats
-from cleaner.text.chars import INVISIBLE
+from cleaner.text.chars import INVISIBLE, has_shown, strip_terminal_codes
+from cleaner.text.repair import straighten_lines
 
 # Space characters other than the plain space (Unicode Zs), and tabs.
 ODD_SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
@@ -124,18 +125,42 @@ def normalize_text(text: str) -> str:
     return normalize_paragraphs(split_glued_sentences(normalize_spaces(text))).strip()
 
 
+def normalize_title(title: str | None, uncurl_quotes: bool = True, fix_width: bool = True
+                    ) -> str | None:
+    """A title on one line, cleaned as the text is; ``None`` when nothing shows.
+
+    >>> normalize_title("\\x1b[1mBig\\x1b[0m  “news”\\u202e\\n"), normalize_title("\\u200b")
+    ('Big "news"', None)
+    """
+    if not title:
+        return None
+    title = " ".join(normalize_spaces(strip_terminal_codes(title)).split())
+    title = straighten_lines(title, uncurl_quotes, fix_width)
+    return title if has_shown(title) else None
+
+
 class NormalizeStep(DocumentStep):
-    """Whitespace, full-width spaces and glued sentences; drops a document left empty."""
+    """Whitespace, full-width spaces and glued sentences; terminal codes (ANSI sequences and
+    their residue, bidirectional overrides) in text and title; quotes and widths as the final
+    lines call for (:func:`cleaner.text.repair.straighten_lines`, so that cleaning twice
+    changes nothing). Drops a document with nothing left that shows.
+
+    ``uncurl_quotes`` and ``fix_width`` are the ``[ingest]`` repairs, handed in by build.py.
+    """
 
     name = "normalize"
 
+    def __init__(self, uncurl_quotes: bool = True, fix_width: bool = True) -> None:
+        self.uncurl_quotes = uncurl_quotes
+        self.fix_width = fix_width
+
     def process(self, doc: Document, stats: StepStats) -> Document | Drop:
-        text = normalize_text(doc.text)
+        text = normalize_text(strip_terminal_codes(doc.text))
+        text = straighten_lines(text, self.uncurl_quotes, self.fix_width)
         if text != doc.text:
             stats.counters["normalized"] += 1
-        if not text:
+        if not has_shown(text):
             return Drop("empty", detail="no text left after cleaning")
         doc.text = text
-        if doc.title:
-            doc.title = " ".join(normalize_spaces(doc.title).split()) or None
+        doc.title = normalize_title(doc.title, self.uncurl_quotes, self.fix_width)
         return doc

@@ -20,6 +20,8 @@ import ftfy.badness
 import ftfy.chardata
 import ftfy.fixes
 
+from cleaner.text.chars import strip_terminal_codes
+
 # Control characters other than tab, line feed, form feed and carriage return: never text.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
@@ -188,8 +190,10 @@ def repair_text(text: str, *, unescape: bool = True, uncurl_quotes: bool = True,
 
     Fixes mojibake (UTF-8 read as cp1252/latin-1/..., also twice), HTML entities (also
     escaped twice, ``&amp;#123;``), C1 controls, stray control characters, ligatures, line
-    breaks, and normalises to NFC. Outside CJK text it also straightens curly quotes and
-    narrows full-width forms (ftfy's defaults). Pass ``unescape=False`` for markup, where
+    breaks, and normalises to NFC. Terminal codes go (ANSI sequences, what is left of them
+    once their ESC was lost, bidirectional overrides: :func:`strip_terminal_codes`).
+    Outside CJK text it also straightens curly quotes and narrows full-width forms (ftfy's
+    defaults). Pass ``unescape=False`` for markup, where
     entities belong to the HTML parser.
 
     >>> repair_text("CafÃ© &amp;amp; â€œbarâ€\\x9d")
@@ -202,6 +206,10 @@ def repair_text(text: str, *, unescape: bool = True, uncurl_quotes: bool = True,
             names.add("unescape_html")
         if rounds > 1:
             names.add("unescape_html_twice")
+    stripped = strip_terminal_codes(text)
+    if stripped != text:
+        text = stripped
+        names.add("terminal_codes")
     text, fixed = _ftfy_lines(text, uncurl_quotes, fix_width)
     names |= fixed
     if not unicodedata.is_normalized("NFC", text):
@@ -210,4 +218,30 @@ def repair_text(text: str, *, unescape: bool = True, uncurl_quotes: bool = True,
     return text, sorted(names)
 
 
-__all__ = ["CJK_RE", "repair_text", "unescape_entities"]
+def straighten_lines(text: str, uncurl_quotes: bool = True, fix_width: bool = True) -> str:
+    """Straight quotes and narrow forms on every line without CJK text, as the text will
+    finally be cut into lines.
+
+    :func:`repair_text` decides per line of its input; later steps cut lines further (a form
+    feed or CR becomes a line break, a credit line glued on is taken away) and a line can
+    lose the CJK text that kept its curly quotes. Cleaning the result again would then
+    straighten them: applied last, this makes cleaning idempotent.
+
+    >>> straighten_lines("“quoted” ｆｕｌｌ\\n上海“引号”")
+    '"quoted" full\\n上海“引号”'
+    """
+    if not (uncurl_quotes or fix_width) or text.isascii():
+        return text
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if line.isascii() or CJK_RE.search(line):
+            continue
+        if uncurl_quotes:
+            line = ftfy.fixes.uncurl_quotes(line)
+        if fix_width:
+            line = ftfy.fixes.fix_character_width(line)
+        lines[number] = line
+    return "\n".join(lines)
+
+
+__all__ = ["CJK_RE", "repair_text", "straighten_lines", "unescape_entities"]

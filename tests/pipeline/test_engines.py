@@ -190,3 +190,35 @@ def test_a_ray_task_lost_past_its_retries_is_an_engine_error(ray_instance):
     with pytest.raises(EngineError, match=r"^a Ray task failed: \w+"):
         list(map_documents(items, [DieOnce()], RunState(), batch_size=1, engine=RayEngine()))
 
+
+
+class GoneCluster:
+    """A ray module whose cluster went away after it connected (its head node died)."""
+
+    class exceptions:  # noqa: N801 - the shape of ray.exceptions
+        class RayError(Exception):
+            pass
+
+    @staticmethod
+    def is_initialized() -> bool:
+        return True
+
+    @staticmethod
+    def remote(function):
+        return function
+
+    @staticmethod
+    def put(value):
+        raise ConnectionError("\x1b[31mGCS has been unreachable for 60 s\x1b[0m\nmore lines")
+
+
+def test_a_cluster_lost_before_the_first_task_is_an_engine_error_of_one_line(monkeypatch, capsys):
+    monkeypatch.setattr("cleaner.pipeline.ray_engine.ray_module", lambda: GoneCluster)
+    items = [Document(source=name, text="x") for name in ("a", "b")]
+    expected = "could not submit work to Ray: ConnectionError: "
+    with pytest.raises(EngineError, match=expected) as raised:
+        list(map_documents(items, [Tag()], RunState(), batch_size=1, engine=RayEngine()))
+    assert "\n" not in str(raised.value)
+    from cleaner.cli import _one_line
+
+    assert "\x1b" not in _one_line(raised.value) and "internal error" not in _one_line(raised.value)

@@ -205,8 +205,10 @@ def test_output_formats(version, tmp_path):
     suite = ET.parse(junit).getroot().find("testsuite")
     failed = [case.get("name") for case in suite.iter("testcase")
               if case.find("failure") is not None]
-    # The croissant's checksum of the edited file is stale too.
-    assert failed == ["constraints", "croissant"] and suite.get("failures") == "2"
+    # The croissant's checksum of the edited file is stale too, and the pair that repeats the
+    # edited document's text no longer does.
+    assert failed == ["constraints", "references", "croissant"]
+    assert suite.get("failures") == "3"
 
 
 def test_cli_exit_codes(version, tmp_path, capsys):
@@ -246,7 +248,8 @@ def test_card_image_that_is_missing_fails(version):
     del manifest["files"][f"images/{images[0].name}"]
     (version / "manifest.json").write_text(json.dumps(manifest))
     assert messages(version) == [f"README.md: shows images/{images[0].name}, which is not in "
-                                 "the folder"]
+                                 "the folder",
+                                 f"images/{images[0].name}: a chart of this data is missing"]
 
 
 def test_bad_item_inside_a_list_column_fails(version):
@@ -273,3 +276,155 @@ def test_checking_a_version_loads_no_stage_and_no_language_model():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+# --- every invariant of the packager, even with checksums recomputed (issue 19) ------------
+
+AUDIT = "audit/removed.parquet"
+
+
+def _edit(version: Path, relative: str, column: str, row: int, value) -> None:
+    table = pq.read_table(version / relative)
+    rewrite(version, relative, set_value(table, column, row, value))
+
+
+def _text_only_invisible(version, text):
+    _edit(version, DOCS, "text", 1, text)
+
+
+def _id_not_from_source(version):
+    _edit(version, DOCS, "source", 2, "somewhere-else.txt")
+
+
+def _source_kept_and_removed(version):
+    source = pq.read_table(version / DOCS).column("source")[2].as_py()
+    _edit(version, AUDIT, "source", 0, source)
+
+
+def _pair_text_differs(version):
+    _edit(version, PAIRS, "text_a", 0, "Some other text.")
+
+
+def _pair_lang_differs(version):
+    _edit(version, PAIRS, "lang_a", 0, "en")
+
+
+def _wrong_split(version):
+    table = pq.read_table(version / DOCS)
+    lone = [i for i, (doc_id, cluster) in enumerate(zip(table.column("id").to_pylist(),
+                                                        table.column("cluster").to_pylist(),
+                                                        strict=True)) if doc_id == cluster
+            and doc_id not in pq.read_table(version / PAIRS).column("id_a").to_pylist()][0]
+    keep = [i for i in range(table.num_rows) if i != lone]
+    pq.write_table(table.take(keep), version / DOCS)
+    moved = "data/documents/validation-00000-of-00001.parquet"
+    pq.write_table(table.take([lone]), version / moved)
+    refresh_manifest_with_new_file(version, moved)
+
+
+def _dangling_cluster(version):
+    _edit(version, DOCS, "cluster", 3, "0123456789abcdef")
+
+
+def _cluster_of_another_cluster(version):
+    table = pq.read_table(version / DOCS)
+    ids = table.column("id").to_pylist()
+    table = set_value(table, "cluster", 3, ids[4])
+    rewrite(version, DOCS, set_value(table, "cluster", 4, ids[2]))
+
+
+def _duplicate_of_itself(version):
+    audit = pq.read_table(version / AUDIT)
+    _edit(version, AUDIT, "duplicate_of", 0, audit.column("id")[0].as_py())
+
+
+def _translation_removed_for_another_reason(version):
+    _edit(version, AUDIT, "reason", 0, "near_duplicate")
+
+
+def _unsorted_rows(version):
+    table = pq.read_table(version / DOCS)
+    rewrite(version, DOCS, table.take(list(reversed(range(table.num_rows)))))
+
+
+def _extra_svg_with_script(version):
+    extra = "images/extra.svg"
+    (version / extra).write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)'
+                                 "</script></svg>")
+    manifest = json.loads((version / "manifest.json").read_text())
+    manifest["files"][extra] = {"sha256": ""}
+    (version / "manifest.json").write_text(json.dumps(manifest))
+    refresh_manifest(version)
+
+
+def _chart_with_event_handler(version):
+    chart = sorted((version / "images").glob("*.svg"))[0]
+    chart.write_text(chart.read_text().replace("<rect ", '<rect onload="alert(1)" ', 1))
+    refresh_manifest(version)
+
+
+def _card_license_contradicts_manifest(version):
+    card = (version / "README.md").read_text()
+    (version / "README.md").write_text(card.replace("license: other", "license: mit", 1)
+                                       .replace("- License: `other`", "- License: `mit`"))
+    refresh_manifest(version)
+
+
+def _card_with_raw_html(version):
+    card = (version / "README.md").read_text()
+    (version / "README.md").write_text(card.replace(
+        "## Sources", "## Sources\n\n<img src=x onerror=alert(1)> [x](javascript:alert(1))"))
+    refresh_manifest(version)
+
+
+def _nan_in_the_manifest(version):
+    manifest = json.loads((version / "manifest.json").read_text())
+    manifest["config"]["splits"]["train"] = float("nan")
+    (version / "manifest.json").write_text(json.dumps(manifest))
+
+
+TAMPERED = {
+    "text of ideographic spaces": (lambda v: _text_only_invisible(v, "\u3000\u3000"), "text"),
+    "text of no-break spaces": (lambda v: _text_only_invisible(v, "\u00a0 \u00a0"), "text"),
+    "text of zero-width spaces": (lambda v: _text_only_invisible(v, "\u200b\n\u200b"), "text"),
+    "id not derived from its source": (_id_not_from_source, "not derived from its source"),
+    "source kept and removed": (_source_kept_and_removed, "both kept and removed"),
+    "pair text differs": (_pair_text_differs, "text_a differs"),
+    "pair language differs": (_pair_lang_differs, "lang_a differs"),
+    "document in the wrong split": (_wrong_split, "puts its cluster"),
+    "dangling cluster": (_dangling_cluster, "is not a kept document"),
+    "cluster of another cluster": (_cluster_of_another_cluster, "another cluster"),
+    "duplicate_of its own id": (_duplicate_of_itself, "its own id"),
+    "translation removed as something else": (_translation_removed_for_another_reason,
+                                              "not as the translation"),
+    "rows not sorted by id": (_unsorted_rows, "not sorted"),
+    "extra image with a script": (_extra_svg_with_script, "script"),
+    "chart with an event handler": (_chart_with_event_handler, "onload"),
+    "card licence contradicts the manifest": (_card_license_contradicts_manifest, "license"),
+    "card with raw HTML and a javascript link": (_card_with_raw_html, "raw HTML"),
+    "NaN in the manifest": (_nan_in_the_manifest, "NaN"),
+}
+
+
+def refresh_croissant(version: Path) -> None:
+    """Croissant's checksums too, as a careful tamperer would, then the manifest."""
+    import hashlib
+
+    meta = json.loads((version / "croissant.json").read_text())
+    for item in meta["distribution"]:
+        path = version / item.get("contentUrl", "")
+        if item.get("@type") == "cr:FileObject" and path.is_file():
+            item["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (version / "croissant.json").write_text(json.dumps(meta))
+    refresh_manifest(version)
+
+
+@pytest.mark.parametrize("case", list(TAMPERED))
+def test_a_tampered_version_fails_even_with_fixed_checksums(version, case):
+    tamper, expected = TAMPERED[case]
+    tamper(version)
+    if case != "NaN in the manifest":
+        refresh_croissant(version)
+    found = messages(version)
+    assert not any("sha256 differs" in m or "not listed in manifest" in m for m in found), found
+    assert any(expected in m for m in found), found

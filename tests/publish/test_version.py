@@ -214,8 +214,10 @@ def test_splits_config_check():
     SplitsConfig().check()
     with pytest.raises(ValueError, match="must be 1"):
         SplitsConfig(train=0.5, validation=0.1, test=0.1).check()
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match="not between 0 and 1"):
         SplitsConfig(train=1.2, validation=-0.2, test=0.0).check()
+    with pytest.raises(ValueError, match="not between 0 and 1"):
+        SplitsConfig(train=float("nan"), validation=0.5, test=0.5).check()
     with pytest.raises(ValueError, match="compression"):
         PackageConfig(compression="lzma").check()
     with pytest.raises(ValueError, match="1..9 for gzip"):
@@ -370,3 +372,21 @@ def test_card_header_parses_as_the_hub_and_datasets_read_it(built):
     infos = DatasetInfosDict.from_dataset_card_data(data)
     assert sum(s.num_examples for s in infos["documents"].splits.values()) == 5
     assert infos["documents"].features["published"].dtype == "date32"
+
+
+def test_a_full_disk_names_the_folder_and_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+
+    from cleaner.errors import PublishError
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")  # as write() says: no file
+
+    monkeypatch.setattr("cleaner.publish.version._write_tables", full)
+    docs, state = corpus()
+    out = tmp_path / "news" / "1.0.0"
+    with pytest.raises(PublishError) as raised:
+        write_version(docs, state, settings(), out, DIGESTS)
+    message = str(raised.value)
+    assert str(out.parent) in message and "No space left on device" in message
+    assert list(out.parent.iterdir()) == []  # no temporary folder, no lock file

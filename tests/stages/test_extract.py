@@ -306,3 +306,31 @@ def test_the_declared_language_of_a_page_is_kept_as_a_hint():
             + "</article></body></html>")
     doc = ExtractStep().process(Document(source="p.html", html=page), StepStats("extract"))
     assert doc.meta["language"] == "bs-BA"
+
+
+# --- a page's date is a function of the page (issue 19) ------------------------------------
+
+@pytest.mark.parametrize("days", [0, 1, 400])
+def test_a_page_date_does_not_depend_on_the_build_clock_or_time_zone(monkeypatch, days):
+    import time
+
+    day = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=days)
+    body = "".join(f"<p>The council met on day {n} and approved the plan for the new bridge "
+                   "across the river, after a long debate about its cost.</p>" for n in range(6))
+    page = (f"<html><head><title>Bridge</title><meta property='article:published_time' "
+            f"content='{day.isoformat()}T10:00:00+00:00'></head><body><article>{body}"
+            "</article></body></html>")
+    step = ExtractStep(ExtractConfig())
+    seen = {}
+    try:
+        # 25 hours apart: their "today" always differs, whatever the time of the run.
+        for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC", "America/Los_Angeles"):
+            monkeypatch.setenv("TZ", zone)
+            time.tzset()
+            doc = step.process(Document("page.html", html=page, content_type="html"),
+                               StepStats("extract"))
+            seen[zone] = doc.published
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert set(seen.values()) == {day}, seen

@@ -359,3 +359,23 @@ def test_a_built_version_inside_an_input_folder_is_not_read(tmp_path):
                                       "out/ (the output folder)"]
     with pytest.raises(InputError, match="output folder"):
         reader.read([tmp_path / "out" / "x.txt"])
+
+
+def test_folders_nested_1200_deep_are_read_without_recursion(tmp_path):
+    """The walk keeps its own stack: Python's (1 000 frames) would run out (issue 19)."""
+    from helpers import nested_folders, remove_nested
+
+    from cleaner.pipeline.progress import count_files
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "top.txt").write_text("The mayor opened the library.")
+    try:
+        deepest = nested_folders(folder, 1200)
+        (deepest / "page.txt").write_text("The council met on Tuesday.")
+        items = list(Reader(IngestConfig()).read([folder]))
+        sources = sorted(item.source for item in items)
+        assert sources == ["/".join(["d"] * 1200) + "/page.txt", "top.txt"]
+        assert count_files([folder]) == 2
+    finally:
+        remove_nested(folder)  # pytest's clean-up of old temporary folders recurses

@@ -57,3 +57,41 @@ def test_normalize_is_idempotent_and_clean(text):
     assert normalize_text(once) == once
     assert "\u3000" not in once and "\n\n\n" not in once
     assert all(line == line.strip() for line in once.split("\n"))
+
+
+# --- terminal codes and final-line quotes (issue 19) ---------------------------------------
+
+def test_terminal_codes_and_bidi_overrides_leave_text_and_title():
+    from cleaner.document import Document
+    from cleaner.pipeline import StepStats
+    from cleaner.stages.normalize import NormalizeStep
+
+    doc = Document("a.txt", text="The \x1b[1mcouncil\x1b[0m met [31mon Tuesday[0m "
+                   "\u202eand approved\u202c the \u2066plan\u2069.",
+                   title="\x1b]0;pwned\x07Big [1mnews[0m\u202e")
+    doc = NormalizeStep().process(doc, StepStats("normalize"))
+    assert doc.text == "The council met on Tuesday and approved the plan."
+    assert doc.title == "Big news"
+
+
+def test_a_text_with_nothing_that_shows_is_empty():
+    from cleaner.document import Document, Drop
+    from cleaner.pipeline import StepStats
+    from cleaner.stages.normalize import NormalizeStep
+
+    for text in ("\u3000\u00a0\u200b", "\u2061\u180e\n\u2066", "\x1b[2J"):
+        result = NormalizeStep().process(Document("a.txt", text=text), StepStats("normalize"))
+        assert isinstance(result, Drop) and result.reason == "empty", repr(text)
+
+
+def test_quotes_follow_the_final_lines():
+    from cleaner.document import Document
+    from cleaner.pipeline import StepStats
+    from cleaner.stages.normalize import NormalizeStep
+
+    doc = Document("a.txt", text="“quoted” \x0c上海“引号”\r‚alone")
+    doc = NormalizeStep().process(doc, StepStats("normalize"))
+    assert doc.text == '"quoted"\n\n上海“引号”\n\n\'alone'
+    kept = NormalizeStep(uncurl_quotes=False, fix_width=False).process(
+        Document("a.txt", text="“quoted”"), StepStats("normalize"))
+    assert kept.text == "“quoted”"

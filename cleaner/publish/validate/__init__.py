@@ -10,10 +10,16 @@ Checks, each named by the ``check`` of the :class:`Violation` it reports:
 * ``constraints`` — required, unique, pattern, length and range rules of ``schemas/``, valid
   language codes, non-empty text;
 * ``references`` — pairs and ``duplicate_of`` point at real ids; every input document is in
-  ``documents`` or in the audit, never both; the manifest's counts add up;
-* ``splits`` — no id and no cluster in two splits, a pair in its document's split;
+  ``documents`` or in the audit, never both; the manifest's counts add up; ids derived from
+  sources, rows sorted by id, pairs that repeat their documents, clusters headed by a kept
+  document, ``duplicate_of`` leading to a kept document (:mod:`.invariants`);
+* ``splits`` — no id and no cluster in two splits, a pair in its document's split, every
+  document in the split that the manifest's ``[splits]`` gives its cluster;
 * ``card`` — the README's YAML header matches the files (configs, splits, sizes, features,
-  languages, version);
+  languages, version) and the manifest (license, name, counts); its prose holds no raw HTML,
+  no link but its charts and no control character (the packager escapes every string);
+* ``images`` — every image is a chart the card shows, made only of what cleaner draws (and,
+  built by this tool version, exactly the charts it draws from the data);
 * ``croissant`` — ``croissant.json`` names this version and the files' checksums.
 
 Exit codes of the command: **0** valid, **1** violations (one line each), **2** usage error or
@@ -39,8 +45,9 @@ import pyarrow as pa
 
 from cleaner.errors import NotAVersionError
 from cleaner.publish import schema
-from cleaner.publish.validate.card import check_card, check_croissant
+from cleaner.publish.validate.card import check_card, check_croissant, check_images
 from cleaner.publish.validate.files import check_layout, check_manifest, load_manifest
+from cleaner.publish.validate.invariants import check_invariants
 from cleaner.publish.validate.report import format_json, format_text, write_junit
 from cleaner.publish.validate.tables import (
     check_constraints,
@@ -90,7 +97,9 @@ def validate_version(path: Path) -> list[Violation]:
                                                                 pa.string()))
         out += check_constraints(audit_table, "removed")
     out += check_references(docs, pairs, audit, manifest)
+    out += check_invariants(docs, pairs, audit, manifest)
     out += check_card(path, manifest, docs, pairs)
+    out += check_images(path, files, manifest)
     out += check_croissant(path, manifest, [*docs.files, *pairs.files, schema.AUDIT_FILE]
                            if schema.AUDIT_FILE in files else [*docs.files, *pairs.files])
     return out

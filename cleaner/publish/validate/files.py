@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -13,7 +12,7 @@ import pyarrow.parquet as pq
 
 from cleaner.publish import schema
 from cleaner.publish.layout import sha256_file
-from cleaner.publish.validate.violations import LAYOUT_FILES, Violation
+from cleaner.publish.validate.violations import LAYOUT_FILES, Violation, strict_json
 
 # --- files and manifest --------------------------------------------------------------------
 
@@ -50,7 +49,7 @@ def load_manifest(folder: Path) -> tuple[dict[str, Any] | None, list[Violation]]
     """Read ``manifest.json`` and check its keys and version."""
     path = folder / "manifest.json"
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = strict_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None, []  # reported by the layout check
     except (OSError, UnicodeDecodeError, ValueError) as error:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaner.publish import schema
-from cleaner.publish.validate.violations import MAX_EXAMPLES, ConfigTable, Violation
+from cleaner.publish.validate.violations import (
+    MAX_EXAMPLES,
+    ConfigTable,
+    Violation,
+    strict_json,
+)
 from cleaner.text.langcodes import is_valid_language
 
 # --- schema and constraints ----------------------------------------------------------------
@@ -178,7 +182,7 @@ def check_constraints(table: pa.Table, table_name: str) -> list[Violation]:
 def _is_object(text: str) -> bool:
     """Whether ``text`` is a JSON object."""
     try:
-        return isinstance(json.loads(text), dict)
+        return isinstance(strict_json(text), dict)
     except ValueError:
         return False
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -11,7 +13,7 @@ from cleaner.publish import schema
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 CHECKS = ("files", "manifest", "schema", "constraints", "references", "splits", "card",
-          "croissant")
+          "images", "croissant")
 # At most this many rows are named per broken rule; the rest are counted.
 MAX_EXAMPLES = 5
 LAYOUT_FILES = ("README.md", "manifest.json", "croissant.json", schema.AUDIT_FILE)
@@ -37,6 +39,23 @@ class ConfigTable:
     name: str
     table: pa.Table | None
     files: list[str]
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON (a number must be finite)")
+
+
+def strict_json(text: str) -> Any:
+    """Parse JSON as the standard has it: ``NaN`` and ``Infinity`` (which Python's json
+    writes and reads by default) are errors, as they are for every other reader.
+
+    >>> strict_json('{"a": 1}')
+    {'a': 1}
+    >>> strict_json('{"train": NaN}')
+    Traceback (most recent call last):
+    ValueError: NaN is not JSON (a number must be finite)
+    """
+    return json.loads(text, parse_constant=_not_json)
 
 
 def relative_files(folder: Path) -> list[str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
-from cleaner.stages.boilerplate.rules import RULES_DIR, parse_rules
+from cleaner.stages.boilerplate.rules import RULES_DIR, read_rule_file
 
 
 @dataclass
@@ -33,6 +34,11 @@ class BoilerplateConfig:
     # lone "Yes." or "1." repeats by chance.
     repeated_min_chars: int = 10
 
+    # The range of every number (checked with the types when dataset.toml is read).
+    RANGES: ClassVar[dict[str, tuple[float, float]]] = {
+        "repeated_min_docs": (2, 1_000_000_000), "repeated_min_share": (0.0, 1.0),
+        "repeated_sentence_share": (0.0, 1.0), "repeated_min_chars": (0, 1_000_000)}
+
     def check(self) -> None:
         available = sorted(p.stem for p in RULES_DIR.glob("*.txt"))
         for name in self.rules:
@@ -41,8 +47,9 @@ class BoilerplateConfig:
         for path in self.extra_rule_files:
             if not Path(path).is_file():
                 raise ValueError(f"extra_rule_files: {path!r} is not a file")
-            # A broken rule file is reported when the config is read, not mid-build.
-            parse_rules(Path(path).read_text(encoding="utf-8"), path)
+            # A broken rule file is reported when the config is read, not mid-build (and
+            # the error never quotes the file: see read_rule_file).
+            read_rule_file(path)
         if self.repeated_min_docs < 2:
             raise ValueError("repeated_min_docs: must be at least 2 (a line seen once stays)")
         for key in ("repeated_min_share", "repeated_sentence_share"):

@@ -20,6 +20,8 @@ MAX_CHROME_LINE = 1000
 # A chrome tail is short too: tail rules only look at a line's last characters (this also keeps
 # a regular expression's worst case bounded on a very long line).
 MAX_CHROME_TAIL = 400
+# A rule file is a short list of phrases; anything larger is not one.
+MAX_RULE_FILE_BYTES = 1 << 20
 
 # --- Rules -------------------------------------------------------------------------------------
 
@@ -54,8 +56,10 @@ def parse_rules(text: str, origin: str = "") -> list[Rule]:
             continue
         parts = line.split(None, 2)
         if len(parts) != 3 or parts[0] not in RULE_KINDS:
-            raise ValueError(f"{origin}:{number}: expected 'KIND NAME REGEX' with KIND one of "
-                             f"{', '.join(RULE_KINDS)}: {line[:80]!r}")
+            # The line itself is not quoted: the file may be anything (a dataset.toml of a
+            # pull request can name /etc/shadow), and an error message is shown in CI logs.
+            raise ValueError(f"{origin}:{number}: not a rule: expected 'KIND NAME REGEX' with "
+                             f"KIND one of {', '.join(RULE_KINDS)}")
         kind, name, regex = parts
         if kind.startswith("tail"):
             regex = f"(?:{regex})$"
@@ -69,12 +73,36 @@ def parse_rules(text: str, origin: str = "") -> list[Rule]:
     return rules
 
 
+def read_rule_file(path: Path | str, origin: str | None = None) -> list[Rule]:
+    """The rules of one file, bounded in size; errors say where, never what the file holds.
+
+    >>> read_rule_file("/nonexistent/rules.txt")
+    Traceback (most recent call last):
+    ValueError: /nonexistent/rules.txt: cannot read the rule file (No such file or directory)
+    """
+    path = Path(path)
+    origin = origin or str(path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_RULE_FILE_BYTES + 1)
+    except OSError as error:
+        raise ValueError(f"{origin}: cannot read the rule file ({error.strerror})") from None
+    if len(data) > MAX_RULE_FILE_BYTES:
+        raise ValueError(f"{origin}: a rule file is at most {MAX_RULE_FILE_BYTES} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{origin}: not UTF-8 text (byte {error.start})") from None
+    return parse_rules(text, origin)
+
+
 def load_rules(names: list[str], extra_files: list[str] = ()) -> list[Rule]:
     """The rules of the shipped files ``names`` (e.g. ``["common", "en"]``) and ``extra_files``."""
-    paths = [RULES_DIR / f"{name}.txt" for name in names] + [Path(p) for p in extra_files]
     rules: list[Rule] = []
-    for path in paths:
-        rules.extend(parse_rules(path.read_text(encoding="utf-8"), path.name))
+    for name in names:
+        rules.extend(read_rule_file(RULES_DIR / f"{name}.txt", f"{name}.txt"))
+    for path in extra_files:
+        rules.extend(read_rule_file(path, Path(path).name))
     return rules
 
 

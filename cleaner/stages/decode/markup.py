@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from cleaner.text.chars import TERMINAL_ESCAPE
+
 # --- HTML or text ---------------------------------------------------------------------------
 
 HTML_START_RE = re.compile(r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
@@ -34,6 +36,30 @@ def looks_like_html(text: str, hint: str = "") -> bool:
     if hint == "html" or head.lstrip().startswith("<"):
         return True
     return len(tags) >= 5 and any(tag.startswith("</") for tag in tags)
+
+
+# Character references to control characters other than tab and line breaks (&#27; is the ESC
+# of an ANSI sequence): no page shows them, and libxml2 gives up on the whole page at one.
+# (Measured: U+0001-0008, U+000E-001F and U+FFFE each empty the page; C1 references are
+# cp1252 in HTML, &#150; is a dash, and stay.)
+CONTROL_REFERENCE = re.compile(r"&#(?:0*(?:[1-8]|1[4-9]|2[0-9]|3[01]|6553[45])(?![0-9])"
+                               r"|[xX]0*(?:[1-8eEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])(?![0-9a-fA-F]));?")
+
+
+def without_terminal_codes(markup: str) -> str:
+    """Markup without ANSI escape sequences and references to control characters.
+
+    Both would reach the text as residue ("[31m") or, for a reference, cost the whole page;
+    what is left of them is stripped with the rest of the text's terminal codes.
+
+    >>> without_terminal_codes("<p>a &#27;[2J b \x1b[31mred\x1b[0m &#x9;tab &#169;</p>")
+    '<p>a [2J b red &#x9;tab &#169;</p>'
+    """
+    if "\x1b" in markup:
+        markup = TERMINAL_ESCAPE.sub("", markup)
+    if "&#" in markup:
+        markup = CONTROL_REFERENCE.sub("", markup)
+    return markup
 
 
 # Markup a reader never sees, a tag, or text: scanned in order, the first text ends the scan.

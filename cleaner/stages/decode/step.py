@@ -25,7 +25,11 @@ from cleaner.stages.decode.charsets import C1_CONTROL_UTF8, utf8
 from cleaner.stages.decode.detect import undecodable_reason
 from cleaner.stages.decode.evidence import decode_bytes
 from cleaner.stages.decode.front_matter import apply_front_matter, split_front_matter
-from cleaner.stages.decode.markup import has_visible_text, looks_like_html
+from cleaner.stages.decode.markup import (
+    has_visible_text,
+    looks_like_html,
+    without_terminal_codes,
+)
 from cleaner.text.repair import repair_text
 
 # --- the step -------------------------------------------------------------------------------
@@ -66,6 +70,7 @@ class DecodeStep(DocumentStep):
             if value:
                 setattr(doc, attribute, repair_text(value)[0].strip() or None)
         if is_html:
+            text = without_terminal_codes(text)
             if C1_CONTROL_UTF8.search(utf8(text)):
                 # Mojibake such as "â€\x9d" loses its C1 control in the HTML parser and can
                 # no longer be undone afterwards: fix the encoding of the markup first.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:  # numpy is imported where signatures are made: `cleaner clean` never needs it
     pass
@@ -65,6 +65,16 @@ class DedupConfig:
     keep: str = "original"
     # Language preference when nothing shows which document is the original.
     preferred_languages: list[str] = field(default_factory=lambda: ["zh", "en"])
+
+    # The range of every number, and of each value of a table of numbers (checked with the
+    # types when dataset.toml is read). numpy seeds are 32-bit.
+    RANGES: ClassVar[dict[str, tuple[float, float]]] = {
+        "near_threshold": (1e-6, 1.0), "num_perm": (16, 1024), "word_shingle": (1, 100),
+        "char_shingle": (1, 100), "seed": (0, 2**32 - 1), "translation_threshold": (0.0, 1.0),
+        "translation_margin": (0.0, 0.999), "translation_candidates": (1, 1000),
+        "translation_min_probability": (1e-6, 0.999999), "translation_log_odds_margin": (0.0, 20.0),
+        "translation_neighbours": (1, 1000),
+        "translation_date_window_days": (0, 100_000), "length_ratios": (0.001, 1000.0)}
 
     def check(self) -> None:
         """Raise ValueError("key: what is wrong") for a value out of range."""

@@ -14,6 +14,12 @@ from lxml import etree
 from cleaner.stages.extract.page import squash
 from cleaner.text.repair import repair_text
 
+# The dates htmldate may accept. Its own latest date is the end of *today* on the clock and
+# in the time zone of the machine: a page dated today (UTC) then got yesterday's date when
+# built at UTC-8, and a page dated in the future none until that day, so an identical rebuild
+# elsewhere or later differed. Fixed bounds make a page's date a function of the page.
+MIN_DATE = "1995-01-01"
+MAX_DATE = "2199-12-31"
 TITLE_SEPARATOR = re.compile(r"\s+[|\-–—:·»]\s+|\s*[|｜]\s*")
 
 
@@ -83,7 +89,8 @@ def page_metadata(tree: etree._Element, url: str | None = None,
             sitename = sitename.title()
     return {
         "title": title, "author": author, "url": page_url, "sitename": sitename or None,
-        "date": find_date(tree, url=page_url, extensive_search=False, original_date=True),
+        "date": find_date(tree, url=page_url, extensive_search=False, original_date=True,
+                          min_date=MIN_DATE, max_date=MAX_DATE),
         "categories": found.categories or terms_from_markup("category", tree, search_body),
         "tags": found.tags or terms_from_markup("tag", tree, search_body),
         "language": declared_language(tree),

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -96,6 +97,11 @@ class ExtractConfig:
     # 18 of the 23 pages that declare none (5 of them no name: "Jdadmin", "Editorial"), for
     # ~3 ms a page: false makes `cleaner clean` ~7% faster.
     search_body_metadata: bool = True
+
+    # The range of every number (checked with the types when dataset.toml is read).
+    RANGES: ClassVar[dict[str, tuple[float, float]]] = {
+        "fallback_below_chars": (0, 1_000_000_000), "fallback_below_share": (0.0, 1.0),
+        "min_coverage": (0.0, 1.0)}
 
     def check(self) -> None:
         if self.favor_precision and self.favor_recall:

@@ -15,6 +15,7 @@ a threshold is set, e.g. the Gopher values: ``min_words = 50``, ``max_words = 10
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from cleaner.text.langcodes import is_valid_language
 
@@ -68,6 +69,18 @@ class FiltersConfig:
     languages: list[str] = field(default_factory=list)
     # Keep only these media types of WARC records (e.g. ["text/html"]): ``content_type``.
     content_types: list[str] = field(default_factory=list)
+
+    # The range of every number (checked with the types when dataset.toml is read).
+    RANGES: ClassVar[dict[str, tuple[float, float]]] = {
+        **{key: (0.0, 1.0) for key in (
+            "min_letter_share", "max_markup_share", "max_bullet_line_share",
+            "max_ellipsis_line_share", "max_duplicate_line_share",
+            "max_duplicate_line_char_share", "min_punctuated_line_share", "max_short_line_share",
+            "min_lang_score")},
+        "min_letters": (0, 1_000_000_000), "min_chars": (0, 1_000_000_000),
+        "min_words": (0, 1_000_000_000), "max_words": (0, 1_000_000_000),
+        "short_line_chars": (0, 1_000_000), "min_mean_word_length": (0.0, 1000.0),
+        "max_mean_word_length": (0.0, 1000.0), "max_symbol_word_ratio": (0.0, 1000.0)}
 
     def check(self) -> None:
         """Raise ValueError("key: what is wrong") for a bad value."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 
 @dataclass
@@ -48,6 +49,11 @@ class IngestConfig:
     fix_character_width: bool = True
     # Front matter larger than this is not parsed (recorded in meta["front_matter_error"]).
     max_front_matter_bytes: int = 64 * 1024
+
+    # The range of every number (checked with the types when dataset.toml is read): a
+    # document is read whole, so its cap must fit in memory.
+    RANGES: ClassVar[dict[str, tuple[float, float]]] = {
+        "max_file_bytes": (1, 1 << 30), "max_front_matter_bytes": (1, 16 << 20)}
 
     def check(self) -> None:
         """Raise ValueError("key: what is wrong") for a bad value."""

@@ -128,14 +128,23 @@ class Reader:
         """Each file to read under ``folder``, or a removal saying why not.
 
         Symlinks are followed only while they stay inside the input folder, and each folder
-        is entered once (symlink loops end).
+        is entered once (symlink loops end). Depth-first in name order, with a stack of its
+        own rather than recursion: folders nested thousands deep do not exhaust Python's
+        stack.
         """
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)  # deterministic walk
-        except OSError as error:
-            yield removal(prefix.rstrip("/") or clean_name(folder.name), "unreadable", str(error))
+        listing = self._listing(folder, prefix)
+        if isinstance(listing, Removal):
+            yield listing
             return
-        for entry in entries:
+        # (entries left, their source prefix, the real path of their folder)
+        stack: list[tuple[Iterator[os.DirEntry], str, Path]] = [
+            (iter(listing), prefix, Path(os.path.realpath(folder)))]
+        while stack:
+            entries, prefix, real_folder = stack[-1]
+            entry = next(entries, None)
+            if entry is None:
+                stack.pop()
+                continue
             source = prefix + clean_name(entry.name)
             if self.config.skip_hidden and entry.name.startswith("."):
                 self.skipped.append(source)
@@ -157,20 +166,37 @@ class Reader:
                     continue
                 is_dir = real.is_dir()
             if is_dir:
-                real = Path(os.path.realpath(path))
+                # A real folder's real path is its parent's plus its name; resolving every
+                # path again would cost a call per level (quadratic in the depth).
+                real = (Path(os.path.realpath(path)) if entry.is_symlink()
+                        else real_folder / entry.name)
                 if real in self.exclude:
                     self.skipped.append(source + "/ (the output folder)")
                 elif is_version_folder(path):
                     self.skipped.append(source + "/ (a built version)")
                 elif real not in visited:  # else a loop, or a folder reached twice
                     visited.add(real)
-                    yield from self._walk(path, real_root, source + "/", visited)
+                    listing = self._listing(path, source + "/")
+                    if isinstance(listing, Removal):
+                        yield listing
+                    else:
+                        stack.append((iter(listing), source + "/", real))
                 continue
             if self.config.extensions and not entry.name.lower().endswith(
                     tuple(e.lower() for e in self.config.extensions)):
                 self.skipped.append(source)
                 continue
             yield Entry(source, path)
+
+    @staticmethod
+    def _listing(folder: Path, prefix: str) -> list[os.DirEntry] | Removal:
+        """The entries of ``folder`` in name order (a deterministic walk), or why not."""
+        try:
+            with os.scandir(folder) as entries:
+                return sorted(entries, key=lambda e: e.name)
+        except OSError as error:
+            return removal(prefix.rstrip("/") or clean_name(folder.name), "unreadable",
+                           str(error))
 
     # Reading ------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 BACKENDS = ("fasttext", "lingua", "langdetect")
 
@@ -41,6 +42,15 @@ class LanguageConfig:
     paragraph_min_letters: int = 12
     # A second language with at least this share of the text marks the document ``mixed``.
     mixed_share: float = 0.2
+
+    # The range of every number, and of each value of a table of numbers (checked with the
+    # types when dataset.toml is read).
+    RANGES: ClassVar[dict[str, tuple[float, float]]] = {
+        "seed": (0, 2**32 - 1), "min_letters": (0, 1_000_000), "max_chars": (100, 10_000_000),
+        "weights": (0.0, 1000.0), "lingua_chars": (10, 1_000_000), "fasttext_sure": (0.0, 1.0),
+        "short_text": (0, 1_000_000_000), "marker_factor": (1.0, 1000.0),
+        "priors": (1e-6, 1000.0), "paragraph_min_letters": (1, 1_000_000),
+        "mixed_share": (1e-6, 0.5)}
 
     def check(self) -> None:
         """Raise ValueError naming the first bad key."""
