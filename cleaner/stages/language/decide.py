@@ -165,6 +165,17 @@ def _needs_lingua(dist: dict[str, float], text: str, config: LanguageConfig) -> 
 # lingua weighs the languages the other backends give at least this probability, with their
 # close relatives (each language lingua weighs loads its models once per process).
 _CANDIDATE_MIN = 0.03
+# ... and on short text also the languages langdetect gives at least this probability.
+_SECOND_OPINION_MIN = 0.2
+
+
+def _likely(dist: dict[str, float], floor: float) -> set[str]:
+    """The languages of ``dist`` with at least ``floor`` probability.
+
+    >>> sorted(_likely({"sv": 0.6, "da": 0.3, "fi": 0.1}, 0.2))
+    ['da', 'sv']
+    """
+    return {k for k, v in dist.items() if v >= floor}
 
 
 @dataclass(frozen=True)
@@ -217,11 +228,15 @@ def decide(paras: list[Paragraph], config: LanguageConfig,
                 continue
             candidates = None
             if current:
-                candidates = {k for k, v in current.items() if v >= _CANDIDATE_MIN}
+                candidates = _likely(current, _CANDIDATE_MIN)
                 if len(text) < config.short_text:
                     # A letter of few orthographies ("vấp": Vietnamese) puts their languages
                     # in play even when fastText, lost on a short word, did not propose them.
                     candidates |= telltale_languages(text)
+                    # langdetect's character n-grams propose languages fastText, lost on
+                    # a word or two, left out (tune half: +2 word pairs, +1 single word).
+                    candidates |= _likely(_backend_distribution("langdetect", text, script,
+                                                                config), _SECOND_OPINION_MIN)
                 for code in list(candidates):
                     candidates |= FAMILY.get(code, set())
             dist = _backend_distribution(backend, text, script, config, candidates)
