@@ -245,9 +245,25 @@ def decide(paras: list[Paragraph], config: LanguageConfig,
             dist = _backend_distribution(backend, text, script, config)
         for k, v in dist.items():
             mixed[k] = mixed.get(k, 0.0) + weight * v
-    dist = normalized(mixed)
+    mix = normalized(mixed)
+    dist = _weigh_evidence(mix, text, config, hints)
+    if not dist:
+        return Guess(UNDETERMINED, script, 0.0)
+    unjudged = dist
     if lingua_dist:
-        dist = within_family(dist, lingua_dist, LINGUA_BLIND.get(script, frozenset()))
+        judged = within_family(mix, lingua_dist, LINGUA_BLIND.get(script, frozenset()))
+        dist = _weigh_evidence(judged, text, config, hints) or dist
+    lang, prob = best(dist)
+    # The score counts the relatives as close as either the judged or the plain mix has them:
+    # where lingua and the mix disagree within a family, the text did not settle it.
+    apart = min(separation(dist, lang), separation(unjudged, lang))
+    return Guess(lang, script, prob * trust * apart)
+
+
+def _weigh_evidence(dist: dict[str, float], text: str, config: LanguageConfig,
+                    hints: frozenset[str]) -> dict[str, float]:
+    """The detectors' mix weighed by what else the text and page say: marker words, the
+    page's declared language, priors and (on short text) telltale letters."""
     if config.markers:
         dist = apply_markers(text, dist, config.marker_factor)
     if hints:
@@ -255,10 +271,7 @@ def decide(paras: list[Paragraph], config: LanguageConfig,
     dist = apply_priors(dist, config.priors)
     if len(text) < config.short_text:
         dist = telltale_filter(text, dist)
-    if not dist:
-        return Guess(UNDETERMINED, script, 0.0)
-    lang, prob = best(dist)
-    return Guess(lang, script, prob * trust * separation(dist, lang))
+    return dist
 
 
 # Families whose members fastText cannot tell apart well: its Serbo-Croatian label ``sh``
