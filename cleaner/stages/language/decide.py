@@ -165,8 +165,10 @@ def _needs_lingua(dist: dict[str, float], text: str, config: LanguageConfig) -> 
 # lingua weighs the languages the other backends give at least this probability, with their
 # close relatives (each language lingua weighs loads its models once per process).
 _CANDIDATE_MIN = 0.03
-# ... and on short text also the languages langdetect gives at least this probability.
+# ... and on text of at most ``_FEW_WORDS`` words also the languages langdetect gives at
+# least this probability.
 _SECOND_OPINION_MIN = 0.2
+_FEW_WORDS = 3
 
 
 def _likely(dist: dict[str, float], floor: float) -> set[str]:
@@ -233,8 +235,10 @@ def decide(paras: list[Paragraph], config: LanguageConfig,
                     # A letter of few orthographies ("vấp": Vietnamese) puts their languages
                     # in play even when fastText, lost on a short word, did not propose them.
                     candidates |= telltale_languages(text)
-                    # langdetect's character n-grams propose languages fastText, lost on
-                    # a word or two, left out (tune half: +2 word pairs, +1 single word).
+                if len(text.split()) <= _FEW_WORDS:
+                    # langdetect's character n-grams propose languages fastText, lost on a
+                    # word or two, left out (tune half: +2 word pairs, +1 single word; it
+                    # costs 2-8 ms, so longer text, where fastText is not lost, skips it).
                     candidates |= _likely(_backend_distribution("langdetect", text, script,
                                                                 config), _SECOND_OPINION_MIN)
                 for code in list(candidates):
