@@ -118,7 +118,7 @@ def apply_markers(text: str, dist: dict[str, float], factor: float) -> dict[str,
     out = dict(dist)
     for family in _markers():
         # Only a family that is a likely answer, with two members in play, is looked at.
-        present = {lang for lang in family.members & out.keys() if out[lang] >= 0.01}
+        present = sorted(lang for lang in family.members & out.keys() if out[lang] >= 0.01)
         if len(present) < 2 or sum(out[lang] for lang in present) < 0.2:
             continue
         found = words(text) if found is None else found
