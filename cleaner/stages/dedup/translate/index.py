@@ -198,10 +198,11 @@ class CorpusIndex:
 
 
 def build_index(profiles: list[Profile], meaning, spelling, searched, window: int | None,
-                k: int = NEIGHBOURS) -> CorpusIndex:
+                k: int = NEIGHBOURS, family: list[int] | None = None) -> CorpusIndex:
     """Nearest neighbours of every profile in both views among the profiles of other
     languages (``searched(lang_a, lang_b)``: whether that pair of languages is searched),
-    within the date ``window`` in days (None: no limit)."""
+    within the date ``window`` in days (None: no limit), never of its own spelling
+    ``family`` (:mod:`~.samelang`; None: no families)."""
     import numpy as np
 
     langs = [p.lang for p in profiles]
@@ -209,9 +210,12 @@ def build_index(profiles: list[Profile], meaning, spelling, searched, window: in
     code = np.array([names.index(lang) for lang in langs])
     pair_ok = np.array([[searched(a, b) for b in names] for a in names], dtype=bool)
     dates = np.array([p.published if p.published is not None else -1 for p in profiles])
+    families = None if family is None else np.asarray(family)
 
     def allowed(rows, cols):
         mask = pair_ok[code[rows][:, None], code[cols][None, :]]
+        if families is not None:
+            mask &= families[rows][:, None] != families[cols][None, :]
         if window is not None:
             a, b = dates[rows][:, None], dates[cols][None, :]
             mask &= (a < 0) | (b < 0) | (np.abs(a - b) <= window)

@@ -24,7 +24,13 @@ from cleaner.stages.dedup.keep import has_origin_credit, language_rank
 from cleaner.stages.dedup.translate.index import expected_ratio
 from cleaner.stages.dedup.translate.match import components
 from cleaner.stages.dedup.translate.pairing import Decision, PairingConfig, find_pairs
-from cleaner.stages.dedup.translate.profile import VERSION, Profile, make_profile
+from cleaner.stages.dedup.translate.encoder import encode
+from cleaner.stages.dedup.translate.profile import (
+    VERSION,
+    Profile,
+    encoded_segments,
+    make_profile,
+)
 
 
 def primary(lang: str) -> str:
@@ -65,17 +71,27 @@ def pairing_config(dedup: DedupConfig) -> PairingConfig:
     )
 
 
-def profile_document(doc: Document, config: PairingConfig, encode=None) -> Profile | None:
-    """The document's profile, or None when it cannot have a counterpart (no language, no
-    text, or a language outside the pairs searched)."""
+def profile_wanted(doc: Document, config: PairingConfig) -> bool:
+    """Whether the document can have a counterpart: it has a language and text, and its
+    language is in a pair searched.
+
+    >>> profile_wanted(Document(source="a", text="Hi", lang="und"), PairingConfig())
+    False
+    """
     lang = primary(doc.lang)
     languages = config.languages()
     if lang in ("und", "") or not doc.text.strip():
-        return None
-    if languages is not None and lang not in languages:
+        return False
+    return languages is None or lang in languages
+
+
+def profile_document(doc: Document, config: PairingConfig, encode=None) -> Profile | None:
+    """The document's profile, or None when it cannot have a counterpart
+    (:func:`profile_wanted`)."""
+    if not profile_wanted(doc, config):
         return None
     published = doc.published.toordinal() if doc.published else None
-    return make_profile(matching_text(doc), lang, published, encode)
+    return make_profile(matching_text(doc), primary(doc.lang), published, encode)
 
 
 class TranslationProfileStep(DocumentStep):
@@ -85,11 +101,37 @@ class TranslationProfileStep(DocumentStep):
 
     def __init__(self, dedup: DedupConfig) -> None:
         self.dedup = dedup
+        # Segment text -> unit vector, encoded for the current batch by prepare().
+        self._ready: dict[str, object] = {}
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_ready": {}}
+
+    def prepare(self, docs: list[Document]) -> None:
+        """Encode the segments of every document of the batch in one call of the encoder
+        (a third cheaper than one call per document: fewer, fuller matrix products)."""
+        self._ready = {}
+        if not self.dedup.translation:
+            return
+        config = pairing_config(self.dedup)
+        wanted = sorted({piece for doc in docs if profile_wanted(doc, config)
+                         for piece in encoded_segments(matching_text(doc), primary(doc.lang))})
+        if wanted:
+            self._ready = dict(zip(wanted, encode(wanted), strict=True))
+
+    def _encode(self, texts: list[str]):
+        """Vectors of ``texts``: those prepare() encoded, the others now."""
+        import numpy as np
+
+        missing = [t for t in texts if t not in self._ready]
+        fresh = dict(zip(missing, encode(missing), strict=True)) if missing else {}
+        rows = [self._ready[t] if t in self._ready else fresh[t] for t in texts]
+        return np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)
 
     def process(self, doc: Document, stats: StepStats) -> Document:
         if not self.dedup.translation:
             return doc
-        profile = profile_document(doc, pairing_config(self.dedup))
+        profile = profile_document(doc, pairing_config(self.dedup), self._encode)
         doc.translation_profile = profile
         if profile is None:
             stats.counters["not_profiled"] += 1
