@@ -43,7 +43,8 @@ def _word_vector(word: str) -> np.ndarray:
 def toy_encode(texts: list[str]) -> np.ndarray:
     rows = []
     for text in texts:
-        words = [w.removesuffix("_x") for w in text.lower().replace(".", " ").split()]
+        words = [w[:-2][::-1] if w.endswith("_x") else w
+                 for w in text.lower().replace(".", " ").split()]
         vector = sum((_word_vector(w) for w in words), np.zeros(encoder.DIM, np.float32))
         rows.append(vector / (np.linalg.norm(vector) or 1.0))
     return np.stack(rows)
@@ -59,8 +60,13 @@ def story(rng: random.Random, sentences: int = 4) -> str:
 
 
 def toy_translation(text: str) -> str:
-    return " ".join(f"{w.rstrip('.')}_x" + ("." if w.endswith(".") else "")
-                    for w in text.split())
+    """Each word spelt backwards (another language's spelling; the toy encoder reads it
+    back), so the two languages do not look like one (see samelang.py)."""
+    def word(w: str) -> str:
+        backwards = w.rstrip(".").lower()[::-1]
+        return backwards.capitalize() if w[0].isupper() else backwards
+
+    return " ".join(f"{word(w)}_x" + ("." if w.endswith(".") else "") for w in text.split())
 
 
 def toy_doc(source: str, text: str, lang: str, published: dt.date | None = None) -> Document:
