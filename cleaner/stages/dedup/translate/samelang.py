@@ -16,9 +16,13 @@ its buckets with that centroid, leaving the document itself out of its own langu
 (a language of a few documents would otherwise fit its own members by construction). Then:
 
 * a document that fits another language at least :data:`MOVE` times as well as its own
-  belongs to that one (a Livonian document detected as Portuguese, among real Portuguese);
-* two languages are one family when most documents of one (the median) fit the other at
-  least as well as their own (:data:`SAME`): Livonian detected as Latvian and as Estonian.
+  belongs to that one (a Livonian document detected as Portuguese, among real Portuguese),
+  and so does a document alone in its language that fits another at least ``1 / MOVE`` as
+  well as that language's own documents do (their median); only a language of
+  :data:`MIN_MEMBERS` documents or more takes documents in;
+* two languages are one family when most documents of one that stayed home (the median) fit
+  the other, the best of the rest, at least as well as their own (:data:`SAME`): Livonian
+  detected as Latvian and as Estonian.
 
 Related but distinct languages stay apart: on WMT22 a Russian document fits Ukrainian at a
 median 0.56 of its own, a Japanese one Chinese at 0.60, while a Livonian document detected as
@@ -38,6 +42,8 @@ if TYPE_CHECKING:
 BUCKETS = 1 << 16
 # A document belongs to another language when it fits it this many times as well as its own.
 MOVE = 1.5
+# Documents a language needs to be a home for others (see families()).
+MIN_MEMBERS = 3
 # Two languages are one family when the median document of one fits the other this well
 # relative to its own.
 SAME = 1.0
@@ -94,11 +100,11 @@ def families(docs: list[np.ndarray], langs: list[str]) -> list[int]:
     of one family are never translations of each other.
 
     >>> import numpy as np
-    >>> liv = [np.array([1, 2, 3, 4]), np.array([1, 2, 3, 5]), np.array([1, 2, 4, 5]),
-    ...        np.array([2, 3, 4, 5])]
-    >>> en = [np.array([10, 11, 12]), np.array([10, 11, 13])]
-    >>> families(liv + en, ["lv", "lv", "et", "et", "en", "en"])
-    [1, 1, 1, 1, 0, 0]
+    >>> liv = [np.array(sorted({1, 2, 3, 4, 5, 6} - {n})) for n in range(1, 7)]
+    >>> en = [np.array(sorted({10, 11, 12, 13} - {n})) for n in range(10, 13)]
+    >>> families(liv + en + [np.array([2, 3, 4, 5, 6])], ["lv"] * 3 + ["et"] * 3 + ["en"] * 3
+    ...          + ["fi"])
+    [1, 1, 1, 1, 1, 1, 0, 0, 0, 1]
     """
     import numpy as np
 
@@ -107,12 +113,29 @@ def families(docs: list[np.ndarray], langs: list[str]) -> list[int]:
     names, table = fits(docs, langs)
     code = {name: k for k, name in enumerate(names)}
     own = np.array([table[row, code[lang]] for row, lang in enumerate(langs)])
-    # Where each document belongs: its own language, unless it fits another far better.
+    members_of: dict[int, list[int]] = {}
+    for row, lang in enumerate(langs):
+        if own[row] > 0:
+            members_of.setdefault(code[lang], []).append(row)
+    # How well a language's own documents fit it (the median), where it has enough of them
+    # to be a reference: a language of one or two documents is no one's home.
+    level = {k: float(np.median(own[rows])) for k, rows in members_of.items()
+             if len(rows) >= MIN_MEMBERS}
     home = []
     for row, lang in enumerate(langs):
-        best = int(np.argmax(table[row]))
-        moved = own[row] > 0 and table[row, best] >= MOVE * own[row]
-        home.append(best if moved else code[lang])
+        home.append(code[lang])
+        homes = [k for k in level if k != code[lang]]
+        if not homes:
+            continue
+        best = max(homes, key=lambda k: (table[row, k], -k))
+        if own[row] > 0:
+            # It fits another language far better than its own.
+            moved = table[row, best] >= MOVE * own[row]
+        else:
+            # Alone in its language: it fits another as well as that one's own documents do.
+            moved = table[row, best] > 0 and table[row, best] * MOVE >= level[best]
+        if moved:
+            home[-1] = best
     # Languages whose median document fits another language as well as its own: one family.
     parent = list(range(len(names)))
 
@@ -121,21 +144,20 @@ def families(docs: list[np.ndarray], langs: list[str]) -> list[int]:
             k = parent[k]
         return k
 
-    members_of: dict[int, list[int]] = {}
-    for row, lang in enumerate(langs):
-        if own[row] > 0:
-            members_of.setdefault(code[lang], []).append(row)
     for k in range(len(names)):
-        members = members_of.get(k, [])
-        if not members:
+        # Its documents that stayed home (the others moved: they are another's already).
+        members = [row for row in members_of.get(k, []) if home[row] == k]
+        others = [other for other in sorted(level) if other != k]
+        if not members or not others:
             continue
-        for other in range(len(names)):
-            if other == k:
-                continue
-            ratios = sorted(table[row, other] / own[row] for row in members)
-            if ratios[len(ratios) // 2] >= SAME:
-                a, b = find(k), find(other)
-                parent[max(a, b)] = min(a, b)
+        # The language its documents fit best after their own, by their median fit; one
+        # family when that median document fits it as well as its own.
+        medians = {other: sorted(table[row, other] / own[row] for row in members)[
+            len(members) // 2] for other in others}
+        other = max(others, key=lambda o: (medians[o], -o))
+        if medians[other] >= SAME:
+            a, b = find(k), find(other)
+            parent[max(a, b)] = min(a, b)
     roots = sorted({find(k) for k in range(len(names))})
     number = {root: n for n, root in enumerate(roots)}
     return [number[find(k)] for k in home]

@@ -21,10 +21,10 @@ from cleaner.document import Document, Pair
 from cleaner.pipeline import CorpusContext, CorpusStep, DocumentStep, StepStats
 from cleaner.stages.dedup.config import DedupConfig
 from cleaner.stages.dedup.keep import has_origin_credit, language_rank
+from cleaner.stages.dedup.translate.encoder import encode
 from cleaner.stages.dedup.translate.index import expected_ratio
 from cleaner.stages.dedup.translate.match import components
 from cleaner.stages.dedup.translate.pairing import Decision, PairingConfig, find_pairs
-from cleaner.stages.dedup.translate.encoder import encode
 from cleaner.stages.dedup.translate.profile import (
     VERSION,
     Profile,
