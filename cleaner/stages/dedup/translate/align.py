@@ -62,6 +62,9 @@ class Task:
     right_weights: list[float]
     left_complete: bool = True
     right_complete: bool = True
+    # Unit vectors of each two consecutive segments (see merged()); computed when None.
+    left_merged: np.ndarray | None = None
+    right_merged: np.ndarray | None = None
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -69,6 +72,17 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
     return rows / np.where(norms > 0, norms, 1.0)
+
+
+def merged(rows: np.ndarray) -> np.ndarray:
+    """Unit vectors of each two consecutive rows summed: the side of a 2-1 or 1-2 step
+    (once per document when given to :class:`Task`, not once per candidate).
+
+    >>> import numpy as np
+    >>> [round(x, 3) for x in merged(np.eye(2, dtype=np.float32))[0].tolist()]
+    [0.707, 0.707]
+    """
+    return _unit(rows[:-1] + rows[1:])
 
 
 def _shares(weights: list[float]) -> np.ndarray:
@@ -152,9 +166,11 @@ def _align_chunk(tasks: list[Task]) -> list[Alignment]:
         # Indexed by the cell the step ends in: s11[i, j] pairs left i-1 with right j-1.
         s11[k, 1:m + 1, 1:n + 1] = t.left @ t.right.T
         if m > 1:
-            s21[k, 2:m + 1, 1:n + 1] = _unit(t.left[:-1] + t.left[1:]) @ t.right.T
+            pairs = t.left_merged if t.left_merged is not None else merged(t.left)
+            s21[k, 2:m + 1, 1:n + 1] = pairs @ t.right.T
         if n > 1:
-            s12[k, 1:m + 1, 2:n + 1] = t.left @ _unit(t.right[:-1] + t.right[1:]).T
+            pairs = t.right_merged if t.right_merged is not None else merged(t.right)
+            s12[k, 1:m + 1, 2:n + 1] = t.left @ pairs.T
     shape = (count, m_max + 1, n_max + 1)
     score = np.zeros(shape)
     choice = np.zeros(shape, dtype=np.int8)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from cleaner.stages.dedup.translate.align import Alignment, Task, align_many
+from cleaner.stages.dedup.translate.align import Alignment, Task, align_many, merged
 from cleaner.stages.dedup.translate.encoder import COVERED, DIM
 from cleaner.stages.dedup.translate.index import (
     NEIGHBOURS,
@@ -136,15 +136,17 @@ def alignments(profiles: list[Profile], candidates: list[tuple[int, int]]
     Each profile's vectors are unpacked once and shared by its candidates (at most
     24 x 2 KiB per document)."""
     vectors: dict[int, object] = {}
+    pairs: dict[int, object] = {}
     weights: dict[int, list[float]] = {}
     for row in sorted({r for pair in candidates for r in pair}):
         profile = profiles[row]
         if profile.segments:
             vectors[row] = _segments(profile.vectors)
+            pairs[row] = merged(vectors[row])
             weights[row] = [c / density(profile.lang) for c in profile.seg_chars]
     tasks = [Task(vectors[i], vectors[j], weights[i], weights[j], profiles[i].complete,
-                  profiles[j].complete) if i in vectors and j in vectors else None
-             for i, j in candidates]
+                  profiles[j].complete, pairs[i], pairs[j])
+             if i in vectors and j in vectors else None for i, j in candidates]
     done = iter(align_many([t for t in tasks if t is not None]))
     return [Alignment(0.0, 0.0, 0.0) if t is None else next(done) for t in tasks]
 
