@@ -7,7 +7,8 @@ Expressed as the map / group / reduce a cluster would shard (issue 17):
    4-gram frequencies: one more group-by, gram -> count);
 2. *group by key*: for each pair of languages searched, the nearest neighbours of every
    document among the other language's documents, block by block
-   (:mod:`~.index`);
+   (:mod:`~.index`), never among documents of its own spelling family (:mod:`~.samelang`:
+   one more group-by, language -> 4-gram counts);
 3. *score* each candidate pair (:mod:`~.score`);
 4. *connected components* of scored pairs, then one-to-one matching per language pair inside
    each component (:mod:`~.match`); pivots inside components of accepted pairs.
