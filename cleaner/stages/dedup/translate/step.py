@@ -10,7 +10,9 @@
   and applies the keep policy per story: the documents linked by accepted pairs form a
   component, one of them is kept (the original when the evidence shows it), every other one
   goes to the audit with reason ``translation``, ``duplicate_of`` the kept id and the score in
-  ``detail``; every accepted pair is recorded as a :class:`~cleaner.document.Pair`.
+  ``detail``, and is published as a :class:`~cleaner.document.Pair` with the kept document (a
+  removed document is in no other pair: two translations of one story are both removed, so
+  their pair is not published; ``last_result`` still holds every accepted pair).
 """
 
 from __future__ import annotations
@@ -177,6 +179,34 @@ def keep_key(doc: Document, votes: int, config: DedupConfig) -> tuple:
     return (date_key, credit, -votes, rank, doc.id)
 
 
+def story_links(kept: int, inside: list[Decision]) -> dict[int, float]:
+    """Per member of a story (a component of accepted pairs), the probability of the weakest
+    pair on the strongest path that ties it to the ``kept`` document (its own pair with the
+    kept one when there is one and no path is stronger).
+
+    >>> d = [Decision(0, 1, 2.0, "direct"), Decision(1, 2, 0.0, "direct"),
+    ...      Decision(0, 2, -1.0, "pivot")]
+    >>> {k: round(v, 3) for k, v in sorted(story_links(0, d).items())}
+    {0: 1.0, 1: 0.881, 2: 0.5}
+    """
+    best = {kept: 1.0}
+    edges: dict[int, list[tuple[int, float]]] = {}
+    for d in inside:
+        edges.setdefault(d.left, []).append((d.right, d.probability))
+        edges.setdefault(d.right, []).append((d.left, d.probability))
+    for _ in range(len(edges)):  # widest paths: a story has a few members
+        changed = False
+        for node in sorted(best):
+            for other, weight in sorted(edges.get(node, [])):
+                value = min(best[node], weight)
+                if value > best.get(other, -1.0):
+                    best[other] = value
+                    changed = True
+        if not changed:
+            break
+    return best
+
+
 class TranslationPairStep(CorpusStep):
     """Pair documents that translate each other, in every language pair searched; keep the
     original of each story, audit its translations."""
@@ -215,6 +245,7 @@ class TranslationPairStep(CorpusStep):
             for i in members:
                 docs[i].cluster = docs[kept].cluster
             inside = [d for d in decisions if d.left in members]
+            links = story_links(kept, inside)
             for i in members:
                 if i == kept:
                     continue
@@ -223,17 +254,16 @@ class TranslationPairStep(CorpusStep):
                              key=lambda d: (kept not in (d.left, d.right), -d.score,
                                             d.left, d.right))
                 dropped[i] = (docs[kept], own[0])
-            rank = {i: keep_key(docs[i], votes.get(i, 0), self.dedup) for i in members}
-            for d in sorted(inside, key=lambda d: (d.left, d.right)):
-                a, b = sorted((d.left, d.right), key=lambda i: rank[i])
-                first, second = docs[a], docs[b]
+                # Published as the kept document's translation (the only pair a removed
+                # document may be in), scored by the weakest link that ties it to the kept one.
+                first, second = docs[kept], docs[i]
                 stats.counters[f"pairs:{primary(first.lang)}-{primary(second.lang)}"] += 1
-                stats.counters[f"{d.kind}_pairs"] += 1
+                stats.counters[f"{own[0].kind}_pairs"] += 1
                 context.pair(Pair(
                     id_a=first.id, id_b=second.id, source_a=first.source,
                     source_b=second.source, lang_a=first.lang, lang_b=second.lang,
                     text_a=first.text, text_b=second.text,
-                    score=round(min(1.0, max(0.0, d.probability)), 6)))
+                    score=round(min(1.0, max(0.0, links[i])), 6)))
         for i, doc in enumerate(docs):
             if i in dropped:
                 kept_doc, decision = dropped[i]
