@@ -33,7 +33,6 @@ the same on every machine.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -89,9 +88,9 @@ def fits(docs: list[np.ndarray], langs: list[str]) -> tuple[list[str], np.ndarra
         # Leave the document out of its own language: its buckets count one less there.
         dots[own] -= len(grams)
         norms[own] -= 2 * int(counts[own, grams].sum()) - len(grams)
-        for k in range(len(names)):
-            if norms[k] > 0 and dots[k] > 0:
-                table[row, k] = int(dots[k]) / math.sqrt(int(norms[k]) * len(grams))
+        ok = (norms > 0) & (dots > 0)
+        # Integers below 2**53 convert exactly; sqrt and division are correctly rounded.
+        table[row] = np.where(ok, dots / np.sqrt(np.where(ok, norms, 1) * len(grams)), 0.0)
     return names, table
 
 
@@ -121,21 +120,19 @@ def families(docs: list[np.ndarray], langs: list[str]) -> list[int]:
     # to be a reference: a language of one or two documents is no one's home.
     level = {k: float(np.median(own[rows])) for k, rows in members_of.items()
              if len(rows) >= MIN_MEMBERS}
-    home = []
-    for row, lang in enumerate(langs):
-        home.append(code[lang])
-        homes = [k for k in level if k != code[lang]]
-        if not homes:
-            continue
-        best = max(homes, key=lambda k: (table[row, k], -k))
-        if own[row] > 0:
-            # It fits another language far better than its own.
-            moved = table[row, best] >= MOVE * own[row]
-        else:
-            # Alone in its language: it fits another as well as that one's own documents do.
-            moved = table[row, best] > 0 and table[row, best] * MOVE >= level[best]
-        if moved:
-            home[-1] = best
+    own_code = np.array([code[lang] for lang in langs])
+    home = own_code.copy()
+    if level:
+        homes = np.array(sorted(level))
+        candidates = table[:, homes].copy()
+        candidates[homes[None, :] == own_code[:, None]] = -1.0  # not its own language
+        pick = np.argmax(candidates, axis=1)  # ties: the first language
+        best, fit = homes[pick], candidates[np.arange(len(langs)), pick]
+        reference = np.array([level[k] for k in best.tolist()])
+        # It fits another language far better than its own; or, alone in its language, it
+        # fits another as well as that one's own documents do.
+        moved = np.where(own > 0, fit >= MOVE * own, (fit > 0) & (fit * MOVE >= reference))
+        home = np.where(moved & (fit >= 0), best, own_code)
     # Languages whose median document fits another language as well as its own: one family.
     parent = list(range(len(names)))
 
@@ -152,12 +149,13 @@ def families(docs: list[np.ndarray], langs: list[str]) -> list[int]:
             continue
         # The language its documents fit best after their own, by their median fit; one
         # family when that median document fits it as well as its own.
-        medians = {other: sorted(table[row, other] / own[row] for row in members)[
-            len(members) // 2] for other in others}
-        other = max(others, key=lambda o: (medians[o], -o))
-        if medians[other] >= SAME:
+        ratios = np.sort(table[np.ix_(members, others)] / own[members][:, None], axis=0)
+        medians = ratios[len(members) // 2]
+        pick = int(np.argmax(medians))  # ties: the first language
+        other = others[pick]
+        if medians[pick] >= SAME:
             a, b = find(k), find(other)
             parent[max(a, b)] = min(a, b)
     roots = sorted({find(k) for k in range(len(names))})
     number = {root: n for n, root in enumerate(roots)}
-    return [number[find(k)] for k in home]
+    return [number[find(k)] for k in home.tolist()]
