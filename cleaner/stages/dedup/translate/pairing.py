@@ -207,7 +207,6 @@ def find_pairs(profiles: list[Profile | None], config: PairingConfig,
     meaning = meaning_vectors(usable)
     spelling = spelling_vectors(usable, gram_weights(usable))
     family = families([buckets(p.grams) for p in usable], [p.lang for p in usable])
-    counters["families"] = len(set(family))
     index = build_index(usable, meaning, spelling, config.searched, config.window_days,
                         config.neighbours, family)
     means = {view: index.mean(view) for view in ("meaning", "spelling")}
