@@ -149,15 +149,15 @@ def fit_logistic(rows: list[list[float]], labels: list[int], names: tuple[str, .
     return result.x.tolist()
 
 
-def report(docs: list[Document], records: list[dict], gold: list[dict], half: dict[str, int],
-           state: RunState) -> None:
-    """Precision and recall per language pair and half (see the module docstring)."""
+def report(predicted: set[frozenset[str]], records: list[dict], gold: list[dict],
+           half: dict[str, int]) -> None:
+    """Precision and recall per language pair and half (see the module docstring) of the
+    ``predicted`` pairs (sources): every pair the step accepted, those between two
+    translations of one story too (only their pairs with the kept document are published)."""
     lang_of = {r["id"]: r["lang"] for r in records}
     length_of = {r["id"]: len(r["text"]) for r in records}
-    source_of = {d.id: d.source for d in docs}
     gold_pairs = {frozenset((p["a"], p["b"])) for p in gold}
     gold_langs = {tuple(sorted((lang_of[p["a"]], lang_of[p["b"]]))) for p in gold}
-    predicted = {frozenset((source_of[p.id_a], source_of[p.id_b])) for p in state.pairs}
     for h in (0, 1):
         rows: dict[str, Counter] = defaultdict(Counter)
         for pair in predicted:
@@ -238,7 +238,10 @@ def main() -> None:
     pair_state = RunState()
     tracemalloc.start()
     started, cpu = time.perf_counter(), time.process_time()
-    kept = run_corpus_steps([_copy(d) for d in docs], [step], pair_state)
+    copies = [_copy(d) for d in docs]
+    kept = run_corpus_steps(copies, [step], pair_state)
+    predicted = {frozenset((copies[d.left].source, copies[d.right].source))
+                 for d in step.last_result.decisions}
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -246,11 +249,12 @@ def main() -> None:
     print(f"pairing: {seconds:.1f} s wall, {cpu:.1f} s CPU ({cpu / len(docs) * 1000:.1f} ms per "
           f"document), peak traced memory {peak / 2**20:.0f} MiB "
           f"({peak / len(docs) / 1024:.1f} KiB per document); {counters['candidates']} "
-          f"candidates scored; kept {len(kept)}, pairs {len(pair_state.pairs)} "
-          f"(direct {counters['direct']}, pivot {counters['pivot']})")
-    report(docs, records, gold, half, pair_state)
+          f"candidates scored; kept {len(kept)}, accepted pairs {len(predicted)} "
+          f"(direct {counters['direct']}, pivot {counters['pivot']}), published "
+          f"{len(pair_state.pairs)}")
+    report(predicted, records, gold, half)
     if args.show_errors:
-        show_errors(docs, records, gold, pair_state, args.show_errors.split(","))
+        show_errors(predicted, records, gold, args.show_errors.split(","))
 
 
 def _copy(doc: Document) -> Document:
@@ -294,17 +298,16 @@ def fit(docs, records, gold, half, step, cache: str | None) -> None:
     score_module.BIAS = weights[-1]
 
 
-def show_errors(docs, records, gold, state, pairs) -> None:
+def show_errors(predicted, records, gold, pairs) -> None:
+    """The false pairs of the language pairs ``pairs`` (true languages), with their texts."""
     lang_of = {r["id"]: r["lang"] for r in records}
-    source_of = {d.id: d.source for d in docs}
     text_of = {r["id"]: r["text"] for r in records}
     gold_pairs = {frozenset((p["a"], p["b"])) for p in gold}
-    for pair in state.pairs:
-        a, b = source_of[pair.id_a], source_of[pair.id_b]
+    for pair in sorted(predicted, key=sorted):
+        a, b = sorted(pair)
         key = "-".join(sorted((lang_of[a], lang_of[b])))
-        if key in pairs and frozenset((a, b)) not in gold_pairs:
-            print(f"FP {key} {pair.score:.3f} {a} {b}\n   {text_of[a][:120]!r}\n   "
-                  f"{text_of[b][:120]!r}")
+        if key in pairs and pair not in gold_pairs:
+            print(f"FP {key} {a} {b}\n   {text_of[a][:120]!r}\n   {text_of[b][:120]!r}")
 
 
 if __name__ == "__main__":

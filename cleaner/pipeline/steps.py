@@ -77,6 +77,15 @@ class DocumentStep:
     def process(self, doc: Document, stats: StepStats) -> Document | Drop:
         raise NotImplementedError
 
+    def prepare(self, docs: list[Document]) -> None:
+        """Called with the documents of a batch before :meth:`process` sees any of them.
+
+        A step may do here, for many documents at once, work that is cheaper in bulk (one call
+        of a model for the whole batch) and keep it for :meth:`process`. ``process`` must give
+        the same result whether ``prepare`` ran or not: a runner may skip it, and it is
+        skipped when it fails or runs out of time. Default: nothing.
+        """
+
 
 @dataclass
 class CorpusContext:

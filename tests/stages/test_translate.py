@@ -43,7 +43,8 @@ def _word_vector(word: str) -> np.ndarray:
 def toy_encode(texts: list[str]) -> np.ndarray:
     rows = []
     for text in texts:
-        words = [w.removesuffix("_x") for w in text.lower().replace(".", " ").split()]
+        words = [w[:-2][::-1] if w.endswith("_x") else w
+                 for w in text.lower().replace(".", " ").split()]
         vector = sum((_word_vector(w) for w in words), np.zeros(encoder.DIM, np.float32))
         rows.append(vector / (np.linalg.norm(vector) or 1.0))
     return np.stack(rows)
@@ -59,8 +60,13 @@ def story(rng: random.Random, sentences: int = 4) -> str:
 
 
 def toy_translation(text: str) -> str:
-    return " ".join(f"{w.rstrip('.')}_x" + ("." if w.endswith(".") else "")
-                    for w in text.split())
+    """Each word spelt backwards (another language's spelling; the toy encoder reads it
+    back), so the two languages do not look like one (see samelang.py)."""
+    def word(w: str) -> str:
+        backwards = w.rstrip(".").lower()[::-1]
+        return backwards.capitalize() if w[0].isupper() else backwards
+
+    return " ".join(f"{word(w)}_x" + ("." if w.endswith(".") else "") for w in text.split())
 
 
 def toy_doc(source: str, text: str, lang: str, published: dt.date | None = None) -> Document:
@@ -214,10 +220,21 @@ def test_a_story_in_three_languages_keeps_one_document_and_pairs_every_language(
             toy_doc("de", toy_translation(text), "de", dt.date(2024, 1, 2)),
             toy_doc("fr", toy_translation(text), "fr", dt.date(2024, 1, 2))]
     state = RunState()
-    kept = run_corpus_steps(docs, [TranslationPairStep(DedupConfig())], state)
+    step = TranslationPairStep(DedupConfig())
+    kept = run_corpus_steps(docs, [step], state)
     assert [d.source for d in kept] == ["en"]
-    assert pair_sources(docs, state) == {frozenset(p) for p in
-                                         (("en", "de"), ("en", "fr"), ("de", "fr"))}
+    # Every language pair is found ...
+    assert {frozenset((docs[d.left].source, docs[d.right].source))
+            for d in step.last_result.decisions} == {
+        frozenset(p) for p in (("en", "de"), ("en", "fr"), ("de", "fr"))}
+    # ... and each removed document is published once, as the kept document's translation
+    # (the held-out build failed: a pair of two removed documents).
+    assert [(p.id_a, p.id_b) for p in sorted(state.pairs, key=lambda p: p.id_b)] == sorted(
+        ((docs[0].id, d.id) for d in docs[1:]), key=lambda pair: pair[1])
+    removed = {r.id: r for r in state.removals}
+    for pair in state.pairs:
+        assert removed[pair.id_b].reason == "translation"
+        assert removed[pair.id_b].duplicate_of == pair.id_a
 
 
 # --- the real encoder ---------------------------------------------------------------------------

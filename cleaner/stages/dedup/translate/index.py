@@ -172,6 +172,8 @@ class CorpusIndex:
     neighbours: dict[str, Neighbours] = field(default_factory=dict)
     # Per view: the similarity of each candidate (row, row), row < row.
     similarity: dict[str, dict[tuple[int, int], float]] = field(default_factory=dict)
+    # Per view, per row: its neighbours' ranks within their language (see rank()).
+    _ranks: dict[str, list] = field(default_factory=dict, repr=False)
 
     def candidates(self) -> list[tuple[int, int]]:
         """(row, row) pairs, the smaller row first, found by either view from either side,
@@ -185,12 +187,27 @@ class CorpusIndex:
     def rank(self, view: str, i: int, j: int) -> tuple[int, int]:
         """Rank (0 = nearest) of j among i's neighbours of j's language, and of i among j's
         neighbours of i's language (the number of such neighbours when absent)."""
+        table = self._ranks.get(view)
+        if table is None:
+            table = self._ranks[view] = [self._row_ranks(row) for row in
+                                         self.neighbours[view].index.tolist()]
         out = []
         for a, b in ((i, j), (j, i)):
-            same = [n for n in self.neighbours[view].index[a].tolist()
-                    if n >= 0 and self.langs[n] == self.langs[b]]
-            out.append(same.index(b) if b in same else len(same))
+            ranks, sizes = table[a]
+            out.append(ranks.get(b, sizes.get(self.langs[b], 0)))
         return out[0], out[1]
+
+    def _row_ranks(self, row: list[int]) -> tuple[dict[int, int], dict[str, int]]:
+        """A row's neighbours -> their rank within their language, and neighbours per
+        language (computed once per row: a row is in many candidates)."""
+        ranks: dict[int, int] = {}
+        sizes: dict[str, int] = {}
+        for n in row:
+            if n >= 0:
+                lang = self.langs[n]
+                ranks[n] = sizes.get(lang, 0)
+                sizes[lang] = ranks[n] + 1
+        return ranks, sizes
 
     def mean(self, view: str) -> np.ndarray:
         """Each row's mean similarity to its neighbours (the hubness of CSLS)."""
@@ -198,10 +215,11 @@ class CorpusIndex:
 
 
 def build_index(profiles: list[Profile], meaning, spelling, searched, window: int | None,
-                k: int = NEIGHBOURS) -> CorpusIndex:
+                k: int = NEIGHBOURS, family: list[int] | None = None) -> CorpusIndex:
     """Nearest neighbours of every profile in both views among the profiles of other
     languages (``searched(lang_a, lang_b)``: whether that pair of languages is searched),
-    within the date ``window`` in days (None: no limit)."""
+    within the date ``window`` in days (None: no limit), never of its own spelling
+    ``family`` (:mod:`~.samelang`; None: no families)."""
     import numpy as np
 
     langs = [p.lang for p in profiles]
@@ -209,9 +227,12 @@ def build_index(profiles: list[Profile], meaning, spelling, searched, window: in
     code = np.array([names.index(lang) for lang in langs])
     pair_ok = np.array([[searched(a, b) for b in names] for a in names], dtype=bool)
     dates = np.array([p.published if p.published is not None else -1 for p in profiles])
+    families = None if family is None else np.asarray(family)
 
     def allowed(rows, cols):
         mask = pair_ok[code[rows][:, None], code[cols][None, :]]
+        if families is not None:
+            mask &= families[rows][:, None] != families[cols][None, :]
         if window is not None:
             a, b = dates[rows][:, None], dates[cols][None, :]
             mask &= (a < 0) | (b < 0) | (np.abs(a - b) <= window)

@@ -7,7 +7,8 @@ Expressed as the map / group / reduce a cluster would shard (issue 17):
    4-gram frequencies: one more group-by, gram -> count);
 2. *group by key*: for each pair of languages searched, the nearest neighbours of every
    document among the other language's documents, block by block
-   (:mod:`~.index`);
+   (:mod:`~.index`), never among documents of its own spelling family (:mod:`~.samelang`:
+   one more group-by, language -> 4-gram counts);
 3. *score* each candidate pair (:mod:`~.score`);
 4. *connected components* of scored pairs, then one-to-one matching per language pair inside
    each component (:mod:`~.match`); pivots inside components of accepted pairs.
@@ -19,10 +20,9 @@ position, and no set or dict order reaches a decision.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import combinations
 
-from cleaner.stages.dedup.translate.align import align
+from cleaner.stages.dedup.translate.align import Alignment, Task, align_many, merged
 from cleaner.stages.dedup.translate.encoder import COVERED, DIM
 from cleaner.stages.dedup.translate.index import (
     NEIGHBOURS,
@@ -41,6 +41,7 @@ from cleaner.stages.dedup.translate.match import (
     match_one_to_one,
 )
 from cleaner.stages.dedup.translate.profile import Profile, density
+from cleaner.stages.dedup.translate.samelang import buckets, families
 from cleaner.stages.dedup.translate.score import (
     Evidence,
     anchor_overlap,
@@ -120,9 +121,8 @@ class Decision:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.score))))
 
 
-@lru_cache(maxsize=4096)
 def _segments(vectors: bytes):
-    """Unit float32 segment vectors of a profile (cached: a document is in many candidates)."""
+    """Unit float32 segment vectors of a profile."""
     import numpy as np
 
     from cleaner.stages.dedup.translate.encoder import dequantize
@@ -130,21 +130,36 @@ def _segments(vectors: bytes):
     return dequantize(np.frombuffer(vectors, dtype=np.int8).reshape(-1, DIM))
 
 
-def evidence_for(profiles: list[Profile], i: int, j: int, index, means: dict) -> Evidence:
-    """The measurements of candidate (``i``, ``j``), rows of ``profiles`` and ``index``."""
-    from cleaner.stages.dedup.translate.align import Alignment
+def alignments(profiles: list[Profile], candidates: list[tuple[int, int]]
+               ) -> list[Alignment]:
+    """The in-order alignment of every candidate, all at once (see :mod:`~.align`).
 
+    Each profile's vectors are unpacked once and shared by its candidates (at most
+    24 x 2 KiB per document)."""
+    vectors: dict[int, object] = {}
+    pairs: dict[int, object] = {}
+    weights: dict[int, list[float]] = {}
+    for row in sorted({r for pair in candidates for r in pair}):
+        profile = profiles[row]
+        if profile.segments:
+            vectors[row] = _segments(profile.vectors)
+            pairs[row] = merged(vectors[row])
+            weights[row] = [c / density(profile.lang) for c in profile.seg_chars]
+    tasks = [Task(vectors[i], vectors[j], weights[i], weights[j], profiles[i].complete,
+                  profiles[j].complete, pairs[i], pairs[j])
+             if i in vectors and j in vectors else None for i, j in candidates]
+    done = iter(align_many([t for t in tasks if t is not None]))
+    return [Alignment(0.0, 0.0, 0.0) if t is None else next(done) for t in tasks]
+
+
+def evidence_for(profiles: list[Profile], i: int, j: int, index, means: dict,
+                 result: Alignment) -> Evidence:
+    """The measurements of candidate (``i``, ``j``), rows of ``profiles`` and ``index``,
+    whose segments align as ``result``."""
     left, right = profiles[i], profiles[j]
     covered = left.lang in COVERED and right.lang in COVERED
     meaning = index.similarity["meaning"][(i, j)]
     spelling = index.similarity["spelling"][(i, j)]
-    if left.segments and right.segments:
-        result = align(_segments(left.vectors), _segments(right.vectors),
-                       [c / density(left.lang) for c in left.seg_chars],
-                       [c / density(right.lang) for c in right.seg_chars],
-                       left.complete, right.complete)
-    else:
-        result = Alignment(0.0, 0.0, 0.0)
     shared, overlap, any_anchors = anchor_overlap(left.anchors, right.anchors)
     shorter = min(left.chars / density(left.lang), right.chars / density(right.lang))
     return Evidence(
@@ -191,14 +206,16 @@ def find_pairs(profiles: list[Profile | None], config: PairingConfig,
         return PairingResult([], {}, counters)
     meaning = meaning_vectors(usable)
     spelling = spelling_vectors(usable, gram_weights(usable))
+    family = families([buckets(p.grams) for p in usable], [p.lang for p in usable])
     index = build_index(usable, meaning, spelling, config.searched, config.window_days,
-                        config.neighbours)
+                        config.neighbours, family)
     means = {view: index.mean(view) for view in ("meaning", "spelling")}
     scored_all: dict[tuple[int, int], tuple[Evidence, float]] = {}
     by_pair: dict[tuple[str, str], list[Scored]] = {}
     evidence_of: dict[tuple[int, int], Evidence] = {}
-    for i, j in index.candidates():
-        evidence = evidence_for(usable, i, j, index, means)
+    candidates = index.candidates()
+    for (i, j), aligned in zip(candidates, alignments(usable, candidates), strict=True):
+        evidence = evidence_for(usable, i, j, index, means, aligned)
         score = log_odds(evidence)
         key = tuple(sorted((usable[i].lang, usable[j].lang)))
         by_pair.setdefault(key, []).append(Scored(i, j, score))

@@ -172,6 +172,16 @@ def gram_hashes(text: str) -> bytes:
     return np.array(sorted(grams), dtype="<u4").tobytes()
 
 
+def encoded_segments(text: str, lang: str) -> list[str]:
+    """The segments of ``text`` that its profile encodes (:func:`window` of
+    :func:`segments`).
+
+    >>> encoded_segments("One. Two.", "en")
+    ['One.', 'Two.']
+    """
+    return window(segments(text), lang.split("-")[0].lower())[0]
+
+
 def make_profile(text: str, lang: str, published: int | None = None,
                  encode=None) -> Profile:
     """The profile of a text in ``lang`` (``encode``: texts -> unit vectors; the sentence
