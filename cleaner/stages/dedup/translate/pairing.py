@@ -248,6 +248,7 @@ def find_pairs(profiles: list[Profile | None], config: PairingConfig,
                  for kind, group in (("direct", accepted), ("mutual", mutual),
                                      ("pivot", pivots)) for p in group]
     counters["direct"] = len(accepted)
-    counters["mutual"] = len(mutual)
+    if mutual:  # only when there are some: the seeds' card stays as it was
+        counters["mutual"] = len(mutual)
     counters["pivot"] = len(pivots)
     return PairingResult(decisions, scored_all, counters)
