@@ -35,3 +35,13 @@ def test_evidence_must_be_short_covered_meaningful_and_of_the_expected_length():
     assert not short_and_consistent(replace(SHORT, shorter_chars=2000))
     assert not short_and_consistent(replace(SHORT, meaning_csls=0.05))
     assert not short_and_consistent(replace(SHORT, length_drift=0.5))
+
+
+def test_long_evidence_is_outside_the_encoder_long_and_of_the_expected_length():
+    from cleaner.stages.dedup.translate.score import long_and_consistent
+
+    story = replace(SHORT, covered=False, meaning_csls=-0.6, shorter_chars=700)
+    assert long_and_consistent(story)
+    assert not long_and_consistent(replace(story, covered=True))
+    assert not long_and_consistent(replace(story, shorter_chars=150))
+    assert not long_and_consistent(replace(story, length_drift=0.4))

@@ -33,6 +33,9 @@ from cleaner.stages.dedup.translate.index import (
     spelling_vectors,
 )
 from cleaner.stages.dedup.translate.match import (
+    BILINGUAL,
+    BILINGUAL_MARGIN,
+    BILINGUAL_SHARE,
     FLOOR,
     MARGIN,
     MUTUAL,
@@ -49,6 +52,7 @@ from cleaner.stages.dedup.translate.score import (
     anchor_overlap,
     length_drift,
     log_odds,
+    long_and_consistent,
     rank_feature,
     short_and_consistent,
 )
@@ -67,6 +71,10 @@ class PairingConfig:
     pivot_floor: float = PIVOT
     # Floor of a short mutual best pair backed by independent evidence (see match.py).
     mutual_floor: float = MUTUAL
+    # Floor of a long mutual best outside the encoder's languages, in a language pair where
+    # this share of the smaller language's documents is paired (see match.py).
+    bilingual_floor: float = BILINGUAL
+    bilingual_share: float = BILINGUAL_SHARE
     # Nearest neighbours per document, per view and language pair.
     neighbours: int = NEIGHBOURS
     # Documents with known dates further apart than this are never a pair (None: no limit).
@@ -237,9 +245,16 @@ def find_pairs(profiles: list[Profile | None], config: PairingConfig,
         counters[f"candidates:{key[0]}-{key[1]}"] = len(scored)
         direct = match_one_to_one(scored, config.floor, config.margin)
         accepted += direct
-        mutual += add_mutual_best(
+        short = add_mutual_best(
             direct, scored, lambda p: short_and_consistent(evidence_of[(p.left, p.right)]),
             config.mutual_floor)
+        mutual += short
+        if len(direct) >= config.bilingual_share * min(len(by_lang[key[0]]),
+                                                       len(by_lang[key[1]])):
+            mutual += add_mutual_best(
+                direct + short, scored,
+                lambda p: long_and_consistent(evidence_of[(p.left, p.right)]),
+                config.bilingual_floor, BILINGUAL_MARGIN)
         scored_lists += scored
     pivots = add_pivots(accepted + mutual, scored_lists, lambda row: usable[row].lang,
                         config.pivot_floor)

@@ -181,3 +181,29 @@ def short_and_consistent(evidence: Evidence) -> bool:
     """
     return (evidence.covered and evidence.shorter_chars < SHORT_CHARS
             and evidence.meaning_csls >= SHORT_MEANING and evidence.length_drift <= SHORT_DRIFT)
+
+
+# A long pair outside the encoder's languages below the floor is accepted as a mutual best of a
+# bilingual language pair only with this evidence (see :func:`long_and_consistent`).
+LONG_CHARS = 400
+LONG_DRIFT = 0.25
+
+
+def long_and_consistent(evidence: Evidence) -> bool:
+    """Whether a candidate's evidence backs it as a long translation outside the encoder's
+    languages: the shorter side at least :data:`LONG_CHARS` (English characters: a story,
+    whose length ratio says something) and its length ratio close to the expected one.
+
+    >>> base = dict(covered=False, meaning=0.1, meaning_csls=-0.5, meaning_rank=2.0,
+    ...             gain=0.0, coverage=0.0, quality=0.0, spelling=0.2, spelling_csls=0.04,
+    ...             spelling_rank=2.0, shared_anchors=1, anchor_overlap=0.2, any_anchors=True,
+    ...             length_drift=0.1, shorter_chars=600)
+    >>> long_and_consistent(Evidence(**base))
+    True
+    >>> long_and_consistent(Evidence(**{**base, "shorter_chars": 200}))
+    False
+    >>> long_and_consistent(Evidence(**{**base, "covered": True}))
+    False
+    """
+    return (not evidence.covered and evidence.shorter_chars >= LONG_CHARS
+            and evidence.length_drift <= LONG_DRIFT)
