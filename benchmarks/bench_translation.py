@@ -250,7 +250,8 @@ def main() -> None:
           f"document), peak traced memory {peak / 2**20:.0f} MiB "
           f"({peak / len(docs) / 1024:.1f} KiB per document); {counters['candidates']} "
           f"candidates scored; kept {len(kept)}, accepted pairs {len(predicted)} "
-          f"(direct {counters['direct']}, pivot {counters['pivot']}), published "
+          f"(direct {counters['direct']}, mutual {counters.get('mutual', 0)}, pivot "
+          f"{counters['pivot']}), published "
           f"{len(pair_state.pairs)}")
     report(predicted, records, gold, half)
     if args.show_errors:

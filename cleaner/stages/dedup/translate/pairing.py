@@ -33,10 +33,15 @@ from cleaner.stages.dedup.translate.index import (
     spelling_vectors,
 )
 from cleaner.stages.dedup.translate.match import (
+    BILINGUAL,
+    BILINGUAL_MARGIN,
+    BILINGUAL_SHARE,
     FLOOR,
     MARGIN,
+    MUTUAL,
     PIVOT,
     Scored,
+    add_mutual_best,
     add_pivots,
     match_one_to_one,
 )
@@ -47,7 +52,9 @@ from cleaner.stages.dedup.translate.score import (
     anchor_overlap,
     length_drift,
     log_odds,
+    long_and_consistent,
     rank_feature,
+    short_and_consistent,
 )
 
 
@@ -62,6 +69,12 @@ class PairingConfig:
     floor: float = FLOOR
     margin: float = MARGIN
     pivot_floor: float = PIVOT
+    # Floor of a short mutual best pair backed by independent evidence (see match.py).
+    mutual_floor: float = MUTUAL
+    # Floor of a long mutual best outside the encoder's languages, in a language pair where
+    # this share of the smaller language's documents is paired (see match.py).
+    bilingual_floor: float = BILINGUAL
+    bilingual_share: float = BILINGUAL_SHARE
     # Nearest neighbours per document, per view and language pair.
     neighbours: int = NEIGHBOURS
     # Documents with known dates further apart than this are never a pair (None: no limit).
@@ -109,7 +122,8 @@ class Decision:
     left: int
     right: int
     score: float
-    # "direct" (matched) or "pivot" (implied by the story's other translations).
+    # "direct" (matched), "mutual" (a short mutual best below the floor) or "pivot" (implied
+    # by the story's other translations).
     kind: str
     evidence: Evidence | None = None
 
@@ -223,18 +237,33 @@ def find_pairs(profiles: list[Profile | None], config: PairingConfig,
         if keep_scores:
             scored_all[(present[i], present[j])] = (evidence, score)
     accepted: list[Scored] = []
+    mutual: list[Scored] = []
     scored_lists: list[Scored] = []
     for key in sorted(by_pair):
         scored = by_pair[key]
         counters["candidates"] += len(scored)
         counters[f"candidates:{key[0]}-{key[1]}"] = len(scored)
-        accepted += match_one_to_one(scored, config.floor, config.margin)
+        direct = match_one_to_one(scored, config.floor, config.margin)
+        accepted += direct
+        short = add_mutual_best(
+            direct, scored, lambda p: short_and_consistent(evidence_of[(p.left, p.right)]),
+            config.mutual_floor)
+        mutual += short
+        if len(direct) >= config.bilingual_share * min(len(by_lang[key[0]]),
+                                                       len(by_lang[key[1]])):
+            mutual += add_mutual_best(
+                direct + short, scored,
+                lambda p: long_and_consistent(evidence_of[(p.left, p.right)]),
+                config.bilingual_floor, BILINGUAL_MARGIN)
         scored_lists += scored
-    pivots = add_pivots(accepted, scored_lists, lambda row: usable[row].lang,
+    pivots = add_pivots(accepted + mutual, scored_lists, lambda row: usable[row].lang,
                         config.pivot_floor)
     decisions = [Decision(present[p.left], present[p.right], p.score, kind,
                           evidence_of[(p.left, p.right)])
-                 for kind, group in (("direct", accepted), ("pivot", pivots)) for p in group]
+                 for kind, group in (("direct", accepted), ("mutual", mutual),
+                                     ("pivot", pivots)) for p in group]
     counters["direct"] = len(accepted)
+    if mutual:  # only when there are some: the seeds' card stays as it was
+        counters["mutual"] = len(mutual)
     counters["pivot"] = len(pivots)
     return PairingResult(decisions, scored_all, counters)

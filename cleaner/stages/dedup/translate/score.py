@@ -151,3 +151,59 @@ def length_drift(chars_a: int, chars_b: int, expected: float) -> float:
     if chars_a <= 0 or chars_b <= 0:
         return 3.0
     return abs(math.log(chars_b / chars_a / expected))
+
+
+# A short pair below the floor is accepted as a mutual best only with this evidence (see
+# :func:`short_and_consistent`): tuned on half 0 of WMT22, where longer covered pairs
+# (1000+ characters: two different stories about one event) and pairs whose meaning barely
+# exceeds the hub level were the false mutual bests.
+SHORT_CHARS = 300
+SHORT_MEANING = 0.2
+SHORT_DRIFT = 0.3
+
+
+def short_and_consistent(evidence: Evidence) -> bool:
+    """Whether a candidate's independent evidence backs it as a short translation: both
+    languages covered by the encoder, the shorter side under :data:`SHORT_CHARS` (in English
+    characters: a message too short for the score to be sure), its meaning well above each
+    side's neighbourhood (CSLS) and its length ratio close to the languages' expected one.
+
+    >>> base = dict(covered=True, meaning=0.6, meaning_csls=0.3, meaning_rank=2.0, gain=0.3,
+    ...             coverage=0.6, quality=0.5, spelling=0.0, spelling_csls=0.0,
+    ...             spelling_rank=1.0, shared_anchors=0, anchor_overlap=0.0, any_anchors=False,
+    ...             length_drift=0.1, shorter_chars=120)
+    >>> short_and_consistent(Evidence(**base))
+    True
+    >>> short_and_consistent(Evidence(**{**base, "shorter_chars": 1500}))
+    False
+    >>> short_and_consistent(Evidence(**{**base, "length_drift": 0.6}))
+    False
+    """
+    return (evidence.covered and evidence.shorter_chars < SHORT_CHARS
+            and evidence.meaning_csls >= SHORT_MEANING and evidence.length_drift <= SHORT_DRIFT)
+
+
+# A long pair outside the encoder's languages below the floor is accepted as a mutual best of a
+# bilingual language pair only with this evidence (see :func:`long_and_consistent`).
+LONG_CHARS = 400
+LONG_DRIFT = 0.25
+
+
+def long_and_consistent(evidence: Evidence) -> bool:
+    """Whether a candidate's evidence backs it as a long translation outside the encoder's
+    languages: the shorter side at least :data:`LONG_CHARS` (English characters: a story,
+    whose length ratio says something) and its length ratio close to the expected one.
+
+    >>> base = dict(covered=False, meaning=0.1, meaning_csls=-0.5, meaning_rank=2.0,
+    ...             gain=0.0, coverage=0.0, quality=0.0, spelling=0.2, spelling_csls=0.04,
+    ...             spelling_rank=2.0, shared_anchors=1, anchor_overlap=0.2, any_anchors=True,
+    ...             length_drift=0.1, shorter_chars=600)
+    >>> long_and_consistent(Evidence(**base))
+    True
+    >>> long_and_consistent(Evidence(**{**base, "shorter_chars": 200}))
+    False
+    >>> long_and_consistent(Evidence(**{**base, "covered": True}))
+    False
+    """
+    return (not evidence.covered and evidence.shorter_chars >= LONG_CHARS
+            and evidence.length_drift <= LONG_DRIFT)
