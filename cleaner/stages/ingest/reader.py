@@ -205,9 +205,10 @@ class Reader:
 
         A missing path raises :class:`InputError` here, before anything is read.
         """
-        return self._read_plan(self.plan(paths))
+        return self.read_plan(self.plan(paths))
 
-    def _read_plan(self, plan: list[Entry | Removal]) -> Iterator[Document | Removal]:
+    def read_plan(self, plan: list[Entry | Removal]) -> Iterator[Document | Removal]:
+        """The documents of planned entries (all of :meth:`plan`, or a shard of it), in order."""
         for item in plan:
             if isinstance(item, Removal):
                 yield self._unique(item)
