@@ -104,7 +104,7 @@ def recipe(config: Config, settings: PublishSettings) -> Recipe:
                   near=NearDedupStep(config.dedup), translation=_translation_step(config),
                   settings=settings, step_seconds=config.limits.step_seconds,
                   step_names=["ingest", *(step.name for step in build_steps(config))],
-                  key=stable_key(TOOL_VERSION, work_config, settings.config))
+                  key=stable_key(TOOL_VERSION, work_config))
 
 
 def default_workers() -> int:

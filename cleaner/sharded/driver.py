@@ -80,6 +80,9 @@ class _Run:
 
     def stage(self, label: str, tasks: list[Task]) -> list[dict]:
         """Run one stage's tasks; their summaries in task order."""
+        reused = sum(self.work.done(task.name) is not None for task in tasks)
+        if reused:
+            self.sizes[f"reused:{label}"] = reused
         with self.progress.task(label, len(tasks), unit="tasks"):
             done = self.executor.run(self.work, tasks)
         self.sizes[f"tasks:{label}"] = len(tasks)
@@ -107,7 +110,7 @@ def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
     chunks = [entries[i:i + shard_files] for i in range(0, len(entries), shard_files)]
     del entries
     keys = [stable_key(recipe.key, [entry_facts(e) for e in chunk]) for chunk in chunks]
-    build = stable_key(recipe.key, keys, buckets)
+    build = stable_key(recipe.key, recipe.settings.config, keys, buckets)
     work = WorkDir(str(work_root))
     run = _Run(executor, work, progress, {"shards": len(keys), "buckets": buckets})
     count = len(keys)

@@ -87,13 +87,15 @@ class LocalExecutor:
             else:
                 results[task.name] = summary
         attempts = dict.fromkeys((t.name for t in todo), 0)
+        # Rounds in a row in which the pool broke (a worker died) and no task finished.
+        stalled = 0
         try:
             while todo:
                 pool = self._get_pool()
                 futures: dict[Future, Task] = {pool.submit(run_task, work.root, t): t
                                                for t in todo}
                 todo = []
-                broken = False
+                broken = progressed = False
                 pending = set(futures)
                 while pending:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -101,7 +103,9 @@ class LocalExecutor:
                         task = futures[future]
                         try:
                             results[task.name] = future.result()
+                            progressed = True
                         except BrokenProcessPool:
+                            # Which task killed its worker is unknown: all go round again.
                             broken = True
                             todo.append(task)
                         except CleanerError:
@@ -112,11 +116,10 @@ class LocalExecutor:
                                 raise _failed(task, error) from None
                             todo.append(task)
                 if broken:
-                    for task in todo:
-                        attempts[task.name] += 1
-                        if attempts[task.name] >= ATTEMPTS:
-                            raise EngineError(f"task {task.name}: its worker died "
-                                              f"{ATTEMPTS} times")
+                    stalled = 0 if progressed else stalled + 1
+                    if stalled >= ATTEMPTS:
+                        raise EngineError(f"a worker died {ATTEMPTS} times running "
+                                          f"{', '.join(sorted(t.name for t in todo)[:3])}")
                     self._reset()
                 todo.sort(key=lambda t: t.name)
         except BaseException:
