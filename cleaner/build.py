@@ -318,5 +318,5 @@ def _build_sharded(config: Config, settings: PublishSettings, paths: list[Path],
                        sizes=done.sizes)
 
 
-__all__ = ["BuildError", "BuildResult", "ShardOptions", "CorpusStep", "build", "build_steps", "clean_paths",
-           "clean_record", "clean_steps", "cleaning_steps"]
+__all__ = ["BuildError", "BuildResult", "CorpusStep", "ShardOptions", "build", "build_steps",
+           "clean_paths", "clean_record", "clean_steps", "cleaning_steps", "recipe"]

@@ -83,8 +83,8 @@ class _Run:
         reused = sum(self.work.done(task.name) is not None for task in tasks)
         if reused:
             self.sizes[f"reused:{label}"] = reused
-        with self.progress.task(label, len(tasks), unit="tasks"):
-            done = self.executor.run(self.work, tasks)
+        done = dict(self.progress.track(self.executor.each(self.work, tasks), label,
+                                        total=len(tasks), unit="tasks"))
         self.sizes[f"tasks:{label}"] = len(tasks)
         return [done[task.name] for task in tasks]
 

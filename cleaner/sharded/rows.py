@@ -184,7 +184,7 @@ def write_audit(work: WorkDir, recipe: Recipe, build: str, shards: int, buckets:
         part.sort(key=lambda row: row["id"])
         rows += part
         reasons.update(row["reason"] for row in part)
-    for first, second in zip(rows, rows[1:]):
+    for first, second in zip(rows, rows[1:], strict=False):
         if first["id"] == second["id"]:
             raise ValueError(f"document {first['source']!r} is removed twice")
     folder = work.path(f"builds/{build}/out/audit")

@@ -12,7 +12,6 @@ import pytest
 
 from cleaner.build import ShardOptions, build
 from cleaner.config import Config
-from cleaner.pipeline import LocalEngine
 from cleaner.pipeline.shards.work import FAIL_MODE, FAIL_ONCE
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import signal
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -25,11 +26,17 @@ ATTEMPTS = 3
 
 
 class Executor(Protocol):
-    """Runs the independent tasks of one stage; returns their summaries by task name."""
+    """Runs the independent tasks of one stage; yields ``(name, summary)`` as each finishes
+    (a finished task of an earlier run first, without running it)."""
 
-    def run(self, work: WorkDir, tasks: list[Task]) -> dict[str, dict]: ...
+    def each(self, work: WorkDir, tasks: list[Task]) -> Iterator[tuple[str, dict]]: ...
 
     def close(self) -> None: ...
+
+
+def run_all(executor: Executor, work: WorkDir, tasks: list[Task]) -> dict[str, dict]:
+    """Every task's summary by name, once all have finished."""
+    return dict(executor.each(work, tasks))
 
 
 def _die_with_parent() -> None:
@@ -77,15 +84,14 @@ class LocalExecutor:
             terminate(self._pool)
             self._pool = None
 
-    def run(self, work: WorkDir, tasks: list[Task]) -> dict[str, dict]:
-        results: dict[str, dict] = {}
+    def each(self, work: WorkDir, tasks: list[Task]) -> Iterator[tuple[str, dict]]:
         todo = []
         for task in tasks:
             summary = work.done(task.name)
             if summary is None:
                 todo.append(task)
             else:
-                results[task.name] = summary
+                yield task.name, summary
         attempts = dict.fromkeys((t.name for t in todo), 0)
         # Rounds in a row in which the pool broke (a worker died) and no task finished.
         stalled = 0
@@ -102,12 +108,12 @@ class LocalExecutor:
                     for future in finished:
                         task = futures[future]
                         try:
-                            results[task.name] = future.result()
-                            progressed = True
+                            summary = future.result()
                         except BrokenProcessPool:
                             # Which task killed its worker is unknown: all go round again.
                             broken = True
                             todo.append(task)
+                            continue
                         except CleanerError:
                             raise
                         except Exception as error:  # noqa: BLE001 - retried, then reported
@@ -115,6 +121,9 @@ class LocalExecutor:
                             if attempts[task.name] >= ATTEMPTS:
                                 raise _failed(task, error) from None
                             todo.append(task)
+                            continue
+                        progressed = True
+                        yield task.name, summary
                 if broken:
                     stalled = 0 if progressed else stalled + 1
                     if stalled >= ATTEMPTS:
@@ -125,7 +134,6 @@ class LocalExecutor:
         except BaseException:
             self._reset()
             raise
-        return results
 
     def close(self) -> None:
         if self._pool is not None:
@@ -147,15 +155,19 @@ class RayExecutor:
     def __repr__(self) -> str:
         return f"RayExecutor({self.engine!r})"
 
-    def run(self, work: WorkDir, tasks: list[Task]) -> dict[str, dict]:
+    def each(self, work: WorkDir, tasks: list[Task]) -> Iterator[tuple[str, dict]]:
         from cleaner.pipeline.ray_engine import _lost
 
-        ray = self.engine._connect()
-        results: dict[str, dict] = {}
-        todo = [t for t in tasks if work.done(t.name) is None]
-        results.update({t.name: work.done(t.name) for t in tasks if t not in todo})  # type: ignore[misc]
+        todo = []
+        for task in tasks:
+            summary = work.done(task.name)
+            if summary is None:
+                todo.append(task)
+            else:
+                yield task.name, summary
         if not todo:
-            return results
+            return
+        ray = self.engine._connect()
         remote = ray.remote(_run_on_node).options(max_retries=ATTEMPTS,
                                                   retry_exceptions=[OSError, RuntimeError])
         refs = {remote.remote(work.root, task): task for task in todo}
@@ -168,9 +180,8 @@ class RayExecutor:
                     if isinstance(cause, CleanerError):
                         raise cause from None
                     raise
-                results[task.name] = summary
                 self.nodes[node] = self.nodes.get(node, 0) + 1
-        return results
+                yield task.name, summary
 
     def close(self) -> None:
         self.engine.close()
@@ -191,4 +202,4 @@ def make_executor(engine: Any) -> Executor:
     return RayExecutor(engine)
 
 
-__all__ = ["ATTEMPTS", "Executor", "LocalExecutor", "RayExecutor", "make_executor"]
+__all__ = ["ATTEMPTS", "Executor", "LocalExecutor", "RayExecutor", "make_executor", "run_all"]
