@@ -34,6 +34,7 @@ from cleaner.pipeline import (
 from cleaner.pipeline.progress import Progress, count_files
 from cleaner.pipeline.shards import make_executor, stable_key
 from cleaner.publish.existing import Existing, check_existing
+from cleaner.publish.lock import VersionLock
 from cleaner.publish.settings import PublishSettings
 from cleaner.publish.version import WriteResult, write_version
 from cleaner.sharded import BUCKETS, SHARD_FILES, Recipe, build_sharded
@@ -244,7 +245,7 @@ def _unchanged(existing: Existing, state: RunState) -> BuildResult:
 class ShardOptions:
     """How a sharded build runs (:mod:`cleaner.sharded`); none of it changes the bytes."""
 
-    # Where the tasks' files go (default: OUTPUT/.cleaner-work/NAME); any folder every
+    # Where the tasks' files go (default: OUTPUT/.cleaner-work/NAME-VERSION); any folder every
     # worker reaches.
     work_dir: Path | None = None
     # Keep the work directory after success (a later version of a grown corpus reuses it).
@@ -276,8 +277,17 @@ def build(config: Config, inputs: list[Path] | None = None, output: Path | None 
         if existing is not None:
             return _unchanged(existing, state)
     if sharded is not None:
-        return _build_sharded(config, settings, paths, root, out_dir, sharded,
-                              engine or LocalEngine(workers or default_workers()), progress)
+        reader.check_inputs(paths)  # a mistake says so before any folder is made
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        # The whole build under the version's lock: a second build of the same version
+        # waits, then finds it published (its work directory is the same).
+        with VersionLock(out_dir):
+            if out_dir.exists():
+                existing = check_existing(out_dir, settings.config, reader.digests(paths))
+                if existing is not None:
+                    return _unchanged(existing, state)
+            return _build_sharded(config, settings, paths, root, out_dir, sharded,
+                                  engine or LocalEngine(workers or default_workers()), progress)
     items = _counted(reader.read(paths), state.stats_for("ingest"))
     docs = run_pipeline(items, build_steps(config), state, workers or default_workers(), engine,
                         step_seconds=config.limits.step_seconds, progress=progress,
@@ -298,7 +308,8 @@ def _build_sharded(config: Config, settings: PublishSettings, paths: list[Path],
                    out_dir: Path, options: ShardOptions, engine: Engine, progress: Progress
                    ) -> BuildResult:
     """The build as stages of tasks over files (:func:`cleaner.sharded.build_sharded`)."""
-    work_dir = options.work_dir or root / ".cleaner-work" / config.dataset.name
+    work_dir = options.work_dir or (root / ".cleaner-work"
+                                    / f"{config.dataset.name}-{config.dataset.version}")
     executor = make_executor(engine)
     try:
         done = build_sharded(recipe(config, settings), paths, root, out_dir, executor,

@@ -112,14 +112,17 @@ def make_parser() -> argparse.ArgumentParser:
         "as --in-memory's.")
     shards.add_argument("--in-memory", action="store_true",
                         help="run the reference in-memory pipeline instead (every kept "
-                             "document in this process; no work directory)")
+                             "document in this process; no work directory). Example: "
+                             "cleaner build crawl/ --in-memory")
     shards.add_argument("--work-dir", type=Path, default=None, metavar="DIR",
                         help="where the tasks write their files (default: "
-                             "OUTPUT/.cleaner-work/NAME); a folder every worker reaches for "
-                             "--engine ray on several nodes. Example: --work-dir /shared/work")
+                             "OUTPUT/.cleaner-work/NAME-VERSION); a folder every worker "
+                             "reaches for --engine ray on several nodes. "
+                             "Example: --work-dir /shared/work")
     shards.add_argument("--keep-work", action="store_true",
                         help="keep the work directory after success: the next version of a "
-                             "grown corpus reuses the work of its unchanged shards")
+                             "grown corpus reuses the work of its unchanged shards. Example: "
+                             "--work-dir /data/work --keep-work")
     shards.add_argument("--shard-files", type=int, default=None, metavar="N",
                         help="input files per shard (default: 500). Example: --shard-files 200")
     shards.add_argument("--buckets", type=int, default=None, metavar="N",

@@ -247,11 +247,14 @@ def write_version(docs: list[Document], state: RunState, settings: PublishSettin
 
 
 def finish_version(tables: Tables, stats: list[StepStats], settings: PublishSettings,
-                   out_dir: Path, temp: Path, input_digests: dict[str, str]) -> WriteResult:
+                   out_dir: Path, temp: Path, input_digests: dict[str, str],
+                   place: bool = True) -> WriteResult:
     """The rest of the write transaction, once the tables are in ``temp`` (under the version's
     lock, :func:`write_version`): changelog, croissant, charts, card, manifest, validation,
     then the rename into place. It reads the written files, never documents in memory, so a
-    sharded build runs it as one task.
+    sharded build runs it as one task; with ``place=False`` a new version is left in
+    ``temp`` for the caller to rename (:func:`place_version`), so a build stopped while the
+    task runs never publishes.
     """
     import pyarrow as pa
 
@@ -296,6 +299,8 @@ def finish_version(tables: Tables, stats: list[StepStats], settings: PublishSett
                          changelog=changelog, suggested_version=suggested,
                          rows={"documents": counts["documents"], "removed": counts["removed"],
                                "pairs": counts["pairs"]})
+    if not place and not out_dir.exists():
+        return result
     if out_dir.exists():
         differing = first_difference(out_dir, temp)
         if differing is None:
@@ -311,9 +316,14 @@ def finish_version(tables: Tables, stats: list[StepStats], settings: PublishSett
             pass  # the existing folder is damaged: the plain message is enough
         raise PublishError(f"{out_dir} already exists with different content ({what})"
                            f"{hint}; it was left untouched")
+    place_version(temp, out_dir)
+    return result
+
+
+def place_version(temp: Path, out_dir: Path) -> None:
+    """Rename a finished version from its temporary folder into place (atomic)."""
     try:
         temp.rename(out_dir)
     except OSError as error:
         raise PublishError(f"cannot move the new version into {out_dir}: "
                            f"{error.strerror}") from None
-    return result

@@ -25,8 +25,7 @@ from cleaner.pipeline import StepStats
 from cleaner.pipeline.progress import Progress
 from cleaner.pipeline.shards import Executor, Task, WorkDir, stable_key
 from cleaner.publish import schema
-from cleaner.publish.lock import VersionLock
-from cleaner.publish.version import _temp_dir, clean_stale_temps
+from cleaner.publish.version import _temp_dir, clean_stale_temps, place_version
 from cleaner.sharded.dedup import dedup_map, exact_reduce, near_task, translation_task
 from cleaner.sharded.docs import blocks_map, blocks_reduce, clean_shard, prepare_shard
 from cleaner.sharded.finish import finish_task
@@ -97,7 +96,8 @@ def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
                   executor: Executor, work_root: Path, keep_work: bool = False,
                   shard_files: int = SHARD_FILES, buckets: int = BUCKETS,
                   progress: Progress | None = None) -> ShardedResult:
-    """Build the version ``out_dir`` as stages of tasks over files in ``work_root``.
+    """Build the version ``out_dir`` as stages of tasks over files in ``work_root``; the
+    caller holds the version's lock (:class:`~cleaner.publish.lock.VersionLock`).
 
     Rerunning after a crash reuses every finished task; the output bytes equal the
     in-memory build's whatever ``shard_files``, ``buckets`` or the executor.
@@ -164,18 +164,22 @@ def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
                         "pairs": sum(pairs["rows"].values())},
              "newest": max((f["newest"] for f in finals), default=""),
              "stats": [stats_dict(s) for s in stats.values()]}
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with VersionLock(out_dir):
-        clean_stale_temps(out_dir)
-        temp = _temp_dir(out_dir)
-        try:
-            temp.mkdir()
-            done = run.stage("finish", [Task(f"{prefix}finish-{temp.name}", finish_task,
-                                             (recipe, build, str(out_dir), str(temp), facts,
-                                              keys))])[0]
-        finally:
-            shutil.rmtree(temp, ignore_errors=True)
+    # The caller holds the version's lock (the whole build: the work directory is shared).
+    clean_stale_temps(out_dir)
+    temp = _temp_dir(out_dir)
+    try:
+        temp.mkdir()
+        done = run.stage("finish", [Task(f"{prefix}finish-{temp.name}", finish_task,
+                                         (recipe, build, str(out_dir), str(temp), facts,
+                                          keys))])[0]
+        if done["status"] == "written":
+            place_version(temp, out_dir)  # here: a build stopped before never publishes
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
     changelog = work.load(f"{prefix}changelog-{temp.name}.pkl")
+    nodes = getattr(executor, "nodes", None)
+    if nodes:  # Ray: on how many nodes tasks ran
+        run.sizes["ray_nodes"] = len(nodes)
     languages: Counter[str] = Counter()
     for final in finals:
         languages.update(final["languages"])

@@ -65,7 +65,8 @@ def finish_task(work: WorkDir, recipe: Recipe, build: str, out_dir: str, temp: s
                     facts["newest"], Counter(facts["audit"]["reasons"]),
                     Counter(pairs["pair_languages"]))
     stats = [stats_from(s) for s in facts["stats"]]
-    result = finish_version(tables, stats, recipe.settings, Path(out_dir), temp_path, digests)
+    result = finish_version(tables, stats, recipe.settings, Path(out_dir), temp_path, digests,
+                            place=False)
     # The changelog (lists of ids) goes to a file: a summary stays small.
     work.dump(f"builds/{build}/changelog-{Path(temp).name}.pkl", result.changelog)
     return {"status": result.status, "previous": result.previous,

@@ -145,3 +145,45 @@ def test_a_grown_corpus_reuses_unchanged_shards_and_equals_a_full_build(corpus, 
     shutil.copytree(first, tmp_path / "full" / cfg.dataset.name / "1.0.0")
     full = build(cfg, [grown], tmp_path / "full", workers=1)
     assert tree_digest(grown_result.write.path) == tree_digest(full.write.path)
+
+
+@pytest.fixture
+def ray_instance():
+    ray = pytest.importorskip("ray")
+    ray.shutdown()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+             configure_logging=True)
+    yield ray
+    ray.shutdown()
+
+
+def test_a_sharded_build_on_ray_is_byte_identical(corpus, in_memory, ray_instance, tmp_path):
+    from cleaner.pipeline.ray_engine import RayEngine
+
+    options = ShardOptions(work_dir=tmp_path / "work", shard_files=6, buckets=4)
+    result = build(config(), [corpus], tmp_path / "out", engine=RayEngine(), sharded=options)
+    assert tree_digest(result.write.path) == in_memory
+    assert result.sizes["ray_nodes"] == 1
+
+
+def test_a_two_node_ray_cluster_runs_tasks_on_both_nodes(corpus, in_memory, tmp_path):
+    ray = pytest.importorskip("ray")
+    from ray.cluster_utils import Cluster
+
+    from cleaner.pipeline.ray_engine import RayEngine
+
+    ray.shutdown()
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    try:
+        cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        ray.init(address=cluster.address, log_to_driver=False, logging_level="ERROR",
+                 configure_logging=True)
+        options = ShardOptions(work_dir=tmp_path / "work", shard_files=2, buckets=4)
+        result = build(config(), [corpus], tmp_path / "out", engine=RayEngine(),
+                       sharded=options)
+        assert tree_digest(result.write.path) == in_memory
+        assert result.sizes["ray_nodes"] == 2
+    finally:
+        ray.shutdown()
+        cluster.shutdown()

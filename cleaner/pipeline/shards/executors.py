@@ -78,10 +78,16 @@ class LocalExecutor:
         return self._pool
 
     def _reset(self) -> None:
+        """Stop the workers now, and wait for them: a stopped build removes its temporary
+        folder after, and no worker may still be writing into it."""
         if self._pool is not None:
             from cleaner.pipeline.local import terminate
 
+            processes = list((getattr(self._pool, "_processes", None) or {}).values())
             terminate(self._pool)
+            for process in processes:
+                with contextlib.suppress(OSError, ValueError, AssertionError):
+                    process.join(timeout=10)
             self._pool = None
 
     def each(self, work: WorkDir, tasks: list[Task]) -> Iterator[tuple[str, dict]]:

@@ -31,7 +31,8 @@ def stable_key(*parts: Any) -> str:
     >>> stable_key("a", {"b": 1}) == stable_key("a", {"b": 1}), len(stable_key("x"))
     (True, 24)
     """
-    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    # ASCII: names read from disk may hold lone surrogates (undecodable bytes).
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=True, default=str)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
@@ -108,7 +109,7 @@ class WorkDir:
             return pickle.load(handle)
 
     def write_json(self, name: str, value: Any) -> Path:
-        text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+        text = json.dumps(value, sort_keys=True, ensure_ascii=True)
         return self._atomic(name, lambda temp: temp.write_text(text, encoding="utf-8"))
 
     def finish(self, name: str, summary: dict) -> dict:
