@@ -1,5 +1,5 @@
-"""The dedup tasks of a sharded build: exact duplicates by digest buckets, near duplicates
-from signatures, translations over the documents that survive both.
+"""The dedup tasks of a sharded build: exact duplicates by digest buckets (near duplicates:
+:mod:`cleaner.sharded.near`), translations over the documents that survive both.
 
 A document is named by its ordinal ``(shard index, position)``: the input order, which the
 in-memory build follows, so every decision (the member a cluster keeps is the smallest
@@ -16,9 +16,10 @@ from cleaner.document import Document
 from cleaner.pipeline import CorpusContext, StepStats
 from cleaner.pipeline.shards import WorkDir, bucket_of
 from cleaner.publish.splits import split_keys
+from cleaner.sharded.near import exact_dropped, write_bands
 from cleaner.sharded.recipe import Recipe, stats_dicts
 from cleaner.stages.dedup.exact import text_digest
-from cleaner.stages.dedup.keep import UnionFind, keep_order, paused_gc
+from cleaner.stages.dedup.keep import keep_order
 from cleaner.stages.dedup.near import uses_characters
 
 
@@ -40,7 +41,8 @@ def dedup_map(work: WorkDir, recipe: Recipe, build: str, index: int, prep: str,
                 rows.append((ordinal, uses_characters(doc.lang), sig, order, doc.id))
     for bucket, keys in enumerate(out):
         work.dump(f"builds/{build}/exact/m{index:05d}/b{bucket:05d}.pkl", keys)
-    work.dump(f"builds/{build}/signatures/s{index:05d}.pkl", rows)
+    if recipe.dedup.near:
+        write_bands(work, recipe, build, index, rows, buckets)
     return {"docs": len(docs), "signatures": len(rows)}
 
 
@@ -62,55 +64,6 @@ def exact_reduce(work: WorkDir, recipe: Recipe, build: str, bucket: int, shards:
         dropped += [(ordinal, kept[2]) for ordinal, _, _ in members if ordinal != kept[0]]
     work.dump(f"builds/{build}/exact/d{bucket:05d}.pkl", sorted(dropped))
     return {"clusters": clusters, "dropped": len(dropped), "largest": largest}
-
-
-def exact_dropped(work: WorkDir, build: str, buckets: int) -> dict[tuple, str]:
-    """Ordinal -> kept id of every exact duplicate."""
-    return {ordinal: kept for bucket in range(buckets)
-            for ordinal, kept in work.load(f"builds/{build}/exact/d{bucket:05d}.pkl")}
-
-
-def near_task(work: WorkDir, recipe: Recipe, build: str, shards: int, buckets: int) -> dict:
-    """Near-duplicate clusters from the signatures of the documents exact dedup kept: the
-    LSH bands and the confirmation of :class:`~cleaner.stages.dedup.near.NearDedupStep`, by
-    family, then connected components (union-find) and the keep decisions."""
-    import numpy as np
-
-    stats = StepStats(recipe.near.name)
-    if not recipe.dedup.near:
-        work.dump(f"builds/{build}/near.pkl", [])
-        return {"stats": stats_dicts({stats.name: stats}), "dropped": 0, "largest_cluster": 0,
-                "signatures": 0, "largest_family": 0}
-    started, cpu = time.perf_counter(), time.process_time()
-    dropped_exact = exact_dropped(work, build, buckets)
-    rows = [row for index in range(shards)
-            for row in work.load(f"builds/{build}/signatures/s{index:05d}.pkl")
-            if row[0] not in dropped_exact]
-    union = UnionFind(len(rows))
-    largest_family = 0
-    with paused_gc():
-        for family in (False, True):
-            members = [i for i, row in enumerate(rows) if row[1] == family]
-            if not members:
-                continue
-            largest_family = max(largest_family, len(members))
-            matrix = np.stack([rows[i][2] for i in members])
-            for a, b in recipe.near.family_edges(matrix, stats):
-                union.union(members[a], members[b])
-            del matrix
-    groups = union.groups()
-    dropped = []
-    for group in groups:
-        kept = min(group, key=lambda i: rows[i][3])
-        dropped += [(rows[i][0], rows[kept][4]) for i in group if i != kept]
-    work.dump(f"builds/{build}/near.pkl", sorted(dropped))
-    stats.counters["clusters"] += len(groups)
-    stats.dropped["near_duplicate"] += len(dropped)
-    stats.cpu_seconds = time.process_time() - cpu
-    stats.seconds = time.perf_counter() - started
-    return {"stats": stats_dicts({stats.name: stats}), "dropped": len(dropped),
-            "largest_cluster": max((len(g) for g in groups), default=0),
-            "signatures": len(rows), "largest_family": largest_family}
 
 
 def survivors(work: WorkDir, build: str, preps: list[str], buckets: int) -> list[Document]:
@@ -155,4 +108,4 @@ def _pair_ids(pairs: list) -> set[str]:
     return {doc_id for pair in pairs for doc_id in (pair.id_a, pair.id_b)}
 
 
-__all__ = ["dedup_map", "exact_reduce", "near_task", "survivors", "translation_task"]
+__all__ = ["dedup_map", "exact_reduce", "survivors", "translation_task"]

@@ -6,7 +6,8 @@ Stages, in order (each a barrier; a stage's tasks are independent)::
 
     clean (per shard) → blocks map (per shard) → chrome (per site bucket)
     → prepare: chrome removed, language, filters, signature (per shard)
-    → dedup map (per shard) → exact (per digest bucket) → near (one task over signatures)
+    → dedup map (per shard) → exact (per digest bucket)
+    → near: band buckets → pair buckets (confirmed) → components (one task over the edges)
     → translation (one task) → rows (per shard) → Parquet (per split, pairs, audit)
     → finish (charts, card, croissant, manifest, validation, rename)
 """
@@ -26,9 +27,10 @@ from cleaner.pipeline.progress import Progress
 from cleaner.pipeline.shards import Executor, Task, WorkDir, stable_key
 from cleaner.publish import schema
 from cleaner.publish.version import _temp_dir, clean_stale_temps, place_version
-from cleaner.sharded.dedup import dedup_map, exact_reduce, near_task, translation_task
+from cleaner.sharded.dedup import dedup_map, exact_reduce, translation_task
 from cleaner.sharded.docs import blocks_map, blocks_reduce, clean_shard, prepare_shard
 from cleaner.sharded.finish import finish_task
+from cleaner.sharded.near import band_reduce, confirm_pairs, near_components
 from cleaner.sharded.recipe import Recipe, merge_stats, stats_dict, stats_from
 from cleaner.sharded.rows import final_shard, write_audit, write_pairs, write_split
 from cleaner.stages.ingest.names import Entry
@@ -132,7 +134,19 @@ def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
                                    for i, prep in enumerate(preps)]))
     exact = run.stage("exact", _tasks(prefix + "exact/d", exact_reduce,
                                       [(recipe, build, p, count) for p in range(buckets)]))
-    near = run.stage("near", [Task(prefix + "near", near_task, (recipe, build, count, buckets))])
+    signed = candidates = 0
+    if recipe.dedup.near:
+        bands = run.stage("near bands", _tasks(prefix + "bands/r", band_reduce,
+                                               [(recipe, build, p, count, buckets)
+                                                for p in range(buckets)]))
+        confirmed = run.stage("near pairs", _tasks(prefix + "edges/b", confirm_pairs,
+                                               [(recipe, build, p, buckets)
+                                                for p in range(buckets)]))
+        signed = sum(b["signed"] for b in bands)
+        candidates = sum(p["candidates"] for p in confirmed)
+        run.sizes["largest_band_bucket"] = max(b["largest_band_bucket"] for b in bands)
+    near = run.stage("near", [Task(prefix + "near", near_components,
+                                   (recipe, build, buckets, signed, candidates))])
     stats = _stats(recipe, cleaned, prepared, exact, near[0])
     survivors = stats[recipe.near.name].docs_out
     translation = run.stage("translation", [Task(prefix + "translation", translation_task,

@@ -30,7 +30,7 @@ from cleaner.publish.tables import (
     write_shards,
 )
 from cleaner.publish.version import newest_date, translation_anchors
-from cleaner.sharded.dedup import exact_dropped
+from cleaner.sharded.near import exact_dropped
 from cleaner.sharded.recipe import Recipe
 
 
