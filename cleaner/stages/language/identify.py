@@ -22,11 +22,15 @@ How a language is decided, cheapest evidence first:
    fastText answer is unsure or falls in a family of close relatives, over a small candidate
    set, so only the models of languages actually met are loaded (about 15-30 MB each). On
    text of a sentence or more it runs in low-accuracy mode (trigram models only), as accurate
-   there and 20x faster to load.
-4. **langdetect** (seeded) can be added to ``backends``; by measurement it lowers accuracy
-   when combined, so it is not in the default list.
+   there and 20x faster to load. Within the families fastText cannot split (bs/hr/sr, ms/id,
+   da/nb/nn/sv, cs/sk) lingua's confidence values decide how the family's probability is
+   shared.
+4. **langdetect** (seeded) proposes candidates for lingua on text of one to three words,
+   where fastText is lost; it can also be added to ``backends``, but by measurement it lowers
+   accuracy when mixed in, so it is not in the default list.
 5. **Marker words** (``cleaner/stages/language/markers.toml``) shift probability between close
-   relatives (Croatian *tijekom*, Serbian ekavian *vreme*, Malay *kerana*...), **priors**
+   relatives (Croatian *tijekom*, Serbian ekavian *vreme*, Malay *kerana*, word endings such
+   as Norwegian *-sjon* against Danish *-tion*...), **priors**
    temper languages the models over-predict, and on short text **telltale letters** (Serbian
    ``ћ``, Ukrainian ``є``...) settle what the models cannot.
 
