@@ -187,3 +187,20 @@ def test_a_two_node_ray_cluster_runs_tasks_on_both_nodes(corpus, in_memory, tmp_
     finally:
         ray.shutdown()
         cluster.shutdown()
+
+
+def test_cli_options_of_the_sharded_build(tmp_path, capsys):
+    from cleaner.cli import main
+
+    seeds = ROOT / "seeds"
+    assert main(["build", str(seeds), "--output", str(tmp_path), "--shard-files", "0"]) == 2
+    assert "--shard-files must be at least 1" in capsys.readouterr().err
+    assert main(["build", str(seeds), "--output", str(tmp_path), "--in-memory",
+                 "--keep-work"]) == 2
+    assert "--keep-work is for the sharded build" in capsys.readouterr().err
+    assert not tmp_path.joinpath("seeds").exists()
+    work = tmp_path / "work"
+    assert main(["build", str(seeds), "--output", str(tmp_path / "out"), "--quiet",
+                 "--work-dir", str(work), "--keep-work", "--shard-files", "2",
+                 "--buckets", "2", "--workers", "1"]) == 0
+    assert any(work.rglob("clean.ok.json"))  # kept for the next version
