@@ -21,7 +21,7 @@ from cleaner.stages.boilerplate.repeated import site_of
 from cleaner.stages.ingest.reader import Reader
 
 
-def clean_shard(work: WorkDir, recipe: Recipe, shard: str, entries: list) -> dict:
+def clean_shard(work: WorkDir, recipe: Recipe, shard: str) -> dict:
     """Read a shard's files and run the cleaning steps (decode..normalize) on each document.
 
     Writes ``shards/<shard>/clean.pkl`` (documents and removals, in input order) and
@@ -31,7 +31,7 @@ def clean_shard(work: WorkDir, recipe: Recipe, shard: str, entries: list) -> dic
     stats: dict[str, StepStats] = {"ingest": StepStats("ingest")}
     ingest = stats["ingest"]
     items: list[Document | Removal] = []
-    for item in reader.read_plan(entries):
+    for item in reader.read_plan(work.load(f"shards/{shard}/entries.pkl")):
         ingest.docs_in += 1
         if isinstance(item, Removal):
             ingest.dropped[item.reason] += 1

@@ -15,6 +15,7 @@ Stages, in order (each a barrier; a stage's tasks are independent)::
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -72,6 +73,22 @@ def entry_facts(entry: Entry | object) -> list:
     return [repr(entry)]
 
 
+def plan_shards(work: WorkDir, recipe: Recipe, paths: list[str], root: str,
+                shard_files: int) -> dict:
+    """List the inputs in the reader's sorted order and cut them into shards of
+    ``shard_files`` files, each keyed by the recipe and its own files; write each shard's
+    entries (``shards/<key>/entries.pkl``). Returns the keys and what was not read."""
+    reader = Reader(recipe.ingest, exclude=(Path(root),))
+    entries = reader.plan([Path(p) for p in paths])
+    keys = []
+    for start in range(0, len(entries), shard_files):
+        chunk = entries[start:start + shard_files]
+        key = stable_key(recipe.key, [entry_facts(e) for e in chunk])
+        work.dump(f"shards/{key}/entries.pkl", chunk)
+        keys.append(key)
+    return {"keys": keys, "skipped": list(reader.skipped)}
+
+
 @dataclass
 class _Run:
     executor: Executor
@@ -107,19 +124,20 @@ def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
     if shard_files < 1 or buckets < 1:
         raise BuildError("--shard-files and --buckets must be at least 1")
     progress = progress or Progress("off")
-    reader = Reader(recipe.ingest, exclude=(root,))
-    entries = reader.plan(paths)
-    chunks = [entries[i:i + shard_files] for i in range(0, len(entries), shard_files)]
-    del entries
-    keys = [stable_key(recipe.key, [entry_facts(e) for e in chunk]) for chunk in chunks]
-    build = stable_key(recipe.key, recipe.settings.config, keys, buckets)
     work = WorkDir(str(work_root))
+    # The listing is a task too (its files, not the driver, hold the entries); it always
+    # runs: the inputs may have changed since a stopped run.
+    plan = _Run(executor, work, progress, {}).stage("plan", [Task(
+        f"plans/{secrets.token_hex(8)}", plan_shards,
+        # Absolute: a worker (a Ray node) may run in another folder.
+        (recipe, [os.path.abspath(p) for p in paths], os.path.abspath(root), shard_files))])[0]
+    keys, skipped = plan["keys"], plan["skipped"]
+    build = stable_key(recipe.key, recipe.settings.config, keys, buckets)
     run = _Run(executor, work, progress, {"shards": len(keys), "buckets": buckets})
     count = len(keys)
     prefix = f"builds/{build}/"
-    cleaned = run.stage("clean", [Task(f"shards/{key}/clean", clean_shard, (recipe, key, chunk))
-                                  for key, chunk in zip(keys, chunks, strict=True)])
-    del chunks
+    cleaned = run.stage("clean", [Task(f"shards/{key}/clean", clean_shard, (recipe, key))
+                                  for key in keys])
     run.stage("blocks", _tasks(prefix + "blocks/m", blocks_map,
                                [(recipe, build, i, key, buckets) for i, key in enumerate(keys)]))
     chrome = run.stage("chrome", _tasks(prefix + "chrome/b", blocks_reduce,
@@ -200,7 +218,7 @@ def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
     if not keep_work:
         shutil.rmtree(work_root, ignore_errors=True)
     return ShardedResult(done["status"], done["rows"], stats, kept, inputs, languages,
-                         Counter(audit["reasons"]), list(reader.skipped), done["previous"],
+                         Counter(audit["reasons"]), skipped, done["previous"],
                          done["suggested_version"], changelog, run.sizes)
 
 
