@@ -9,6 +9,7 @@ The whole pipeline is :func:`build_steps`; read it to know what happens to a doc
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -23,6 +24,7 @@ from cleaner.pipeline import (
     CorpusStep,
     DocumentStep,
     Engine,
+    LocalEngine,
     RunState,
     Step,
     StepStats,
@@ -30,8 +32,12 @@ from cleaner.pipeline import (
     run_pipeline,
 )
 from cleaner.pipeline.progress import Progress, count_files
+from cleaner.pipeline.shards import make_executor, stable_key
 from cleaner.publish.existing import Existing, check_existing
+from cleaner.publish.lock import VersionLock
+from cleaner.publish.settings import PublishSettings
 from cleaner.publish.version import WriteResult, write_version
+from cleaner.sharded import BUCKETS, SHARD_FILES, Recipe, build_sharded
 from cleaner.stages.boilerplate.repeated import RepeatedBlocksStep
 from cleaner.stages.boilerplate.rules import CreditLines
 from cleaner.stages.boilerplate.step import BoilerplateStep
@@ -46,6 +52,7 @@ from cleaner.stages.ingest.names import clean_name
 from cleaner.stages.ingest.reader import Reader
 from cleaner.stages.language.step import LanguageStep
 from cleaner.stages.normalize import NormalizeStep
+from cleaner.tool import VERSION as TOOL_VERSION
 
 
 def cleaning_steps(config: Config) -> list[DocumentStep]:
@@ -61,20 +68,44 @@ def cleaning_steps(config: Config) -> list[DocumentStep]:
     ]
 
 
-def build_steps(config: Config) -> list[Step]:
-    """The whole pipeline of a build, in order."""
+def _after_chrome(config: Config) -> list[DocumentStep]:
+    """The per-document steps after repeated blocks: language, filters, signatures."""
     encoder = config.dedup.translation and config.dedup.translation_method == "encoder"
     return [
-        *cleaning_steps(config),
-        RepeatedBlocksStep(config.boilerplate),
         LanguageStep(config.language),
         FiltersStep(config.filters),
         SignatureStep(config.dedup),
         *([TranslationProfileStep(config.dedup)] if encoder else []),
+    ]
+
+
+def _translation_step(config: Config) -> CorpusStep:
+    encoder = config.dedup.translation and config.dedup.translation_method == "encoder"
+    return TranslationPairStep(config.dedup) if encoder else TranslationStep(config.dedup)
+
+
+def build_steps(config: Config) -> list[Step]:
+    """The whole pipeline of a build, in order."""
+    return [
+        *cleaning_steps(config),
+        RepeatedBlocksStep(config.boilerplate),
+        *_after_chrome(config),
         ExactDedupStep(config.dedup),
         NearDedupStep(config.dedup),
-        TranslationPairStep(config.dedup) if encoder else TranslationStep(config.dedup),
+        _translation_step(config),
     ]
+
+
+def recipe(config: Config, settings: PublishSettings) -> Recipe:
+    """The pipeline of :func:`build_steps`, cut where a sharded build cuts it."""
+    work_config = {k: v for k, v in config.to_dict().items() if k != "dataset"}
+    return Recipe(ingest=config.ingest, cleaning=cleaning_steps(config),
+                  repeated=RepeatedBlocksStep(config.boilerplate),
+                  per_document=_after_chrome(config), dedup=config.dedup,
+                  near=NearDedupStep(config.dedup), translation=_translation_step(config),
+                  settings=settings, step_seconds=config.limits.step_seconds,
+                  step_names=["ingest", *(step.name for step in build_steps(config))],
+                  key=stable_key(TOOL_VERSION, work_config))
 
 
 def default_workers() -> int:
@@ -196,6 +227,8 @@ class BuildResult:
     removed: Counter[str] = field(default_factory=Counter)
     # What was not read (hidden files, the output folder...).
     skipped: list[str] = field(default_factory=list)
+    # A sharded build's sizes worth watching (largest buckets and clusters, tasks per stage).
+    sizes: dict[str, int] = field(default_factory=dict)
 
 
 def _unchanged(existing: Existing, state: RunState) -> BuildResult:
@@ -208,9 +241,22 @@ def _unchanged(existing: Existing, state: RunState) -> BuildResult:
                        removed=existing.removals)
 
 
+@dataclass
+class ShardOptions:
+    """How a sharded build runs (:mod:`cleaner.sharded`); none of it changes the bytes."""
+
+    # Where the tasks' files go (default: OUTPUT/.cleaner-work/NAME-VERSION); any folder every
+    # worker reaches.
+    work_dir: Path | None = None
+    # Keep the work directory after success (a later version of a grown corpus reuses it).
+    keep_work: bool = False
+    shard_files: int = SHARD_FILES
+    buckets: int = BUCKETS
+
+
 def build(config: Config, inputs: list[Path] | None = None, output: Path | None = None,
           workers: int | None = None, progress: Progress | None = None,
-          engine: Engine | None = None) -> BuildResult:
+          engine: Engine | None = None, sharded: ShardOptions | None = None) -> BuildResult:
     """Run the whole pipeline and publish ``output/NAME/VERSION`` (docs/version-format.md).
 
     When that version exists, it is first compared with what this build would use (its
@@ -230,6 +276,18 @@ def build(config: Config, inputs: list[Path] | None = None, output: Path | None 
         existing = check_existing(out_dir, settings.config, reader.digests(paths))
         if existing is not None:
             return _unchanged(existing, state)
+    if sharded is not None:
+        reader.check_inputs(paths)  # a mistake says so before any folder is made
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        # The whole build under the version's lock: a second build of the same version
+        # waits, then finds it published (its work directory is the same).
+        with VersionLock(out_dir):
+            if out_dir.exists():
+                existing = check_existing(out_dir, settings.config, reader.digests(paths))
+                if existing is not None:
+                    return _unchanged(existing, state)
+            return _build_sharded(config, settings, paths, root, out_dir, sharded,
+                                  engine or LocalEngine(workers or default_workers()), progress)
     items = _counted(reader.read(paths), state.stats_for("ingest"))
     docs = run_pipeline(items, build_steps(config), state, workers or default_workers(), engine,
                         step_seconds=config.limits.step_seconds, progress=progress,
@@ -246,5 +304,30 @@ def build(config: Config, inputs: list[Path] | None = None, output: Path | None 
                        skipped=list(reader.skipped))
 
 
-__all__ = ["BuildError", "BuildResult", "CorpusStep", "build", "build_steps", "clean_paths",
-           "clean_record", "clean_steps", "cleaning_steps"]
+def _build_sharded(config: Config, settings: PublishSettings, paths: list[Path], root: Path,
+                   out_dir: Path, options: ShardOptions, engine: Engine, progress: Progress
+                   ) -> BuildResult:
+    """The build as stages of tasks over files (:func:`cleaner.sharded.build_sharded`)."""
+    work_dir = options.work_dir or (root / ".cleaner-work"
+                                    / f"{config.dataset.name}-{config.dataset.version}")
+    executor = make_executor(engine)
+    try:
+        done = build_sharded(recipe(config, settings), paths, root, out_dir, executor,
+                             work_dir, options.keep_work, options.shard_files, options.buckets,
+                             progress)
+    finally:
+        executor.close()
+    if not options.keep_work and options.work_dir is None:
+        with contextlib.suppress(OSError):
+            work_dir.parent.rmdir()  # .cleaner-work, when no other build uses it
+    state = RunState(stats=done.stats)
+    write = WriteResult(path=out_dir, status=done.status, previous=done.previous,
+                        changelog=done.changelog,  # type: ignore[arg-type]
+                        suggested_version=done.suggested_version, rows=done.rows)
+    return BuildResult(write=write, state=state, kept=done.kept, inputs=done.inputs,
+                       languages=done.languages, removed=done.removed, skipped=done.skipped,
+                       sizes=done.sizes)
+
+
+__all__ = ["BuildError", "BuildResult", "CorpusStep", "ShardOptions", "build", "build_steps",
+           "clean_paths", "clean_record", "clean_steps", "cleaning_steps", "recipe"]

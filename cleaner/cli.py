@@ -106,6 +106,28 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--version", default=None, metavar="X.Y.Z",
                        help="semantic version of this build (default: [dataset] version). "
                             "Example: --version 1.1.0")
+    shards = build.add_argument_group(
+        "large corpora", "By default every stage runs as tasks over files in a work directory "
+        "(the driver holds no documents; a rerun resumes). The bytes written are the same "
+        "as --in-memory's.")
+    shards.add_argument("--in-memory", action="store_true",
+                        help="run the reference in-memory pipeline instead (every kept "
+                             "document in this process; no work directory). Example: "
+                             "cleaner build crawl/ --in-memory")
+    shards.add_argument("--work-dir", type=Path, default=None, metavar="DIR",
+                        help="where the tasks write their files (default: "
+                             "OUTPUT/.cleaner-work/NAME-VERSION); a folder every worker "
+                             "reaches for --engine ray on several nodes. "
+                             "Example: --work-dir /shared/work")
+    shards.add_argument("--keep-work", action="store_true",
+                        help="keep the work directory after success: the next version of a "
+                             "grown corpus reuses the work of its unchanged shards. Example: "
+                             "--work-dir /data/work --keep-work")
+    shards.add_argument("--shard-files", type=int, default=None, metavar="N",
+                        help="input files per shard (default: 500). Example: --shard-files 200")
+    shards.add_argument("--buckets", type=int, default=None, metavar="N",
+                        help="buckets per shuffle: site blocks, digests, id ranges "
+                             "(default: 16). Example: --buckets 64")
     _add_verbosity(build)
     _add_workers(build)
 
@@ -207,6 +229,29 @@ def _engine(args: argparse.Namespace, workers: int | None):
     return make_engine(args.engine, workers, args.ray_address)
 
 
+def _shard_options(args: argparse.Namespace):
+    """The sharded build's options, or ``None`` for ``--in-memory``."""
+    from cleaner.build import ShardOptions
+
+    sizes = {"--shard-files": args.shard_files, "--buckets": args.buckets}
+    for flag, value in sizes.items():
+        if value is not None and value < 1:
+            raise UsageError(f"{flag} must be at least 1, not {value}")
+    if args.in_memory:
+        given = [flag for flag, value in {**sizes, "--work-dir": args.work_dir,
+                                          "--keep-work": args.keep_work or None}.items()
+                 if value is not None]
+        if given:
+            raise UsageError(f"{given[0]} is for the sharded build; drop it or --in-memory")
+        return None
+    options = ShardOptions(work_dir=args.work_dir, keep_work=args.keep_work)
+    if args.shard_files is not None:
+        options.shard_files = args.shard_files
+    if args.buckets is not None:
+        options.buckets = args.buckets
+    return options
+
+
 def _check_version_folder(path: Path) -> None:
     if not path.exists():
         raise UsageError(f"{path} does not exist")
@@ -228,7 +273,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.version is not None:
         config.dataset.version = check_version(args.version)
     result = build(config, inputs=args.inputs or None, output=args.output, workers=args.workers,
-                   progress=make_progress(quiet=args.quiet), engine=_engine(args, args.workers))
+                   progress=make_progress(quiet=args.quiet), engine=_engine(args, args.workers),
+                   sharded=_shard_options(args))
     if not args.quiet:
         print("\n" + build_summary(result, verbose=args.verbose, config=which), file=sys.stderr)
     return EXIT_OK

@@ -65,6 +65,26 @@ def _compared(write: WriteResult) -> list[str]:
     return [line]
 
 
+def _sharded(sizes: dict[str, int]) -> list[str]:
+    """What a sharded build's stages did: shards, reuse, the largest buckets and clusters.
+
+    >>> _sharded({"shards": 3, "buckets": 16, "largest_near_cluster": 4})
+    ['sharded:    3 shards, 16 buckets; largest: near cluster 4']
+    """
+    if not sizes:
+        return []
+    largest = ", ".join(f"{key.removeprefix('largest_').replace('_', ' ')} {n}"
+                        for key, n in sorted(sizes.items()) if key.startswith("largest_"))
+    reused = ", ".join(f"{key.removeprefix('reused:')} {n}"
+                       for key, n in sorted(sizes.items()) if key.startswith("reused:"))
+    line = f"sharded:    {sizes.get('shards', 0)} shards, {sizes.get('buckets', 0)} buckets"
+    if largest:
+        line += f"; largest: {largest}"
+    if reused:
+        line += f"; tasks reused: {reused}"
+    return [line]
+
+
 def build_summary(result: BuildResult, verbose: bool = False, config: str = "") -> str:
     """Everything a person wants to know after a build: steps, which config was used,
     languages, pairs, where the version is and how to load it."""
@@ -97,6 +117,7 @@ def build_summary(result: BuildResult, verbose: bool = False, config: str = "") 
         f"pairs:      {result.write.rows.get('pairs', len(state.pairs))} translation pairs",
         f"version:    {where} ({status})",
         *_compared(result.write),
+        *_sharded(result.sizes),
         f'load it:    datasets.load_dataset("{where}")',
         f"look at it: cleaner inspect {where}",
     ]))

@@ -69,10 +69,10 @@ def reference(tmp_path_factory) -> dict[str, str]:
     return file_hashes(root / "dist" / NAME / VERSION)
 
 
-def start_build(root: Path) -> subprocess.Popen:
+def start_build(root: Path, *options: str) -> subprocess.Popen:
     env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
     return subprocess.Popen([sys.executable, "-m", "cleaner", "build", "--quiet", "--workers",
-                             "2"], cwd=root, env=env, stdout=subprocess.DEVNULL,
+                             "2", *options], cwd=root, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True)
 
 
@@ -94,15 +94,29 @@ def wait_for_temp(parent: Path, process: subprocess.Popen, timeout: float = 120)
     return False
 
 
-@pytest.mark.parametrize("moment", ["early", "while writing"])
+def wait_for_markers(work: Path, process: subprocess.Popen, timeout: float = 120) -> bool:
+    """Wait until a sharded build has finished some tasks (their markers are in ``work``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if any(work.rglob("clean.ok.json")):
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.mark.parametrize("moment", ["early", "while writing", "between tasks"])
 def test_a_killed_build_leaves_no_version_and_the_rerun_is_byte_identical(
         tmp_path, monkeypatch, reference, moment):
     root = make_project(tmp_path)
     parent = root / "dist" / NAME
-    process = start_build(root)
+    # The in-memory build writes its tables into the temporary folder: it is killed there;
+    # the sharded build (the default) between its tasks.
+    process = start_build(root, *(["--in-memory"] if moment == "while writing" else []))
     try:
         if moment == "early":
             time.sleep(0.7)  # reading and cleaning
+        elif moment == "between tasks":
+            assert wait_for_markers(root / "dist" / ".cleaner-work", process), "no task ended"
         else:
             assert wait_for_temp(parent, process), "the build never started writing"
             time.sleep(0.2)
@@ -111,6 +125,8 @@ def test_a_killed_build_leaves_no_version_and_the_rerun_is_byte_identical(
         kill(process)
     assert process.returncode == -signal.SIGKILL
     assert not (parent / VERSION).exists()  # no partial version, whatever the moment
+    if moment == "between tasks":  # the rerun resumes: finished tasks stay
+        assert any((root / "dist" / ".cleaner-work").rglob("clean.ok.json"))
     assert build_here(root, monkeypatch) == 0
     assert file_hashes(parent / VERSION) == reference
     assert sorted(p.name for p in parent.iterdir()) == [VERSION]  # stale temp folder cleaned

@@ -38,7 +38,7 @@ from cleaner.publish.lock import DEFAULT_WAIT, VersionLock
 
 if TYPE_CHECKING:
 
-    from cleaner.pipeline import RunState
+    from cleaner.pipeline import RunState, StepStats
     from cleaner.publish.settings import PublishSettings
     from cleaner.publish.versions import Changelog
 from cleaner.publish.layout import SplitFiles, first_difference
@@ -147,8 +147,29 @@ def clean_stale_temps(out_dir: Path) -> list[Path]:
     return removed
 
 
+@dataclass
+class Tables:
+    """What the Parquet files of a version hold, as the card, croissant and manifest need it:
+    written by :func:`_write_tables` from documents in memory, or by the tasks of a sharded
+    build from row files (the facts add up across shards)."""
+
+    documents: SplitFiles
+    pairs: SplitFiles
+    # relative path -> rows, of every Parquet file.
+    row_counts: dict[str, int]
+    # split (and "pairs") -> language -> count.
+    languages: dict[str, Counter]
+    # inputs, documents, removed, pairs.
+    counts: dict[str, int]
+    # The newest publication or crawl date of the kept documents (ISO), "" when none.
+    newest: str
+    # Removed documents per reason; unique pairs per "a → b" languages.
+    removals: Counter
+    pair_languages: Counter
+
+
 def _write_tables(docs: list[Document], state: RunState, settings: PublishSettings, temp: Path
-                  ) -> tuple[SplitFiles, SplitFiles, dict[str, int], dict[str, Counter]]:
+                  ) -> Tables:
     """Write the documents, pairs and audit Parquet files into ``temp``."""
     import pyarrow.parquet as pq
 
@@ -164,7 +185,8 @@ def _write_tables(docs: list[Document], state: RunState, settings: PublishSettin
         languages.setdefault(split, Counter())[doc.lang] += 1
     pair_rows: dict[str, list[dict[str, Any]]] = {}
     anchors = translation_anchors(state.removals)
-    for pair in unique_pairs(state.pairs):
+    pairs_kept = unique_pairs(state.pairs)
+    for pair in pairs_kept:
         # A pair between two translations of one story is in the split of its kept original.
         split = split_by_id[anchors.get(pair.id_a, pair.id_a)]
         pair_rows.setdefault(split, []).append(asdict(pair))
@@ -181,7 +203,11 @@ def _write_tables(docs: list[Document], state: RunState, settings: PublishSettin
         for files in split_files.files.values():
             for relative in files:
                 row_counts[relative] = pq.read_metadata(temp / relative).num_rows
-    return documents, pairs, row_counts, languages
+    counts = {"inputs": len(docs) + len(state.removals), "documents": len(docs),
+              "removed": len(state.removals), "pairs": sum(pairs.rows.values())}
+    return Tables(documents, pairs, row_counts, languages, counts, newest_date(docs),
+                  Counter(r.reason for r in state.removals),
+                  Counter(f"{p.lang_a} → {p.lang_b}" for p in pairs_kept))
 
 
 def write_version(docs: list[Document], state: RunState, settings: PublishSettings, out_dir: Path,
@@ -208,7 +234,9 @@ def write_version(docs: list[Document], state: RunState, settings: PublishSettin
         temp = _temp_dir(out_dir)
         try:
             temp.mkdir()
-            return _write(docs, state, settings, out_dir, temp, input_digests)
+            tables = _write_tables(docs, state, settings, temp)
+            return finish_version(tables, list(state.stats.values()), settings, out_dir, temp,
+                                  input_digests)
         except OSError as error:
             # A full disk, a read-only volume: say where (pyarrow's and write()'s errors
             # name no file).
@@ -218,9 +246,16 @@ def write_version(docs: list[Document], state: RunState, settings: PublishSettin
             shutil.rmtree(temp, ignore_errors=True)
 
 
-def _write(docs: list[Document], state: RunState, settings: PublishSettings, out_dir: Path,
-           temp: Path, input_digests: dict[str, str]) -> WriteResult:
-    """The write transaction, in ``temp``, under the version's lock (:func:`write_version`)."""
+def finish_version(tables: Tables, stats: list[StepStats], settings: PublishSettings,
+                   out_dir: Path, temp: Path, input_digests: dict[str, str],
+                   place: bool = True) -> WriteResult:
+    """The rest of the write transaction, once the tables are in ``temp`` (under the version's
+    lock, :func:`write_version`): changelog, croissant, charts, card, manifest, validation,
+    then the rename into place. It reads the written files, never documents in memory, so a
+    sharded build runs it as one task; with ``place=False`` a new version is left in
+    ``temp`` for the caller to rename (:func:`place_version`), so a build stopped while the
+    task runs never publishes.
+    """
     import pyarrow as pa
 
     from cleaner.publish import card, charts, croissant
@@ -228,7 +263,8 @@ def _write(docs: list[Document], state: RunState, settings: PublishSettings, out
     from cleaner.publish.versions import diff_versions, previous_version, suggest_next_version
 
     version = out_dir.name
-    documents, pairs, row_counts, languages = _write_tables(docs, state, settings, temp)
+    documents, pairs, row_counts, languages = (tables.documents, tables.pairs,
+                                               tables.row_counts, tables.languages)
     previous_dir = previous_version(out_dir.parent, version)
     previous = previous_dir.name if previous_dir else None
     changelog, compare_error = None, None
@@ -237,19 +273,17 @@ def _write(docs: list[Document], state: RunState, settings: PublishSettings, out
             changelog = diff_versions(previous_dir, temp, new_name=version)
         except (OSError, ValueError, KeyError, pa.ArrowException) as error:
             compare_error = str(error).splitlines()[0] if str(error) else repr(error)
-    counts = {"inputs": len(docs) + len(state.removals), "documents": len(docs),
-              "removed": len(state.removals), "pairs": sum(pairs.rows.values())}
+    counts = tables.counts
     croissant.write_croissant(temp, settings, version, documents.files, pairs.files,
                               languages=card.data_languages(languages),
-                              newest=newest_date(docs))
+                              newest=tables.newest)
     drawn = charts.write_charts(temp)  # images/*.svg, drawn from the files just written
     card_data = card.CardData(
         settings=settings, version=version, documents=documents, pairs=pairs,
-        languages=languages, removals=Counter(r.reason for r in state.removals),
-        stats=list(state.stats.values()), counts=counts, previous=previous,
+        languages=languages, removals=tables.removals,
+        stats=stats, counts=counts, previous=previous,
         changelog=changelog, inputs=dict(input_digests), compare_error=compare_error,
-        charts=drawn, pair_languages=Counter(f"{p.lang_a} → {p.lang_b}"
-                                             for p in unique_pairs(state.pairs)))
+        charts=drawn, pair_languages=tables.pair_languages)
     (temp / "README.md").write_text(card.render_card(card_data), encoding="utf-8")
     manifest = build_manifest(settings, version, previous, temp, input_digests, counts,
                               row_counts)
@@ -263,8 +297,10 @@ def _write(docs: list[Document], state: RunState, settings: PublishSettings, out
     suggested = suggest_next_version(previous, changelog)
     result = WriteResult(path=out_dir, status="written", previous=previous,
                          changelog=changelog, suggested_version=suggested,
-                         rows={"documents": len(docs), "removed": len(state.removals),
+                         rows={"documents": counts["documents"], "removed": counts["removed"],
                                "pairs": counts["pairs"]})
+    if not place and not out_dir.exists():
+        return result
     if out_dir.exists():
         differing = first_difference(out_dir, temp)
         if differing is None:
@@ -280,9 +316,14 @@ def _write(docs: list[Document], state: RunState, settings: PublishSettings, out
             pass  # the existing folder is damaged: the plain message is enough
         raise PublishError(f"{out_dir} already exists with different content ({what})"
                            f"{hint}; it was left untouched")
+    place_version(temp, out_dir)
+    return result
+
+
+def place_version(temp: Path, out_dir: Path) -> None:
+    """Rename a finished version from its temporary folder into place (atomic)."""
     try:
         temp.rename(out_dir)
     except OSError as error:
         raise PublishError(f"cannot move the new version into {out_dir}: "
                            f"{error.strerror}") from None
-    return result

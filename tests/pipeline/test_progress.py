@@ -229,7 +229,8 @@ def test_progress_does_not_change_the_bytes_written(work, monkeypatch, capsys):
     assert capsys.readouterr().err == ""
     monkeypatch.setattr("sys.stderr", FakeTerminal())  # a terminal: tqdm bars
     assert cli.main(["build", "--verbose", "--output", "bars", "--workers", "1"]) == 0
-    assert "it/s" in sys.stderr.getvalue() or "documents/s" in sys.stderr.getvalue()
+    # Bars of documents (--in-memory) or of a sharded build's tasks.
+    assert any(rate in sys.stderr.getvalue() for rate in ("it/s", "documents/s", "tasks/s"))
     name = f"green-finance-news/{SEEDS_VERSION}"
     quiet = _files(work / "quiet" / name)
     assert quiet and quiet == _files(work / "bars" / name)
@@ -238,6 +239,10 @@ def test_progress_does_not_change_the_bytes_written(work, monkeypatch, capsys):
 def test_default_output_is_progress_then_the_summary(work, monkeypatch, capsys):
     monkeypatch.chdir(work)
     assert cli.main(["build", "--output", "plain", "--workers", "1"]) == 0
+    err = capsys.readouterr().err
+    # A sharded build (the default) reports its stages' tasks.
+    assert "clean: 1 tasks in" in err and "translation: 1 tasks in" in err
+    assert cli.main(["build", "--output", "memory", "--workers", "1", "--in-memory"]) == 0
     err = capsys.readouterr().err
     assert "decode + extract + boilerplate + normalize: 5 documents in" in err
     assert "translation: done in" in err

@@ -94,19 +94,34 @@ class RepeatedBlocksStep(CorpusStep):
         """Per site, the normalised lines that count as chrome under the config's thresholds."""
         texts: dict[str, dict[str, set[str]]] = defaultdict(dict)
         for doc in docs:
-            blocks = self._blocks(doc)
-            if blocks:  # exact copies count once
-                texts[site_of(doc)]["\n".join(sorted(blocks))] = blocks
-        chrome: dict[str, set[str]] = {}
-        for site, site_texts in sorted(texts.items()):
-            found = self._chrome(list(site_texts.values()), set())
-            # Once more without the chrome found: a long footer next to a shorter one hid it.
-            chrome[site] = found | self._chrome(list(site_texts.values()), found)
-        return chrome
+            found = self.text_blocks(doc)
+            if found:  # exact copies count once
+                site, key, blocks = found
+                texts[site][key] = blocks
+        return {site: self.site_chrome(list(site_texts.values()))
+                for site, site_texts in sorted(texts.items())}
+
+    def text_blocks(self, doc: Document) -> tuple[str, str, set[str]] | None:
+        """A document's site, the key its blocks count once under (exact copies count once),
+        and its blocks; ``None`` when it has none worth counting."""
+        blocks = self._blocks(doc)
+        return (site_of(doc), "\n".join(sorted(blocks)), blocks) if blocks else None
+
+    def site_chrome(self, texts: list[set[str]]) -> set[str]:
+        """The chrome of one site from its distinct texts' blocks (their order does not
+        matter), so a sharded build may compute each site on its own."""
+        found = self._chrome(texts, set())
+        # Once more without the chrome found: a long footer next to a shorter one hid it.
+        return found | self._chrome(texts, found)
 
     def run(self, docs: list[Document], context: CorpusContext) -> Iterator[Document]:
-        stats = context.stats
         chrome = self.repeated(docs) if self.config.repeated_blocks else {}
+        yield from self.apply(docs, chrome, context)
+
+    def apply(self, docs: list[Document], chrome: dict[str, set[str]],
+              context: CorpusContext) -> Iterator[Document]:
+        """Remove the ``chrome`` lines of each document's site; drop a document left empty."""
+        stats = context.stats
         for doc in docs:
             site_chrome = chrome.get(site_of(doc))
             if not site_chrome:

@@ -233,11 +233,7 @@ class NearDedupStep(CorpusStep):
     def clusters(self, docs: list[Document], stats: StepStats) -> list[list[int]]:
         """Groups of positions whose estimated Jaccard similarity passes the threshold."""
         import numpy as np
-        from datasketch import MinHashLSH
 
-        # Bands and rows as datasketch chooses them for this threshold (fewest false
-        # positives and negatives).
-        lsh = MinHashLSH(threshold=self.config.near_threshold, num_perm=self.config.num_perm)
         families: dict[bool, list[int]] = {}
         rows: list[np.ndarray] = []
         for i, doc in enumerate(docs):
@@ -246,26 +242,37 @@ class NearDedupStep(CorpusStep):
             if sig is not None:
                 families.setdefault(uses_characters(doc.lang), []).append(i)
                 rows.append(sig)
-        union = UnionFind(len(docs))
         if not rows:
             return []
         signatures = np.stack(rows)
         del rows
         row_of = {i: row for row, i in enumerate(sorted(p for f in families.values() for p in f))}
+        union = UnionFind(len(docs))
         for _, members in sorted(families.items()):
             member_rows = np.array([row_of[i] for i in members], dtype=np.int64)
-            family = signatures[member_rows]
-            pairs = band_pairs(family, lsh.b, lsh.r)
-            stats.counters["candidates"] += len(pairs)
-            for start in range(0, len(pairs), PAIR_CHUNK):
-                chunk = pairs[start:start + PAIR_CHUNK]
-                same = np.count_nonzero(family[chunk[:, 0]] == family[chunk[:, 1]], axis=1)
-                # LSH buckets give candidates; the estimated Jaccard (as datasketch computes
-                # it) confirms them.
-                confirmed = same / float(self.config.num_perm) >= self.config.near_threshold
-                for a, b in chunk[confirmed].tolist():
-                    union.union(members[a], members[b])
+            for a, b in self.family_edges(signatures[member_rows], stats):
+                union.union(members[a], members[b])
         return union.groups()
+
+    def family_edges(self, family: np.ndarray, stats: StepStats) -> Iterator[tuple[int, int]]:
+        """The confirmed pairs (row positions) of one shingling family's signature matrix:
+        LSH band candidates whose estimated Jaccard passes the threshold. Only positions
+        matter, not the rows' order, so a sharded build gives the same clusters."""
+        import numpy as np
+        from datasketch import MinHashLSH
+
+        # Bands and rows as datasketch chooses them for this threshold (fewest false
+        # positives and negatives).
+        lsh = MinHashLSH(threshold=self.config.near_threshold, num_perm=self.config.num_perm)
+        pairs = band_pairs(family, lsh.b, lsh.r)
+        stats.counters["candidates"] += len(pairs)
+        for start in range(0, len(pairs), PAIR_CHUNK):
+            chunk = pairs[start:start + PAIR_CHUNK]
+            same = np.count_nonzero(family[chunk[:, 0]] == family[chunk[:, 1]], axis=1)
+            # LSH buckets give candidates; the estimated Jaccard (as datasketch computes
+            # it) confirms them.
+            confirmed = same / float(self.config.num_perm) >= self.config.near_threshold
+            yield from (tuple(pair) for pair in chunk[confirmed].tolist())
 
     def run(self, docs: list[Document], context: CorpusContext) -> Iterator[Document]:
         if not self.config.near:

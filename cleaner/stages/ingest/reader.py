@@ -101,16 +101,7 @@ class Reader:
         Raises :class:`InputError` for a missing input or one inside an excluded folder.
         """
         paths = [Path(p) for p in paths]
-        for path in paths:
-            if not path.exists() and not path.is_symlink():
-                raise InputError(f"input not found: {path}")
-            real = Path(os.path.realpath(path))
-            for excluded in self.exclude:
-                if real == excluded or excluded in real.parents:
-                    raise InputError(f"input {path} is inside the output folder {excluded.name}: "
-                                     "a build never reads what builds wrote")
-            if path.is_dir() and is_version_folder(path):
-                raise InputError(f"input {path} is a built version: a build never reads one")
+        self.check_inputs(paths)
         roots: dict[str, Path] = {}
         for path in paths:  # the same folder given twice is read once
             roots.setdefault(os.path.abspath(path), path)
@@ -122,6 +113,20 @@ class Reader:
             else:
                 found.append((path, Entry(clean_name(path.name), path)))
         return name_entries(found, self.skipped)
+
+    def check_inputs(self, paths: list[Path]) -> None:
+        """Raise :class:`InputError` for a missing input, one inside an excluded folder, or a
+        built version (before anything is listed or written)."""
+        for path in map(Path, paths):
+            if not path.exists() and not path.is_symlink():
+                raise InputError(f"input not found: {path}")
+            real = Path(os.path.realpath(path))
+            for excluded in self.exclude:
+                if real == excluded or excluded in real.parents:
+                    raise InputError(f"input {path} is inside the output folder {excluded.name}: "
+                                     "a build never reads what builds wrote")
+            if path.is_dir() and is_version_folder(path):
+                raise InputError(f"input {path} is a built version: a build never reads one")
 
     def _walk(self, folder: Path, real_root: Path, prefix: str,
               visited: set[Path]) -> Iterator[Entry | Removal]:
@@ -205,9 +210,10 @@ class Reader:
 
         A missing path raises :class:`InputError` here, before anything is read.
         """
-        return self._read_plan(self.plan(paths))
+        return self.read_plan(self.plan(paths))
 
-    def _read_plan(self, plan: list[Entry | Removal]) -> Iterator[Document | Removal]:
+    def read_plan(self, plan: list[Entry | Removal]) -> Iterator[Document | Removal]:
+        """The documents of planned entries (all of :meth:`plan`, or a shard of it), in order."""
         for item in plan:
             if isinstance(item, Removal):
                 yield self._unique(item)
