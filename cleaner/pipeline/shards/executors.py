@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import signal
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -23,6 +23,19 @@ from cleaner.pipeline.shards.work import Task, WorkDir, run_task
 # Attempts per task: a task that fails this many times fails the build (and a rerun
 # resumes from the tasks that finished).
 ATTEMPTS = 3
+
+
+def already_done(work: WorkDir,
+                 tasks: list[Task]) -> Generator[tuple[str, dict], None, list[Task]]:
+    """Yield the summary of each task already done (a rerun resumes); return the others."""
+    todo = []
+    for task in tasks:
+        summary = work.done(task.name)
+        if summary is None:
+            todo.append(task)
+        else:
+            yield task.name, summary
+    return todo
 
 
 class Executor(Protocol):
@@ -91,13 +104,7 @@ class LocalExecutor:
             self._pool = None
 
     def each(self, work: WorkDir, tasks: list[Task]) -> Iterator[tuple[str, dict]]:
-        todo = []
-        for task in tasks:
-            summary = work.done(task.name)
-            if summary is None:
-                todo.append(task)
-            else:
-                yield task.name, summary
+        todo = yield from already_done(work, tasks)
         attempts = dict.fromkeys((t.name for t in todo), 0)
         # Rounds in a row in which the pool broke (a worker died) and no task finished.
         stalled = 0
@@ -164,13 +171,7 @@ class RayExecutor:
     def each(self, work: WorkDir, tasks: list[Task]) -> Iterator[tuple[str, dict]]:
         from cleaner.pipeline.ray_engine import _lost
 
-        todo = []
-        for task in tasks:
-            summary = work.done(task.name)
-            if summary is None:
-                todo.append(task)
-            else:
-                yield task.name, summary
+        todo = yield from already_done(work, tasks)
         if not todo:
             return
         ray = self.engine._connect()

@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass, field
 
 from cleaner.document import Document
+from cleaner.stages.dedup.translate.step import matching_text
 
 # Weight of lexical coverage against anchors in a pair's score.
 LEXICAL_WEIGHT = 0.7
@@ -180,19 +181,6 @@ def build_profile(index: int, doc: Document, pieces: list[tuple[dict[str, frozen
     return Profile(index, visible_length(text), [tuple(units) for units, _ in pieces],
                    frozenset(number_anchors(text)), names,
                    doc.published.toordinal() if doc.published else None, lookup=lookup)
-
-
-def matching_text(doc: Document) -> str:
-    """The text compared across languages: the title (when extraction moved it out of the
-    text) followed by the text, since a translation translates its headline too.
-
-    >>> matching_text(Document(source="a", title="Hello", text="World")).split()
-    ['Hello', 'World']
-    """
-    title = (doc.title or "").strip()
-    if title and not doc.text.lstrip().startswith(title):
-        return f"{title}\n{doc.text}"
-    return doc.text
 
 
 def bin_count(text: str, chars_per_bin: float) -> int:
