@@ -86,12 +86,14 @@ def read_facts(folder: Path) -> VersionFacts:
     languages: Counter = Counter()
     lengths: dict[str, list[int]] = {}
     for split, path in _shards(folder, "documents"):
-        table = pq.read_table(path, columns=["lang", "text"])
-        langs = table.column("lang").to_pylist()
-        sizes = pc.utf8_length(table.column("text")).to_pylist()
-        for lang, size in zip(langs, sizes, strict=True):
-            languages[(split, lang)] += 1
-            lengths.setdefault(lang, []).append(int(size or 0))
+        # A batch at a time: a file's text column is up to max_bytes_per_shard.
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=1024,
+                                                       columns=["lang", "text"]):
+            langs = batch.column("lang").to_pylist()
+            sizes = pc.utf8_length(batch.column("text")).to_pylist()
+            for lang, size in zip(langs, sizes, strict=True):
+                languages[(split, lang)] += 1
+                lengths.setdefault(lang, []).append(int(size or 0))
     scores: list[float] = []
     for _, path in _shards(folder, "pairs"):
         scores += [float(s) for s in pq.read_table(path, columns=["score"]).column("score")

@@ -20,6 +20,7 @@ from cleaner.pipeline.shards import WorkDir
 from cleaner.publish import schema
 from cleaner.publish.layout import shard_name
 from cleaner.publish.splits import split_of
+from cleaner.publish.stream import ParquetStream
 from cleaner.publish.tables import (
     arrow_table,
     document_row,
@@ -106,15 +107,12 @@ def write_split(work: WorkDir, recipe: Recipe, build: str, split: str, shards: i
     folder.mkdir(parents=True, exist_ok=True)
     parts: list[tuple[str, int, int, int]] = []  # temporary name, rows, nbytes, file bytes
     languages: Counter[str] = Counter()
-    pending: list[dict[str, Any]] = []
+    stream: ParquetStream | None = None
     total = 0
 
-    def flush() -> None:
-        table = arrow_table(pending, "documents")
-        temp = folder / f".{split}-part-{len(parts):05d}.parquet"
-        write_parquet(table, temp, package, "documents")
-        parts.append((temp.name, len(pending), table.nbytes, temp.stat().st_size))
-        pending.clear()
+    def close() -> None:
+        assert stream is not None
+        parts.append((stream.path.name, *stream.close()))
 
     last = ""
     for bucket in range(buckets):
@@ -124,15 +122,19 @@ def write_split(work: WorkDir, recipe: Recipe, build: str, split: str, shards: i
             last = row["id"]
             size = row_bytes(row)
             # The greedy cut of shard_bounds, made as the rows stream by.
-            if pending and (len(pending) >= package.max_rows_per_shard
-                            or total + size > package.max_bytes_per_shard):
-                flush()
+            if stream is not None and (stream.rows >= package.max_rows_per_shard
+                                       or total + size > package.max_bytes_per_shard):
+                close()
+                stream = None
+            if stream is None:
+                stream = ParquetStream(folder / f".{split}-part-{len(parts):05d}.parquet",
+                                       package, "documents")
                 total = 0
-            pending.append(row)
+            stream.append(row)
             total += size
             languages[row["lang"]] += 1
-    if pending:
-        flush()
+    if stream is not None:
+        close()
     files = []
     for number, (temp, _, _, _) in enumerate(parts):
         relative = f"data/documents/{shard_name(split, number, len(parts))}"
@@ -177,22 +179,27 @@ def write_audit(work: WorkDir, recipe: Recipe, build: str, shards: int, buckets:
     extra: list[list] = [[] for _ in range(buckets)]
     for removal in translation["removals"]:
         extra[id_range(removal.id, buckets)].append(removal_row(removal))
-    rows: list[dict[str, Any]] = []
-    reasons: Counter[str] = Counter()
-    for bucket in range(buckets):
-        part = _sorted_range(work, build, "removed", bucket, shards) + extra[bucket]
-        part.sort(key=lambda row: row["id"])
-        rows += part
-        reasons.update(row["reason"] for row in part)
-    for first, second in zip(rows, rows[1:], strict=False):
-        if first["id"] == second["id"]:
-            raise ValueError(f"document {first['source']!r} is removed twice")
     folder = work.path(f"builds/{build}/out/audit")
     folder.mkdir(parents=True, exist_ok=True)
     temp = folder / ".removed.parquet.tmp"
-    write_parquet(arrow_table(rows, "removed"), temp, recipe.settings.package, "removed")
+    stream = ParquetStream(temp, recipe.settings.package, "removed")
+    reasons: Counter[str] = Counter()
+    last: dict[str, Any] = {"id": None}
+    for bucket in range(buckets):
+        part = _sorted_range(work, build, "removed", bucket, shards) + extra[bucket]
+        extra[bucket] = []
+        part.sort(key=lambda row: row["id"])
+        for row in part:
+            if row["id"] == last["id"]:
+                raise ValueError(f"document {last['source']!r} is removed twice")
+            last = row
+            stream.append(row)
+            reasons[row["reason"]] += 1
+    rows = stream.close()[0]
+    if not rows:  # one write_parquet of the empty table, as the in-memory build writes
+        write_parquet(arrow_table([], "removed"), temp, recipe.settings.package, "removed")
     os.replace(temp, work.path(f"builds/{build}/out/{schema.AUDIT_FILE}"))
-    return {"rows": len(rows), "reasons": dict(reasons)}
+    return {"rows": rows, "reasons": dict(reasons)}
 
 
 __all__ = ["final_shard", "id_range", "write_audit", "write_pairs", "write_split"]

@@ -204,3 +204,17 @@ def test_cli_options_of_the_sharded_build(tmp_path, capsys):
                  "--work-dir", str(work), "--keep-work", "--shard-files", "2",
                  "--buckets", "2", "--workers", "1"]) == 0
     assert any(work.rglob("clean.ok.json"))  # kept for the next version
+
+
+def test_small_row_groups_and_files_stream_to_the_in_memory_bytes(corpus, tmp_path):
+    """The writers stream one row group at a time: with row groups of 7 rows and files of 11
+    rows (several files per split, a short last group) the bytes and the card's sizes are
+    still those of the in-memory build."""
+    cfg = config()
+    cfg.package.row_group_size, cfg.package.max_rows_per_shard = 7, 11
+    memory = build(cfg, [corpus], tmp_path / "memory", workers=1)
+    options = ShardOptions(work_dir=tmp_path / "work", shard_files=4, buckets=3)
+    sharded = build(cfg, [corpus], tmp_path / "out", workers=2, sharded=options)
+    files = tree_digest(memory.write.path)
+    assert sum(name.startswith("data/documents/train") for name in files) > 1
+    assert tree_digest(sharded.write.path) == files
