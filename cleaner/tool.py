@@ -5,4 +5,4 @@ importing the package's entry points.
 """
 
 NAME = "cleaner"
-VERSION = "0.2.0"
+VERSION = "0.3.0"
