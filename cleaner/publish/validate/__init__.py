@@ -88,9 +88,9 @@ def validate_version(path: Path) -> list[Violation]:
     if schema.AUDIT_FILE in files:
         audit, problems = read_parquet(path, schema.AUDIT_FILE, "removed")
         out += problems
-    for table, name in ((docs.table, "documents"), (pairs.table, "pairs")):
-        if table is not None:
-            out += check_constraints(table, name)
+    for config, name in ((docs, "documents"), (pairs, "pairs")):
+        if config.table is not None:
+            out += check_constraints(config.table, name, config.streamed)
     if audit is not None:
         rows = audit.num_rows
         audit_table = audit.append_column("__file__", pa.array([schema.AUDIT_FILE] * rows,

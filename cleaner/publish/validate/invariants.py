@@ -16,15 +16,19 @@ passes the manifest check; these checks catch the edit itself:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from cleaner.document import document_id
 from cleaner.publish import schema
 from cleaner.publish.settings import SplitsConfig
 from cleaner.publish.splits import split_of
+from cleaner.publish.validate.tables import STREAM_BATCH_ROWS
 from cleaner.publish.validate.violations import MAX_EXAMPLES, ConfigTable, Violation
 
 # Reasons whose rows name the kept document they duplicate or translate.
@@ -100,6 +104,10 @@ def check_pairs(docs: ConfigTable, pairs: ConfigTable, audit: pa.Table | None
     linked = (None if docs.table is None else
               docs.table.filter(pc.is_in(docs.table.column("id"), value_set=members)))
     kept = {row["id"]: row for row in _rows(linked, ["id", "source", "lang", "text"])}
+    if linked is not None and "text" not in linked.column_names:
+        texts = paired_texts(docs, linked)
+        for doc_id, row in kept.items():
+            row["text"] = texts.get(doc_id)
     removed = {row["id"]: row for row in _rows(audit, ["id", "source", "reason",
                                                        "duplicate_of"])}
     found = []
@@ -130,6 +138,35 @@ def check_pairs(docs: ConfigTable, pairs: ConfigTable, audit: pa.Table | None
                 bad(f"id_b is removed as {gone['reason']!r} of {gone['duplicate_of']}, not as "
                     "the translation of id_a")
     return _capped(found)
+
+
+def paired_texts(docs: ConfigTable, linked: pa.Table) -> dict[str, Any]:
+    """The texts of the documents in ``linked`` (read without their text), by id: read again
+    file by file in batches, keeping only those rows, the last one of an id winning (as the
+    rows of a whole table would)."""
+    wanted = linked.column("id").combine_chunks()
+    files = set(linked.column("__file__").to_pylist())
+    texts: dict[str, Any] = {}
+    if docs.folder is None or not len(wanted):
+        return texts
+    for relative in docs.files:
+        if relative not in files:
+            continue
+        for batch in _id_text_batches(docs.folder / relative):
+            picked = batch.filter(pc.is_in(batch.column("id"), value_set=wanted))
+            texts.update(zip(picked.column("id").to_pylist(),
+                             picked.column("text").to_pylist(), strict=True))
+    return texts
+
+
+def _id_text_batches(path: Path) -> Iterator[pa.RecordBatch]:
+    """``id`` and ``text`` of a documents file in batches (whole, for a file that could only
+    be read whole when it was first read)."""
+    try:
+        with pq.ParquetFile(path) as parquet:
+            yield from parquet.iter_batches(batch_size=STREAM_BATCH_ROWS, columns=["id", "text"])
+    except (pa.ArrowException, OSError):
+        yield from pq.read_table(path, columns=["id", "text"]).to_batches()
 
 
 def _split_keys(docs: ConfigTable, pairs: ConfigTable) -> dict[str, str]:

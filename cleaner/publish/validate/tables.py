@@ -19,6 +19,9 @@ from cleaner.publish.validate.violations import (
 )
 from cleaner.text.langcodes import is_valid_language
 
+# Rows per batch when the documents' text is checked file by file (bounds its memory).
+STREAM_BATCH_ROWS = 1024
+
 # --- schema and constraints ----------------------------------------------------------------
 
 def _describe_schema_difference(actual: pa.Schema, expected: pa.Schema) -> list[str]:
@@ -41,9 +44,19 @@ def _describe_schema_difference(actual: pa.Schema, expected: pa.Schema) -> list[
     return problems
 
 
-def read_parquet(folder: Path, relative: str, table_name: str
-                  ) -> tuple[pa.Table | None, list[Violation]]:
-    """Read one Parquet file and check its schema; the table is ``None`` when it does not fit."""
+def read_parquet(folder: Path, relative: str, table_name: str,
+                 tally: TextTally | None = None) -> tuple[pa.Table | None, list[Violation]]:
+    """Read one Parquet file and check its schema; the table is ``None`` when it does not fit.
+
+    With ``tally``, the streamed columns (the documents' text) are left out of the table and
+    their rules checked batch by batch into ``tally`` instead: memory stays bounded by the
+    other columns. Any surprise (unreadable footer, wrong schema, a bad page) falls back to
+    reading the whole file, so the messages are those of the plain read.
+    """
+    if tally is not None:
+        streamed = _read_streamed(folder, relative, table_name, tally)
+        if streamed is not None:
+            return streamed
     try:
         table = pq.read_table(folder / relative)
     except (pa.ArrowException, OSError) as error:
@@ -52,20 +65,61 @@ def read_parquet(folder: Path, relative: str, table_name: str
     problems = _describe_schema_difference(table.schema, schema.arrow_schema(table_name))
     out = [Violation(relative, problem, "schema") for problem in problems]
     if table.num_rows == 0 and relative != schema.AUDIT_FILE:
-        out.append(Violation(relative, "empty shard (datasets cannot load an empty Parquet "
-                             "file; a split without rows must not be written)", "files"))
-    return (None if problems else table), out
+        out.append(_empty_shard(relative))
+    if problems:
+        return None, out
+    if tally is not None:
+        # Read whole after all: tally its streamed columns here, so every file counts once.
+        found = tally.start()
+        tally.add(found, relative, table)
+        tally.merge(found)
+        table = table.drop_columns(tally.columns)
+    return table, out
+
+
+def _empty_shard(relative: str) -> Violation:
+    return Violation(relative, "empty shard (datasets cannot load an empty Parquet "
+                     "file; a split without rows must not be written)", "files")
+
+
+def _read_streamed(folder: Path, relative: str, table_name: str, tally: TextTally
+                   ) -> tuple[pa.Table, list[Violation]] | None:
+    """The file without ``tally``'s columns, their rules checked in batches; ``None`` when the
+    file is not plainly fine (the caller then reads it whole for the usual messages)."""
+    expected = schema.arrow_schema(table_name)
+    try:
+        with pq.ParquetFile(folder / relative) as parquet:
+            if _describe_schema_difference(parquet.schema_arrow, expected):
+                return None
+            found = tally.start()
+            for batch in parquet.iter_batches(batch_size=STREAM_BATCH_ROWS,
+                                              columns=[tally.key, *tally.columns]):
+                tally.add(found, relative, batch)
+        table = pq.read_table(folder / relative,
+                              columns=[n for n in expected.names if n not in tally.columns])
+    except (pa.ArrowException, OSError):
+        return None
+    tally.merge(found)
+    return table, ([_empty_shard(relative)] if table.num_rows == 0 else [])
 
 
 def read_config(folder: Path, files: list[str], config: str
-                 ) -> tuple[ConfigTable, list[Violation]]:
-    """Read every shard of ``data/<config>/``, adding ``__split__`` and ``__file__``."""
+                ) -> tuple[ConfigTable, list[Violation]]:
+    """Read every shard of ``data/<config>/``, adding ``__split__`` and ``__file__``.
+
+    The documents' text is not kept (it is most of a version's bytes): its rules are checked
+    file by file while reading (``ConfigTable.streamed``) and the texts of paired documents
+    are read again by :func:`paired_texts`.
+    """
     table_name = "documents" if config == "documents" else "pairs"
     shard_files = [f for f in files if f.startswith(f"data/{config}/")
                    and schema.SHARD_NAME.match(f.rsplit("/", 1)[-1])]
+    tally = TextTally(table_name, ["text"]) if table_name == "documents" else None
+    if tally is not None and not tally.columns:
+        tally = None
     tables, out = [], []
     for relative in shard_files:
-        table, problems = read_parquet(folder, relative, table_name)
+        table, problems = read_parquet(folder, relative, table_name, tally)
         out += problems
         if table is None:
             continue
@@ -74,7 +128,94 @@ def read_config(folder: Path, files: list[str], config: str
         table = table.append_column("__split__", pa.array([split] * rows, pa.string()))
         tables.append(table.append_column("__file__", pa.array([relative] * rows, pa.string())))
     combined = pa.concat_tables(tables) if tables else None
-    return ConfigTable(config, combined, shard_files), out
+    return ConfigTable(config, combined, shard_files, folder,
+                       tally.violations() if tally is not None else {}), out
+
+
+class TextTally:
+    """Rules of the streamed columns, checked batch by batch: for each rule its total and its
+    first examples in file order, i.e. exactly what :func:`_report` finds on the whole table."""
+
+    def __init__(self, table_name: str, columns: list[str]) -> None:
+        spec_table = schema.load_schema(table_name)
+        self.key = spec_table.primary_key[0] if spec_table.primary_key else spec_table.names[0]
+        specs = {spec.name: spec for spec in spec_table.fields}
+        self.columns = [c for c in columns if c in specs and _streamable(specs[c])]
+        self.rules: list[tuple[str, str, Any]] = []
+        for name in self.columns:
+            self.rules += _stream_rules(specs[name])
+        self.totals = [0] * len(self.rules)
+        self.examples: list[list[tuple[str, Any]]] = [[] for _ in self.rules]
+
+    def start(self) -> tuple[list[int], list[list[tuple[str, Any]]]]:
+        """An empty tally of one file (merged only once the whole file was read)."""
+        return [0] * len(self.rules), [[] for _ in self.rules]
+
+    def add(self, found: tuple[list[int], list[list[tuple[str, Any]]]], file: str,
+            batch: pa.RecordBatch | pa.Table) -> None:
+        """Count one batch's offending rows into ``found``, keeping the first examples."""
+        totals, examples = found
+        for i, (column, _, rule) in enumerate(self.rules):
+            mask = pc.fill_null(rule(batch.column(column)), False)
+            count = pc.sum(pc.cast(mask, pa.int64())).as_py() or 0
+            if not count:
+                continue
+            totals[i] += count
+            room = MAX_EXAMPLES - len(examples[i])
+            if room > 0:
+                keys = pc.filter(batch.column(self.key), mask).slice(0, room).to_pylist()
+                examples[i] += [(file, key) for key in keys]
+
+    def merge(self, found: tuple[list[int], list[list[tuple[str, Any]]]]) -> None:
+        """Add one file's tally, in file order."""
+        for i, (total, examples) in enumerate(zip(*found, strict=True)):
+            self.totals[i] += total
+            self.examples[i] = (self.examples[i] + examples)[:MAX_EXAMPLES]
+
+    def violations(self) -> dict[str, list[Violation]]:
+        """Each streamed column's violations, worded and ordered as :func:`_report` does."""
+        out: dict[str, list[Violation]] = {name: [] for name in self.columns}
+        for (column, message, _), total, examples in zip(self.rules, self.totals,
+                                                         self.examples, strict=True):
+            if not total:
+                continue
+            found = [Violation(file, f"row {self.key}={value}: {message}")
+                     for file, value in examples]
+            if total > MAX_EXAMPLES:
+                found.append(Violation(found[0].file,
+                                       f"... {total - MAX_EXAMPLES} more rows: {message}"))
+            out[column] += found
+        return out
+
+
+def _streamable(spec: schema.FieldSpec) -> bool:
+    """Whether a column's rules all look at one row alone (no uniqueness, no set of values).
+
+    >>> _streamable(schema.FieldSpec("text", "string", "", required=True, min_length=1))
+    True
+    >>> _streamable(schema.FieldSpec("id", "string", "", unique=True))
+    False
+    """
+    return (spec.type == "string" and not spec.unique and spec.minimum is None
+            and spec.maximum is None and spec.format is None and not spec.name.startswith("lang"))
+
+
+def _stream_rules(spec: schema.FieldSpec) -> list[tuple[str, str, Any]]:
+    """(column, message, mask) of a streamable column, in :func:`check_constraints`' order."""
+    rules: list[tuple[str, str, Any]] = []
+    if spec.required:
+        rules.append((spec.name, f"{spec.name} is null", pc.is_null))
+    if spec.min_length is not None:
+        length = spec.min_length
+        rules.append((spec.name, f"{spec.name} is shorter than {length}",
+                      lambda column: pc.less(pc.utf8_length(column), length)))
+    if spec.pattern:
+        pattern = spec.pattern
+        what = ("is empty or only whitespace" if spec.name.startswith("text")
+                else f"does not match {pattern}")
+        rules.append((spec.name, f"{spec.name} {what}",
+                      lambda column: _pattern_mask(column, pattern)))
+    return rules
 
 
 def _examples(table: pa.Table, mask: pa.ChunkedArray | pa.Array, key: str) -> list[tuple[str,
@@ -135,12 +276,17 @@ def _check_items(table: pa.Table, spec: schema.FieldSpec, key: str) -> list[Viol
     return out
 
 
-def check_constraints(table: pa.Table, table_name: str) -> list[Violation]:
-    """The per-column rules of ``schemas/<table_name>.json`` on a table read from Parquet."""
+def check_constraints(table: pa.Table, table_name: str,
+                      streamed: dict[str, list[Violation]] | None = None) -> list[Violation]:
+    """The per-column rules of ``schemas/<table_name>.json`` on a table read from Parquet;
+    ``streamed`` holds the violations of columns left out of ``table`` (found while reading)."""
     spec_table = schema.load_schema(table_name)
     key = spec_table.primary_key[0] if spec_table.primary_key else spec_table.names[0]
     out: list[Violation] = []
     for spec in spec_table.fields:
+        if streamed and spec.name in streamed and spec.name not in table.column_names:
+            out += streamed[spec.name]
+            continue
         column = table.column(spec.name)
         if spec.required:
             out += _report(table, pc.is_null(column), key, f"{spec.name} is null")

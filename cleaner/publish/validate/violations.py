@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,10 @@ class ConfigTable:
     name: str
     table: pa.Table | None
     files: list[str]
+    # Columns left out of ``table`` to bound memory (the documents' text), the version folder
+    # to read them again from, and their rules' violations found file by file while reading.
+    folder: Path | None = None
+    streamed: dict[str, list[Violation]] = field(default_factory=dict)
 
 
 def _not_json(constant: str) -> None:
