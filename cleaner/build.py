@@ -53,6 +53,7 @@ from cleaner.stages.ingest.reader import Reader
 from cleaner.stages.language.step import LanguageStep
 from cleaner.stages.normalize import NormalizeStep
 from cleaner.tool import VERSION as TOOL_VERSION
+from cleaner.tool import code_fingerprint
 
 
 def cleaning_steps(config: Config) -> list[DocumentStep]:
@@ -105,7 +106,7 @@ def recipe(config: Config, settings: PublishSettings) -> Recipe:
                   near=NearDedupStep(config.dedup), translation=_translation_step(config),
                   settings=settings, step_seconds=config.limits.step_seconds,
                   step_names=["ingest", *(step.name for step in build_steps(config))],
-                  key=stable_key(TOOL_VERSION, work_config))
+                  key=stable_key(TOOL_VERSION, code_fingerprint(), work_config))
 
 
 def default_workers() -> int:
