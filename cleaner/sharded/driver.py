@@ -18,10 +18,11 @@ import os
 import secrets
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cleaner.document import Removal
 from cleaner.errors import BuildError, PublishError
 from cleaner.pipeline import StepStats
 from cleaner.pipeline.progress import Progress
@@ -32,10 +33,11 @@ from cleaner.sharded.dedup import dedup_map, exact_reduce, translation_task
 from cleaner.sharded.docs import blocks_map, blocks_reduce, clean_shard, prepare_shard
 from cleaner.sharded.finish import finish_task
 from cleaner.sharded.near import band_reduce, confirm_pairs, near_components
+from cleaner.sharded.plan import cut_shards
 from cleaner.sharded.recipe import Recipe, merge_stats, stats_dict, stats_from
 from cleaner.sharded.rows import final_shard, write_audit, write_pairs, write_split
 from cleaner.stages.ingest.names import Entry
-from cleaner.stages.ingest.reader import Reader
+from cleaner.stages.ingest.reader import Reader, UnsortedWalk
 
 # Input files per shard and buckets per shuffle, by default.
 SHARD_FILES = 500
@@ -75,18 +77,29 @@ def entry_facts(entry: Entry | object) -> list:
 
 def plan_shards(work: WorkDir, recipe: Recipe, paths: list[str], root: str,
                 shard_files: int) -> dict:
-    """List the inputs in the reader's sorted order and cut them into shards of
-    ``shard_files`` files, each keyed by the recipe and its own files; write each shard's
-    entries (``shards/<key>/entries.pkl``). Returns the keys and what was not read."""
+    """List the inputs in the reader's sorted order and cut them into shards of about
+    ``shard_files`` files at content-defined boundaries (:mod:`cleaner.sharded.plan`: a file
+    inserted among the old ones changes only its own shard's key), each keyed by the recipe
+    and its own files; write each shard's entries (``shards/<key>/entries.pkl``) as it is
+    cut, so the listing is never held whole. Returns the keys and what was not read."""
     reader = Reader(recipe.ingest, exclude=(Path(root),))
-    entries = reader.plan([Path(p) for p in paths])
+    inputs = [Path(p) for p in paths]
+    try:
+        keys = _write_shards(work, recipe, reader.plan_stream(inputs), shard_files)
+    except UnsortedWalk:  # rare trees (see Reader.plan_stream): sorted whole, same order
+        reader = Reader(recipe.ingest, exclude=(Path(root),))
+        keys = _write_shards(work, recipe, iter(reader.plan(inputs)), shard_files)
+    return {"keys": keys, "skipped": list(reader.skipped)}
+
+
+def _write_shards(work: WorkDir, recipe: Recipe, entries: Iterator[Entry | Removal],
+                  shard_files: int) -> list[str]:
     keys = []
-    for start in range(0, len(entries), shard_files):
-        chunk = entries[start:start + shard_files]
+    for chunk in cut_shards(entries, lambda entry: entry.source, shard_files):
         key = stable_key(recipe.key, [entry_facts(e) for e in chunk])
         work.dump(f"shards/{key}/entries.pkl", chunk)
         keys.append(key)
-    return {"keys": keys, "skipped": list(reader.skipped)}
+    return keys
 
 
 @dataclass

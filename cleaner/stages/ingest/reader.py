@@ -72,6 +72,21 @@ from cleaner.stages.ingest.records import new_document, read_json, read_warc, re
 HEAD_BYTES = 4096
 
 
+class UnsortedWalk(Exception):
+    """A streamed walk met what only the listing sorted whole can order
+    (:meth:`Reader.plan_stream`)."""
+
+
+def _source_order(entry: os.DirEntry) -> tuple[str, str]:
+    """Where an entry's sources sort among its siblings': a folder's as ``name/`` (a prefix
+    of each of its sources), a file's as its name; cleaned names first (the sources)."""
+    try:
+        is_dir = entry.is_dir(follow_symlinks=False)
+    except OSError:
+        is_dir = False
+    return clean_name(entry.name) + ("/" if is_dir else ""), entry.name
+
+
 class Reader:
     """Read input files and folders into documents (or removals), in sorted order.
 
@@ -114,6 +129,31 @@ class Reader:
                 found.append((path, Entry(clean_name(path.name), path)))
         return name_entries(found, self.skipped)
 
+    def plan_stream(self, paths: list[Path]) -> Iterator[Entry | Removal]:
+        """:meth:`plan`'s items in the same order, listed as they are found: for one input
+        folder the walk holds one folder's names per level, never the whole listing (a corpus
+        of hundreds of millions of files).
+
+        Folders are walked in name order with a folder's name sorted as ``name/``, which is
+        the order of the sources themselves (``a.txt`` < ``a/x`` as ``.`` < ``/``). Where a
+        walk cannot give that order (several inputs, a symlink to a folder, names equal once
+        cleaned, an unreadable folder named like a sibling file), :class:`UnsortedWalk` is
+        raised before an item out of order is yielded: list again with :meth:`plan`.
+        """
+        paths = [Path(p) for p in paths]
+        if len({os.path.abspath(p) for p in paths}) != 1 or not paths[0].is_dir():
+            yield from self.plan(paths)
+            return
+        self.check_inputs(paths)
+        path = paths[0]
+        real_root = Path(os.path.realpath(path))
+        last: str | None = None
+        for item in self._walk(path, real_root, "", {real_root}, streamed=True):
+            if last is not None and item.source <= last:
+                raise UnsortedWalk(f"{item.source!r} comes after {last!r}")
+            last = item.source
+            yield item
+
     def check_inputs(self, paths: list[Path]) -> None:
         """Raise :class:`InputError` for a missing input, one inside an excluded folder, or a
         built version (before anything is listed or written)."""
@@ -128,16 +168,17 @@ class Reader:
             if path.is_dir() and is_version_folder(path):
                 raise InputError(f"input {path} is a built version: a build never reads one")
 
-    def _walk(self, folder: Path, real_root: Path, prefix: str,
-              visited: set[Path]) -> Iterator[Entry | Removal]:
+    def _walk(self, folder: Path, real_root: Path, prefix: str, visited: set[Path],
+              streamed: bool = False) -> Iterator[Entry | Removal]:
         """Each file to read under ``folder``, or a removal saying why not.
 
         Symlinks are followed only while they stay inside the input folder, and each folder
         is entered once (symlink loops end). Depth-first in name order, with a stack of its
         own rather than recursion: folders nested thousands deep do not exhaust Python's
-        stack.
+        stack. ``streamed``: in the order of the sources (see :meth:`plan_stream`); no
+        folder is reached twice without a symlink to a folder, so none is remembered.
         """
-        listing = self._listing(folder, prefix)
+        listing = self._listing(folder, prefix, streamed)
         if isinstance(listing, Removal):
             yield listing
             return
@@ -170,6 +211,8 @@ class Reader:
                                   "(ingest.follow_symlinks = false)")
                     continue
                 is_dir = real.is_dir()
+                if is_dir and streamed:  # which path enters it first depends on the order
+                    raise UnsortedWalk(f"{source!r} is a symlink to a folder")
             if is_dir:
                 # A real folder's real path is its parent's plus its name; resolving every
                 # path again would cost a call per level (quadratic in the depth).
@@ -179,9 +222,10 @@ class Reader:
                     self.skipped.append(source + "/ (the output folder)")
                 elif is_version_folder(path):
                     self.skipped.append(source + "/ (a built version)")
-                elif real not in visited:  # else a loop, or a folder reached twice
-                    visited.add(real)
-                    listing = self._listing(path, source + "/")
+                elif streamed or real not in visited:  # else a loop, or reached twice
+                    if not streamed:
+                        visited.add(real)
+                    listing = self._listing(path, source + "/", streamed)
                     if isinstance(listing, Removal):
                         yield listing
                     else:
@@ -194,10 +238,14 @@ class Reader:
             yield Entry(source, path)
 
     @staticmethod
-    def _listing(folder: Path, prefix: str) -> list[os.DirEntry] | Removal:
-        """The entries of ``folder`` in name order (a deterministic walk), or why not."""
+    def _listing(folder: Path, prefix: str,
+                 streamed: bool = False) -> list[os.DirEntry] | Removal:
+        """The entries of ``folder`` in name order (a deterministic walk), or why not;
+        ``streamed``: in the order of their sources (see :meth:`plan_stream`)."""
         try:
             with os.scandir(folder) as entries:
+                if streamed:
+                    return sorted(entries, key=_source_order)
                 return sorted(entries, key=lambda e: e.name)
         except OSError as error:
             return removal(prefix.rstrip("/") or clean_name(folder.name), "unreadable",
@@ -323,4 +371,4 @@ class Reader:
             yield new_document(source, data, content_type_from_name(path.name))
 
 
-__all__ = ["Entry", "Reader", "clean_name"]
+__all__ = ["Entry", "Reader", "UnsortedWalk", "clean_name"]
