@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ import pytest
 from cleaner.build import ShardOptions, build
 from cleaner.config import Config
 from cleaner.pipeline.shards.work import FAIL_MODE, FAIL_ONCE
+from cleaner.sharded.plan import cut_shards, limits
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -147,6 +151,62 @@ def test_a_grown_corpus_reuses_unchanged_shards_and_equals_a_full_build(corpus, 
     assert tree_digest(grown_result.write.path) == tree_digest(full.write.path)
 
 
+def test_shards_are_cut_where_their_names_say_so():
+    """Inserting one name anywhere changes its own shard (rarely a neighbour or two), sizes
+    stay within their bounds, and nothing is lost or reordered."""
+    names = [f"site{i % 3}/page{i:04d}.html" for i in range(400)]
+    names.sort()
+    before = {tuple(shard) for shard in cut_shards(names, str, 4)}
+    low, _, _, high = limits(4)
+    changed = []
+    for index in range(0, len(names), 3):
+        grown = names[:index] + [names[index] + "-new"] + names[index:]
+        shards = list(cut_shards(grown, str, 4))
+        assert sum(shards, []) == grown
+        assert all(low <= len(s) <= high for s in shards[:-1])
+        changed.append(sum(tuple(s) not in before for s in shards))
+    assert max(changed) <= 3 and sum(changed) / len(changed) < 1.5
+    assert all(len(s) == 1 for s in cut_shards(names, str, 1))
+
+
+def test_files_inserted_among_the_old_ones_redo_only_their_shards(corpus, tmp_path):
+    grown = tmp_path / "in"
+    shutil.copytree(corpus, grown)
+    options = ShardOptions(work_dir=tmp_path / "work", shard_files=4, buckets=3,
+                           keep_work=True)
+    first = build(config(), [grown], tmp_path / "out", workers=2, sharded=options)
+    # Two new pages that sort between old ones, in two places.
+    for site, name, i in (("alpha", "p005-new.txt", 9100), ("beta", "p016-new.txt", 9200)):
+        (grown / site / name).write_text(f"Headline {i}\n\n{story(i)}", encoding="utf-8")
+    cfg = config()
+    cfg.dataset.version = "1.0.1"
+    second = build(cfg, [grown], tmp_path / "out", workers=2, sharded=options)
+    redone = second.sizes["shards"] - second.sizes["reused:clean"]
+    assert first.sizes["shards"] > 8 and 2 <= redone <= 4  # each file's shard (+ a neighbour)
+    first_version = tmp_path / "out" / cfg.dataset.name / "1.0.0"
+    shutil.copytree(first_version, tmp_path / "full" / cfg.dataset.name / "1.0.0")
+    full = build(cfg, [grown], tmp_path / "full", workers=1)
+    assert tree_digest(second.write.path) == tree_digest(full.write.path)
+
+
+def test_the_hash_seed_changes_no_byte(corpus, tmp_path):
+    """Builds in processes of different PYTHONHASHSEED (set iteration orders differ)."""
+    digests = []
+    for seed in ("0", "12345"):
+        out = tmp_path / f"out-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed, "HF_DATASETS_OFFLINE": "1",
+               "HF_HUB_OFFLINE": "1"}
+        done = subprocess.run([sys.executable, "-m", "cleaner", "build", str(corpus),
+                               "--output", str(out), "--work-dir", str(tmp_path / f"w{seed}"),
+                               "--shard-files", "4", "--buckets", "3", "--workers", "2",
+                               "--quiet"], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=280)
+        assert done.returncode == 0, done.stderr[-2000:]
+        (version,) = [p.parent for p in out.rglob("manifest.json")]
+        digests.append(tree_digest(version))
+    assert digests[0] == digests[1] and len(digests[0]) > 5
+
+
 @pytest.fixture
 def ray_instance():
     ray = pytest.importorskip("ray")
@@ -164,6 +224,29 @@ def test_a_sharded_build_on_ray_is_byte_identical(corpus, in_memory, ray_instanc
     result = build(config(), [corpus], tmp_path / "out", engine=RayEngine(), sharded=options)
     assert tree_digest(result.write.path) == in_memory
     assert result.sizes["ray_nodes"] == 1
+
+
+def test_a_ray_worker_killed_mid_task_is_retried(corpus, in_memory, tmp_path, monkeypatch):
+    """The worker process running a task dies (os._exit, as the OOM killer would): Ray runs
+    the task again and the bytes are those of the in-memory build."""
+    ray = pytest.importorskip("ray")
+    from cleaner.pipeline.ray_engine import RayEngine
+
+    # Set before Ray starts: its workers inherit the environment of the raylet.
+    monkeypatch.setenv(FAIL_ONCE, "/near")
+    monkeypatch.setenv(FAIL_MODE, "exit")
+    ray.shutdown()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+             configure_logging=True)
+    try:
+        options = ShardOptions(work_dir=tmp_path / "work", shard_files=6, buckets=2,
+                               keep_work=True)
+        result = build(config(), [corpus], tmp_path / "out", engine=RayEngine(),
+                       sharded=options)
+    finally:
+        ray.shutdown()
+    assert tree_digest(result.write.path) == in_memory
+    assert list((tmp_path / "work").glob(".failed-once-*"))  # the worker did die
 
 
 def test_a_two_node_ray_cluster_runs_tasks_on_both_nodes(corpus, in_memory, tmp_path):
