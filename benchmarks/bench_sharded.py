@@ -15,12 +15,14 @@ process of its tree. Parts (``--parts``, all by default):
   build (both runs) against the uninterrupted one.
 * ``incremental``: version 1.0.0 of a corpus of ``--grow-base`` documents, then 1 % new files
   and version 1.1.0 with the same work directory, against a full build of the grown corpus in
-  a fresh work directory (with 1.0.0 beside it, as it would be): the cost of the increment and
-  whether the two versions are byte-identical.
+  a fresh work directory (with 1.0.0 beside it, as it would be): the cost of the increment, the
+  shards cleaned again, and whether the two versions are byte-identical. ``--grow-at 0.5``
+  puts the new files among the old ones (a folder sorting in the middle) instead of after.
 * ``inmemory``: the ``--in-memory`` reference at the first size, for comparison.
 
 Run: ``.venv/bin/python benchmarks/bench_sharded.py [--docs 4000,40000] [--workers 2]
-[--parts scale,resume,incremental] [--resume-docs 10000] [--grow-base 20000] [--in-memory]
+[--parts scale,resume,incremental] [--resume-docs 10000] [--grow-base 20000]
+[--grow-at end,0.5] [--in-memory]
 [--config FILE] [--tmp DIR]``
 """
 
@@ -234,26 +236,48 @@ def part_resume(size: int, workers: int, tmp: Path) -> None:
           f"x{third.total_cpu / whole.total_cpu:.3f}; byte-identical: {same}\n")
 
 
-def part_incremental(base: int, workers: int, tmp: Path) -> None:
-    print(f"## Incremental: {base:,} documents, then 1 % new files\n")
-    folder = tmp / f"grow-{base}"
+def grow(folder: Path, count: int, at: str) -> Path:
+    """Write ``count`` new documents into ``folder``: after the old ones (``end``: a folder
+    sorting last), or among them (a fraction such as ``0.5``: a folder sorting between the
+    old folders there, as a late batch of a crawl would)."""
+    if at == "end":
+        target = folder / "zz-new"
+    else:
+        old = sorted(p.name for p in folder.iterdir() if p.is_dir())
+        target = folder / f"{old[min(len(old) - 1, int(float(at) * len(old)))]}-late"
+    corpus.generate(count, target, seed=1)
+    return target
+
+
+def clean_markers(work: Path) -> set[Path]:
+    """The shards whose documents were cleaned in ``work`` (one marker per shard key)."""
+    return set(work.glob("shards/*/clean.ok.json"))
+
+
+def part_incremental(base: int, workers: int, tmp: Path, at: str) -> None:
+    where = "after the old ones" if at == "end" else f"among the old ones (at {at})"
+    print(f"## Incremental: {base:,} documents, then 1 % new files {where}\n")
+    folder = tmp / f"grow-{base}-{at}"
     if not folder.exists():
         corpus.generate(base, folder)
-    work, out = tmp / "g-work", tmp / "g-out"
+    work, out = tmp / f"g-work-{at}", tmp / f"g-out-{at}"
     code, wall0, v1 = run_build(build_args(folder, out, work, workers, "1.0.0", ("--keep-work",)))
     if code != 0:
         raise SystemExit(f"first version failed (exit {code})")
-    corpus.generate(max(1, base // 100), folder / "zz-new", seed=1)
+    before = clean_markers(work)
+    grow(folder, max(1, base // 100), at)
     code, wall1, inc = run_build(build_args(folder, out, work, workers, "1.1.0",
                                             ("--keep-work",)))
-    full_out = tmp / "g-full"
+    after = clean_markers(work)
+    full_out = tmp / f"g-full-{at}"
     shutil.copytree(out / "bench" / "1.0.0", full_out / "bench" / "1.0.0")
-    code2, wall2, full = run_build(build_args(folder, full_out, tmp / "g-fresh", workers,
+    code2, wall2, full = run_build(build_args(folder, full_out, tmp / f"g-fresh-{at}", workers,
                                               "1.1.0"))
     same = code == code2 == 0 and digest(out / "bench" / "1.1.0") == \
         digest(full_out / "bench" / "1.1.0")
-    print(f"first version: {wall0:.1f} s wall, {v1.total_cpu:.1f} s CPU")
-    print(f"next version, same work directory: {wall1:.1f} s wall, {inc.total_cpu:.1f} s CPU")
+    print(f"first version: {wall0:.1f} s wall, {v1.total_cpu:.1f} s CPU, {len(before)} shards")
+    print(f"next version, same work directory: {wall1:.1f} s wall, {inc.total_cpu:.1f} s CPU; "
+          f"shards cleaned (new keys): {len(after - before)}")
     print(f"full build of the grown corpus: {wall2:.1f} s wall, {full.total_cpu:.1f} s CPU")
     print(f"increment costs {inc.total_cpu / full.total_cpu:.1%} of a full build (CPU), "
           f"{wall1 / wall2:.1%} (wall); byte-identical to the full build: {same}\n")
@@ -266,6 +290,9 @@ def main() -> None:
     parser.add_argument("--parts", default="scale,resume,incremental")
     parser.add_argument("--resume-docs", type=int, default=10000)
     parser.add_argument("--grow-base", type=int, default=20000)
+    parser.add_argument("--grow-at", default="end",
+                        help="where the incremental part's new files sort: end (after the old "
+                             "ones), or a fraction such as 0.5 (among them); several: end,0.5")
     parser.add_argument("--in-memory", action="store_true",
                         help="also build the first size with --in-memory and compare")
     parser.add_argument("--tmp", type=Path, default=None, help="keep corpora here")
@@ -287,7 +314,8 @@ def main() -> None:
         if "resume" in parts:
             part_resume(args.resume_docs, args.workers, tmp)
         if "incremental" in parts:
-            part_incremental(args.grow_base, args.workers, tmp)
+            for at in args.grow_at.split(","):
+                part_incremental(args.grow_base, args.workers, tmp, at)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"benchmark CPU (all builds): {after.ru_utime - before.ru_utime:.0f} s user")
 
