@@ -35,3 +35,19 @@ def seeds_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = load_config(work / "dataset.toml")
     result = build(config, workers=1)
     return result.write.path
+
+
+# Tests that start Ray in this process run after every other test. Ray leaves threads behind
+# even after ray.shutdown() (gRPC, its client's event loops: 12 native threads on Ray 2.x), and
+# a process pool forked from a process with threads can deadlock its child on a lock one of
+# them held at the fork: the test then waits forever on idle-looking workers (the hang seen
+# after a failed Ray test: an F, then a later test's pool never answering).
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "ray_instance" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.ray)
+    items.sort(key=lambda item: item.get_closest_marker("ray") is not None)  # stable
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "ray: starts Ray in the test process (run last)")

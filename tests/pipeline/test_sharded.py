@@ -226,6 +226,7 @@ def test_a_sharded_build_on_ray_is_byte_identical(corpus, in_memory, ray_instanc
     assert result.sizes["ray_nodes"] == 1
 
 
+@pytest.mark.ray
 def test_a_ray_worker_killed_mid_task_is_retried(corpus, in_memory, tmp_path, monkeypatch):
     """The worker process running a task dies (os._exit, as the OOM killer would): Ray runs
     the task again and the bytes are those of the in-memory build."""
@@ -249,6 +250,7 @@ def test_a_ray_worker_killed_mid_task_is_retried(corpus, in_memory, tmp_path, mo
     assert list((tmp_path / "work").glob(".failed-once-*"))  # the worker did die
 
 
+@pytest.mark.ray
 def test_a_two_node_ray_cluster_runs_tasks_on_both_nodes(corpus, in_memory, tmp_path):
     ray = pytest.importorskip("ray")
     from ray.cluster_utils import Cluster
