@@ -200,7 +200,7 @@ def test_the_hash_seed_changes_no_byte(corpus, tmp_path):
                                "--output", str(out), "--work-dir", str(tmp_path / f"w{seed}"),
                                "--shard-files", "4", "--buckets", "3", "--workers", "2",
                                "--quiet"], cwd=tmp_path, env=env, capture_output=True,
-                              text=True, timeout=280)
+                              text=True, timeout=140)
         assert done.returncode == 0, done.stderr[-2000:]
         (version,) = [p.parent for p in out.rglob("manifest.json")]
         digests.append(tree_digest(version))
