@@ -89,6 +89,27 @@ def test_names_equal_once_cleaned_list_the_whole_tree_sorted(tmp_path):
     assert len({item.source for item in got}) == 4  # renamed apart, as plan names them
 
 
+def test_an_unreadable_folder_named_like_a_sibling_file(tmp_path, monkeypatch):
+    """An unreadable folder is one removal named ``sub``, which sorts before ``sub.txt``
+    although the folder's files would sort after it."""
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "x.txt").write_text("x")
+    (root / "sub.txt").write_text("y")
+    listing = Reader._listing
+
+    def refuse(folder, prefix, *args):
+        if Path(folder).name == "sub":  # as root, permissions do not stop os.scandir
+            return listing(tmp_path / "absent", prefix, *args)
+        return listing(folder, prefix, *args)
+
+    monkeypatch.setattr(Reader, "_listing", staticmethod(refuse))
+    expected, got, streamed = both(root)
+    assert not streamed and got == expected
+    assert [(i.source, getattr(i, "reason", None)) for i in got] == [("sub", "unreadable"),
+                                                                    ("sub.txt", None)]
+
+
 def test_several_inputs_are_listed_as_plan_lists_them(tmp_path):
     for name in ("one", "two"):
         (tmp_path / name).mkdir()
