@@ -124,7 +124,8 @@ def make_parser() -> argparse.ArgumentParser:
                              "grown corpus reuses the work of its unchanged shards. Example: "
                              "--work-dir /data/work --keep-work")
     shards.add_argument("--shard-files", type=int, default=None, metavar="N",
-                        help="input files per shard (default: 500). Example: --shard-files 200")
+                        help="input files per shard, on average (default: 500). "
+                             "Example: --shard-files 200")
     shards.add_argument("--buckets", type=int, default=None, metavar="N",
                         help="buckets per shuffle: site blocks, digests, id ranges "
                              "(default: 16). Example: --buckets 64")
