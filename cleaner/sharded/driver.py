@@ -33,7 +33,7 @@ from cleaner.sharded.dedup import dedup_map, exact_reduce, translation_task
 from cleaner.sharded.docs import blocks_map, blocks_reduce, clean_shard, prepare_shard
 from cleaner.sharded.finish import finish_task
 from cleaner.sharded.near import band_reduce, confirm_pairs, near_components
-from cleaner.sharded.plan import cut_shards
+from cleaner.sharded.plan import WholeListing, cut_shards, joined_names
 from cleaner.sharded.recipe import Recipe, merge_stats, stats_dict, stats_from
 from cleaner.sharded.rows import final_shard, write_audit, write_pairs, write_split
 from cleaner.stages.ingest.names import Entry
@@ -86,16 +86,18 @@ def plan_shards(work: WorkDir, recipe: Recipe, paths: list[str], root: str,
     inputs = [Path(p) for p in paths]
     try:
         keys = _write_shards(work, recipe, reader.plan_stream(inputs), shard_files)
-    except UnsortedWalk:  # rare trees (see Reader.plan_stream): sorted whole, same order
+    except (UnsortedWalk, WholeListing):  # rare trees: the listing held whole, same order
         reader = Reader(recipe.ingest, exclude=(Path(root),))
-        keys = _write_shards(work, recipe, iter(reader.plan(inputs)), shard_files)
+        entries = reader.plan(inputs)
+        joined = joined_names([entry.source for entry in entries])
+        keys = _write_shards(work, recipe, iter(entries), shard_files, joined)
     return {"keys": keys, "skipped": list(reader.skipped)}
 
 
 def _write_shards(work: WorkDir, recipe: Recipe, entries: Iterator[Entry | Removal],
-                  shard_files: int) -> list[str]:
+                  shard_files: int, joined: list[bool] | None = None) -> list[str]:
     keys = []
-    for chunk in cut_shards(entries, lambda entry: entry.source, shard_files):
+    for chunk in cut_shards(entries, lambda entry: entry.source, shard_files, joined):
         key = stable_key(recipe.key, [entry_facts(e) for e in chunk])
         work.dump(f"shards/{key}/entries.pkl", chunk)
         keys.append(key)

@@ -11,6 +11,11 @@ Sizes are bounded both ways: a boundary counts only after ``low`` files (no crow
 shards) and a shard reaching ``high`` files is cut at its last *backup* boundary (a weaker
 hash condition, as the TTTD algorithm does), or at ``high`` when it has none, so a long run
 without boundaries stays bounded and its cuts still mostly depend on the names only.
+
+One exception to the bounds: a file whose name extends another's by ``#`` or ``~``
+(``feed.jsonl#r0`` beside ``feed.jsonl``, whose record r0 has that name) is kept in that
+file's shard, so that one reader renames the second of the two equal names as the in-memory
+build does (``feed.jsonl#r0~2``) instead of two shards publishing one id twice.
 """
 
 from __future__ import annotations
@@ -49,8 +54,53 @@ def limits(size: int) -> tuple[int, int, int, int]:
     return low, divisor, max(1, divisor // 2), HIGH_FACTOR * size
 
 
-def cut_shards(items: Iterable[T], name: Callable[[T], str], size: int) -> Iterator[list[T]]:
+class WholeListing(Exception):
+    """A file's name extends the name of a file already in an earlier shard by ``#`` or
+    ``~``: cut the listing held whole (:func:`joined_names`) instead."""
+
+
+def extends(earlier: str, name: str) -> bool:
+    """Whether ``name`` may equal a name the reader gives inside the file ``earlier``: its
+    records are ``earlier#id`` and a repeated name becomes ``earlier~2``. The reader keeps
+    names unique in the order it reads, so the two files must be read by one reader (in one
+    shard), as the in-memory build reads them.
+
+    >>> extends("feed.jsonl", "feed.jsonl#r0"), extends("a.html", "a.html~"), extends("a", "ab")
+    (True, True, False)
+    """
+    return name.startswith(earlier) and name[len(earlier):len(earlier) + 1] in ("#", "~")
+
+
+def joined_names(names: list[str]) -> list[bool]:
+    """For sorted ``names``: whether no cut may fall before each one, because it or a later
+    name :func:`extends` an earlier one (every name between them starts with that one, so
+    they are kept together too).
+
+    >>> joined_names(["a", "a.txt", "a~", "b"])
+    [False, True, True, False]
+    """
+    flags = [False] * len(names)
+    chain: list[int] = []  # earlier names that are prefixes of the current one
+    marked = 0  # flags before this index are set already where they must be
+    for index, name in enumerate(names):
+        while chain and not name.startswith(names[chain[-1]]):
+            chain.pop()
+        earlier = next((i for i in chain if extends(names[i], name)), None)
+        if earlier is not None:
+            for between in range(max(earlier + 1, marked), index + 1):
+                flags[between] = True
+            marked = index + 1
+        chain.append(index)
+    return flags
+
+
+def cut_shards(items: Iterable[T], name: Callable[[T], str], size: int,
+               joined: list[bool] | None = None) -> Iterator[list[T]]:
     """The shards of ``items`` (in their order), holding at most one shard at a time.
+
+    A name that :func:`extends` an earlier one stays in its shard (the shard may then pass
+    ``high``); :class:`WholeListing` is raised when that shard was already given out, and
+    ``joined`` (:func:`joined_names` of the whole listing) tells the cuts not to make.
 
     >>> names = [f"f{i:03d}" for i in range(300)]
     >>> shards = list(cut_shards(names, str, 10))
@@ -63,21 +113,47 @@ def cut_shards(items: Iterable[T], name: Callable[[T], str], size: int) -> Itera
     low, divisor, backup_divisor, high = limits(size)
     shard: list[T] = []
     hashes: list[int] = []
-    for item in items:
-        digest = name_hash(name(item))
+    joins: list[bool] = []  # no cut before this item
+    chain: list[tuple[str, int]] = []  # earlier names that are prefixes of the current one
+    start = 0  # the index of the shard's first item
+    pending = False  # the last item ends a shard, unless the next one joins it
+    stuck = False  # past ``high`` with no place that may be cut (until the next cut)
+    for index, item in enumerate(items):
+        label = name(item)
+        while chain and not label.startswith(chain[-1][0]):
+            chain.pop()
+        join = bool(joined and joined[index])
+        earlier = next((i for n, i in chain if extends(n, label)), None)
+        chain.append((label, index))
+        if earlier is not None:
+            if earlier < start:
+                raise WholeListing(f"{label!r} extends the name of a file in an earlier shard")
+            join = True
+            joins[earlier + 1 - start:] = [True] * (index - earlier - 1)
+        if pending and not join:
+            yield shard
+            shard, hashes, joins, start, stuck = [], [], [], index, False
+        pending = False
+        digest = name_hash(label)
         shard.append(item)
         hashes.append(digest)
-        if len(shard) >= low and digest % divisor == 0:
-            yield shard
-            shard, hashes = [], []
-        elif len(shard) >= high:
-            # The last backup boundary past ``low`` (the same files give the same cut).
-            cut = next((i + 1 for i in range(len(shard) - 1, low - 2, -1)
-                        if hashes[i] % backup_divisor == 0), len(shard))
-            yield shard[:cut]
-            shard, hashes = shard[cut:], hashes[cut:]
+        joins.append(join)
+        if len(shard) > high and not stuck:
+            # The last backup boundary past ``low`` that may be cut (the same files give the
+            # same cut), else the last place that may be cut.
+            allowed = [i for i in range(min(high, len(shard) - 1) - 1, low - 2, -1)
+                       if not joins[i + 1]]
+            cut = next((i + 1 for i in allowed if hashes[i] % backup_divisor == 0),
+                       allowed[0] + 1 if allowed else 0)
+            if cut:
+                yield shard[:cut]
+                shard, hashes, joins, start = shard[cut:], hashes[cut:], joins[cut:], start + cut
+            else:  # all joined: cut before the next item that may be cut
+                stuck = True
+        if stuck or (len(shard) >= low and digest % divisor == 0):
+            pending = True
     if shard:
         yield shard
 
 
-__all__ = ["cut_shards", "limits", "name_hash"]
+__all__ = ["WholeListing", "cut_shards", "extends", "joined_names", "limits", "name_hash"]

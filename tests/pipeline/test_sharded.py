@@ -16,7 +16,7 @@ import pytest
 from cleaner.build import ShardOptions, build
 from cleaner.config import Config
 from cleaner.pipeline.shards.work import FAIL_MODE, FAIL_ONCE
-from cleaner.sharded.plan import cut_shards, limits
+from cleaner.sharded.plan import WholeListing, cut_shards, extends, joined_names, limits
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -167,6 +167,52 @@ def test_shards_are_cut_where_their_names_say_so():
         changed.append(sum(tuple(s) not in before for s in shards))
     assert max(changed) <= 3 and sum(changed) / len(changed) < 1.5
     assert all(len(s) == 1 for s in cut_shards(names, str, 1))
+
+
+def shards_of(names: list[str], size: int) -> list[list[str]]:
+    """As plan_shards cuts: streamed, or with the whole listing when a name extends one in
+    an earlier shard."""
+    try:
+        return list(cut_shards(names, str, size))
+    except WholeListing:
+        return list(cut_shards(names, str, size, joined_names(names)))
+
+
+@pytest.mark.parametrize("size", [1, 2, 4])
+def test_a_name_extending_an_earlier_one_is_never_cut_from_it(size):
+    names = sorted(["feed.jsonl", "feed.jsonl#r0", "feed.jsonl.bak", "feed.jsonl~2", "a.html",
+                    "a.html~", "b.html", "c/x", "c/x#1", "d"] + [f"e{i}" for i in range(20)])
+    with pytest.raises(WholeListing):
+        list(cut_shards(names, str, 1))
+    shards = shards_of(names, size)
+    assert sum(shards, []) == names
+    where = {name: n for n, shard in enumerate(shards) for name in shard}
+    for earlier in names:
+        for later in names:
+            if extends(earlier, later):
+                assert where[earlier] == where[later], (earlier, later)
+    plain = [f"e{i}" for i in range(200)]  # nothing joined: the same cuts either way
+    assert list(cut_shards(plain, str, size, joined_names(plain))) == shards_of(plain, size)
+
+
+def test_a_file_named_like_a_record_of_another_gets_the_in_memory_name(tmp_path):
+    """``feed.jsonl#r0`` (a file) and record r0 of ``feed.jsonl``: the in-memory build
+    renames the second ``feed.jsonl#r0~2``; the sharded build reads both in one shard."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    records = [{"id": f"r{i}", "text": story(7000 + i)} for i in range(2)]
+    (folder / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n",
+                                       encoding="utf-8")
+    (folder / "feed.jsonl#r0").write_text(f"A headline\n\n{story(7100)}", encoding="utf-8")
+    (folder / "feed.jsonl.txt").write_text(f"Another\n\n{story(7200)}", encoding="utf-8")
+    for i in range(6):
+        (folder / f"page{i}.txt").write_text(f"Page {i}\n\n{story(7300 + i)}",
+                                             encoding="utf-8")
+    memory = build(config(), [folder], tmp_path / "memory", workers=1)
+    options = ShardOptions(work_dir=tmp_path / "work", shard_files=1, buckets=2)
+    sharded = build(config(), [folder], tmp_path / "out", workers=1, sharded=options)
+    assert tree_digest(sharded.write.path) == tree_digest(memory.write.path)
+    assert sharded.sizes["shards"] < 9  # the three feed files in one shard
 
 
 def test_files_inserted_among_the_old_ones_redo_only_their_shards(corpus, tmp_path):
