@@ -79,18 +79,20 @@ def joined_names(names: list[str]) -> list[bool]:
     >>> joined_names(["a", "a.txt", "a~", "b"])
     [False, True, True, False]
     """
-    flags = [False] * len(names)
+    opened = [0] * (len(names) + 1)  # runs to keep together: +1 where one starts, -1 after
     chain: list[int] = []  # earlier names that are prefixes of the current one
-    marked = 0  # flags before this index are set already where they must be
     for index, name in enumerate(names):
         while chain and not name.startswith(names[chain[-1]]):
             chain.pop()
         earlier = next((i for i in chain if extends(names[i], name)), None)
         if earlier is not None:
-            for between in range(max(earlier + 1, marked), index + 1):
-                flags[between] = True
-            marked = index + 1
+            opened[earlier + 1] += 1
+            opened[index + 1] -= 1
         chain.append(index)
+    flags, depth = [], 0
+    for change in opened[:-1]:
+        depth += change
+        flags.append(depth > 0)
     return flags
 
 

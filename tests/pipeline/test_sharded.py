@@ -16,7 +16,6 @@ import pytest
 from cleaner.build import ShardOptions, build
 from cleaner.config import Config
 from cleaner.pipeline.shards.work import FAIL_MODE, FAIL_ONCE
-from cleaner.sharded.plan import WholeListing, cut_shards, extends, joined_names, limits
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -149,50 +148,6 @@ def test_a_grown_corpus_reuses_unchanged_shards_and_equals_a_full_build(corpus, 
     shutil.copytree(first, tmp_path / "full" / cfg.dataset.name / "1.0.0")
     full = build(cfg, [grown], tmp_path / "full", workers=1)
     assert tree_digest(grown_result.write.path) == tree_digest(full.write.path)
-
-
-def test_shards_are_cut_where_their_names_say_so():
-    """Inserting one name anywhere changes its own shard (rarely a neighbour or two), sizes
-    stay within their bounds, and nothing is lost or reordered."""
-    names = [f"site{i % 3}/page{i:04d}.html" for i in range(400)]
-    names.sort()
-    before = {tuple(shard) for shard in cut_shards(names, str, 4)}
-    low, _, _, high = limits(4)
-    changed = []
-    for index in range(0, len(names), 3):
-        grown = names[:index] + [names[index] + "-new"] + names[index:]
-        shards = list(cut_shards(grown, str, 4))
-        assert sum(shards, []) == grown
-        assert all(low <= len(s) <= high for s in shards[:-1])
-        changed.append(sum(tuple(s) not in before for s in shards))
-    assert max(changed) <= 3 and sum(changed) / len(changed) < 1.5
-    assert all(len(s) == 1 for s in cut_shards(names, str, 1))
-
-
-def shards_of(names: list[str], size: int) -> list[list[str]]:
-    """As plan_shards cuts: streamed, or with the whole listing when a name extends one in
-    an earlier shard."""
-    try:
-        return list(cut_shards(names, str, size))
-    except WholeListing:
-        return list(cut_shards(names, str, size, joined_names(names)))
-
-
-@pytest.mark.parametrize("size", [1, 2, 4])
-def test_a_name_extending_an_earlier_one_is_never_cut_from_it(size):
-    names = sorted(["feed.jsonl", "feed.jsonl#r0", "feed.jsonl.bak", "feed.jsonl~2", "a.html",
-                    "a.html~", "b.html", "c/x", "c/x#1", "d"] + [f"e{i}" for i in range(20)])
-    with pytest.raises(WholeListing):
-        list(cut_shards(names, str, 1))
-    shards = shards_of(names, size)
-    assert sum(shards, []) == names
-    where = {name: n for n, shard in enumerate(shards) for name in shard}
-    for earlier in names:
-        for later in names:
-            if extends(earlier, later):
-                assert where[earlier] == where[later], (earlier, later)
-    plain = [f"e{i}" for i in range(200)]  # nothing joined: the same cuts either way
-    assert list(cut_shards(plain, str, size, joined_names(plain))) == shards_of(plain, size)
 
 
 def test_a_file_named_like_a_record_of_another_gets_the_in_memory_name(tmp_path):
