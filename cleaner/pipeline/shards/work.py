@@ -147,7 +147,7 @@ class WorkDir:
         does not exist)."""
         from pyarrow.fs import FileSelector, FileType
 
-        base = self.key(name)
+        base = self.key(name).rstrip("/")
         found = self.fs.get_file_info(FileSelector(base, recursive=True, allow_not_found=True))
         return sorted(info.path[len(base) + 1:] for info in found
                       if info.type == FileType.File)
