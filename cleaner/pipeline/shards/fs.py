@@ -72,19 +72,27 @@ def shown(location: str) -> str:
 
 
 @functools.lru_cache(maxsize=16)
-def resolve(location: str) -> tuple[FileSystem, str]:
-    """The file system and base path of ``location`` (once per process: an S3 client is
-    made once, not per file). A URI pyarrow does not know is a usage error."""
+def resolve(location: str) -> tuple[FileSystem | None, str]:
+    """The pyarrow file system and base path of ``location``, made once per process (an S3
+    client once, not per file); no file system (``None``) for a local folder, a path or a
+    ``file://`` URI, which Python's own functions serve. A URI pyarrow does not know is a
+    usage error.
+
+    >>> resolve("/data/work")
+    (None, '/data/work')
+    """
+    if not is_uri(location):
+        return None, os.path.abspath(location)
     from pyarrow import fs
 
-    if not is_uri(location):
-        return fs.LocalFileSystem(), os.path.abspath(location)
     try:
         filesystem, path = fs.FileSystem.from_uri(location)
     except (ValueError, OSError, ImportError) as error:  # ArrowInvalid is a ValueError
         first = (str(error).splitlines() or [""])[0][:200]
         raise UsageError(f"--work-dir {shown(location)}: pyarrow cannot open it ({first})"
                          ) from None
+    if filesystem.type_name == "local":
+        return None, os.path.abspath(path)
     return filesystem, path.rstrip("/")
 
 
@@ -97,6 +105,12 @@ def check_reachable(location: str) -> None:
     filesystem, base = resolve(location)
     probe = f"{base}/.probe-{secrets.token_hex(6)}"
     try:
+        if filesystem is None:
+            os.makedirs(base, exist_ok=True)
+            with open(probe, "wb") as out:
+                out.write(b"cleaner")
+            os.unlink(probe)
+            return
         if filesystem.type_name not in OBJECT_STORES:
             filesystem.create_dir(base, recursive=True)
         with filesystem.open_output_stream(probe) as out:

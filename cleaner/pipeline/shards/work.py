@@ -77,13 +77,15 @@ class Task:
 
 @dataclass(frozen=True)
 class WorkDir:
-    """A work directory: a local folder or a URI of any file system pyarrow reaches
+    """A work directory: a local folder, or a URI of any file system pyarrow reaches
     (:mod:`cleaner.pipeline.shards.fs`), read and written through that file system.
 
     Writes are atomic: on a file system with rename (a local disk, HDFS) a file is written
     under a temporary name and renamed into place (``os.replace`` on a local disk); on an
     object store (S3, GCS, Azure), which has no rename, an object is uploaded whole from a
     local spool, and a PUT is all or nothing. Either way a task's marker is written last.
+    A local folder (a path or ``file://``) goes through Python's own file functions, so a
+    driver with a local work directory never loads pyarrow (about 55 MB).
 
     ``staging`` is set inside a task on a remote file system only: a local folder standing
     for the work directory in :meth:`path`, whose files are uploaded when the task ends,
@@ -100,12 +102,16 @@ class WorkDir:
 
     @property
     def fs(self) -> FileSystem:
-        return resolve(self.root)[0]
+        """The pyarrow file system of a remote work directory."""
+        filesystem = resolve(self.root)[0]
+        if filesystem is None:
+            raise ValueError(f"{self.root} is a local folder: no pyarrow file system")
+        return filesystem
 
     @property
     def local(self) -> bool:
         """On this machine's disk: files are memory-mapped, hard-linked and renamed."""
-        return self.fs.type_name == "local"
+        return resolve(self.root)[0] is None
 
     def key(self, name: str) -> str:
         """The path of ``name`` on the work directory's file system."""
@@ -127,9 +133,21 @@ class WorkDir:
         return name + ".ok.json"
 
     def exists(self, name: str) -> bool:
+        if self.local:
+            return os.path.lexists(self.key(name))
         from pyarrow.fs import FileType
 
         return self.fs.get_file_info(self.key(name)).type != FileType.NotFound
+
+    def _open(self, name: str) -> BinaryIO:
+        """``name`` opened for reading (FileNotFoundError when there is none)."""
+        if self.local:
+            return open(self.key(name), "rb")  # noqa: SIM115 - the caller closes it
+        return self.fs.open_input_stream(self.key(name))  # type: ignore[return-value]
+
+    def read_bytes(self, name: str) -> bytes:
+        with self._open(name) as handle:
+            return handle.read()
 
     def done(self, name: str) -> dict | None:
         """The summary of a finished task, or ``None`` when it has not finished."""
@@ -138,22 +156,29 @@ class WorkDir:
         except (OSError, ValueError):
             return None
 
-    def read_bytes(self, name: str) -> bytes:
-        with self.fs.open_input_stream(self.key(name)) as handle:
-            return handle.read()
-
     def files(self, name: str) -> list[str]:
         """The files under the folder ``name`` (relative POSIX paths, sorted; none when it
         does not exist)."""
+        base = self.key(name).rstrip("/")
+        if self.local:
+            folder = Path(base)
+            return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                          if p.is_file())
         from pyarrow.fs import FileSelector, FileType
 
-        base = self.key(name).rstrip("/")
         found = self.fs.get_file_info(FileSelector(base, recursive=True, allow_not_found=True))
         return sorted(info.path[len(base) + 1:] for info in found
                       if info.type == FileType.File)
 
     def _write(self, name: str, write: Callable[[BinaryIO], None]) -> None:
         """Write ``name`` atomically from ``write(stream)``."""
+        if self.local:
+            def to_path(temp: Path) -> None:
+                with temp.open("wb") as out:
+                    write(out)
+
+            self._atomic(name, to_path)
+            return
         filesystem, final = self.fs, self.key(name)
         if filesystem.type_name in OBJECT_STORES:
             # Spooled here (memory, then disk past 16 MiB), then one whole upload.
@@ -163,17 +188,14 @@ class WorkDir:
                 with filesystem.open_output_stream(final) as out:
                     shutil.copyfileobj(spool, out, 8 << 20)  # type: ignore[misc]
             return
-        parent, _, base = final.rpartition("/")
+        parent, _, base = final.rpartition("/")  # HDFS and the like: they rename
         filesystem.create_dir(parent, recursive=True)
         temp = f"{parent}/.{base}.tmp-{secrets.token_hex(6)}"
         moved = False
         try:
             with filesystem.open_output_stream(temp) as out:
-                write(out)
-            if self.local:
-                os.replace(temp, final)
-            else:
-                filesystem.move(temp, final)
+                write(out)  # type: ignore[arg-type]
+            filesystem.move(temp, final)
             moved = True
         finally:
             if not moved:
@@ -214,7 +236,7 @@ class WorkDir:
     def load(self, name: str, default: Any = None) -> Any:
         """What :meth:`dump` wrote to ``name`` (``default`` when there is no such file)."""
         try:
-            handle = self.fs.open_input_stream(self.key(name))
+            handle = self._open(name)
         except FileNotFoundError:
             return default
         with handle:
@@ -246,28 +268,27 @@ class WorkDir:
         for relative in self.files(name):
             if relative.rpartition("/")[2].startswith("."):
                 continue
+            source = self.key(f"{name}/{relative}")
             destination = target / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
             if self.local:
-                source = self.key(f"{name}/{relative}")
                 try:
                     os.link(source, destination)
                 except OSError:
                     shutil.copyfile(source, destination)
                 continue
-            with self.fs.open_input_stream(self.key(f"{name}/{relative}")) as handle, \
-                    destination.open("wb") as out:
+            with self.fs.open_input_stream(source) as handle, destination.open("wb") as out:
                 shutil.copyfileobj(handle, out, 8 << 20)  # type: ignore[misc]
 
     def remove(self) -> None:
         """Delete the whole work directory (after a successful build); gone already is
         fine, and so is a failure: the version is published by then."""
-        filesystem, base = resolve(self.root)
+        base = resolve(self.root)[1]
         if self.local:
             shutil.rmtree(base, ignore_errors=True)
             return
         with contextlib.suppress(OSError):
-            filesystem.delete_dir(base)
+            self.fs.delete_dir(base)
 
     def check(self) -> None:
         """Fail at once, in one line, when the work directory cannot be written."""
