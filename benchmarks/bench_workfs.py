@@ -99,6 +99,7 @@ def main() -> None:
                     work = (str(tmp / name) if kind == "local" else
                             f"s3://bench/{name}?endpoint_override={endpoint}&scheme=http")
                     out = tmp / f"out-{kind}-{run}"
+                    shutil.rmtree(out, ignore_errors=True)  # else "unchanged" (a kept --tmp)
                     server_cpu = resource.getrusage(resource.RUSAGE_SELF)
                     code, wall, watch = bench_sharded.run_build(bench_sharded.build_args(
                         folder, out, work, args.workers, extra=("--keep-work",)))

@@ -102,10 +102,21 @@ def test_a_build_with_its_work_dir_on_s3_resumes_and_gives_the_same_bytes(
     assert work.files("") == []  # removed after success
 
 
-@pytest.mark.parametrize("remote", [False, True])
-def test_work_files_round_trip(remote, request, tmp_path, monkeypatch):
-    work = WorkDir.at(request.getfixturevalue("s3").format(tmp_path.name) if remote
-                      else tmp_path / "work")
+@pytest.mark.parametrize("where", ["local", "s3", "renaming"])
+def test_work_files_round_trip(where, request, tmp_path, monkeypatch):
+    remote = where != "local"
+    if where == "s3":
+        work = WorkDir.at(request.getfixturevalue("s3").format(tmp_path.name))
+    elif where == "renaming":  # a remote file system with rename (as HDFS): fsspec's memory
+        from fsspec.implementations.memory import MemoryFileSystem
+        from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+        memory = PyFileSystem(FSSpecHandler(MemoryFileSystem()))
+        monkeypatch.setattr("cleaner.pipeline.shards.work.resolve",
+                            lambda root: (memory, f"/{tmp_path.name}"))
+        work = WorkDir("memory://work")
+    else:
+        work = WorkDir.at(tmp_path / "work")
     work.dump("a/b.pkl", {"x": [1, 2]})
     assert work.load("a/b.pkl") == {"x": [1, 2]}
     assert work.load("a/missing.pkl", "none") == "none"
@@ -128,6 +139,7 @@ def test_work_files_round_trip(remote, request, tmp_path, monkeypatch):
     assert np.array_equal(rows[2:5], matrix[2:5]) and np.array_equal(rows[1, 2:4], [7, 8])
     with pytest.raises(IndexError):
         rows[7]
+    assert not [name for name in work.files("") if ".tmp-" in name]  # renamed or whole
     with work.task_scope() as task:  # how a task writes files for a Parquet writer
         written = task.path("out/data/x.bin")
         written.parent.mkdir(parents=True, exist_ok=True)
@@ -152,6 +164,10 @@ def test_a_work_dir_uri_that_cannot_be_used_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--work-dir nosuch://bucket/work: pyarrow cannot open it" in err
     assert len(err.strip().splitlines()) == 1
+    assert main(["build", str(seeds), "--output", str(tmp_path), "--quiet",
+                 "--work-dir", "s3://bucket?endpoint_override=127.0.0.1:1"]) == 2
+    assert "name a folder inside the bucket (such as s3://bucket/work)" in \
+        capsys.readouterr().err
     with socket.socket() as probe:  # a port of this machine where nothing listens
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -93,7 +93,12 @@ def resolve(location: str) -> tuple[FileSystem | None, str]:
                          ) from None
     if filesystem.type_name == "local":
         return None, os.path.abspath(path)
-    return filesystem, path.rstrip("/")
+    path = path.rstrip("/")
+    if filesystem.type_name in OBJECT_STORES and "/" not in path:
+        # The work directory is deleted after success: never a whole bucket.
+        raise UsageError(f"--work-dir {shown(location)}: name a folder inside the bucket "
+                         f"(such as {shown(location).rstrip('/')}/work), not the bucket")
+    return filesystem, path
 
 
 def check_reachable(location: str) -> None:
