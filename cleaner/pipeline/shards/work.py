@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 # ``exit``, else the task raises), to check that a failed task is retried.
 FAIL_ONCE = "CLEANER_SHARD_FAIL_ONCE"
 FAIL_MODE = "CLEANER_SHARD_FAIL_MODE"
+# Bytes read at once from a remote file (bounded memory, few requests).
+READ_BUFFER = 8 << 20
 
 
 def stable_key(*parts: Any) -> str:
@@ -143,7 +145,10 @@ class WorkDir:
         """``name`` opened for reading (FileNotFoundError when there is none)."""
         if self.local:
             return open(self.key(name), "rb")  # noqa: SIM115 - the caller closes it
-        return self.fs.open_input_stream(self.key(name))  # type: ignore[return-value]
+        # Buffered: unbuffered, each small read (pickle reads frame by frame) would be one
+        # ranged GET on an object store.
+        return self.fs.open_input_stream(self.key(name),  # type: ignore[return-value]
+                                         buffer_size=READ_BUFFER)
 
     def read_bytes(self, name: str) -> bytes:
         with self._open(name) as handle:
@@ -277,7 +282,7 @@ class WorkDir:
                 except OSError:
                     shutil.copyfile(source, destination)
                 continue
-            with self.fs.open_input_stream(source) as handle, destination.open("wb") as out:
+            with self._open(f"{name}/{relative}") as handle, destination.open("wb") as out:
                 shutil.copyfileobj(handle, out, 8 << 20)  # type: ignore[misc]
 
     def remove(self) -> None:
