@@ -155,7 +155,7 @@ def test_work_files_round_trip(where, request, tmp_path, monkeypatch):
     work.remove()  # gone already is fine
 
 
-def test_a_work_dir_uri_that_cannot_be_used_is_one_line(tmp_path, capsys):
+def test_a_work_dir_uri_that_cannot_be_used_is_one_line(tmp_path, capsys, monkeypatch):
     from cleaner.cli import main
 
     seeds = ROOT / "seeds"
@@ -171,7 +171,7 @@ def test_a_work_dir_uri_that_cannot_be_used_is_one_line(tmp_path, capsys):
     with socket.socket() as probe:  # a port of this machine where nothing listens
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     uri = (f"s3://KEY:SECRET@bucket/work?endpoint_override=127.0.0.1:{port}&scheme=http"
            "&region=us-east-1")
     assert main(["build", str(seeds), "--output", str(tmp_path), "--quiet",
