@@ -180,3 +180,26 @@ def test_a_work_dir_uri_that_cannot_be_used_is_one_line(tmp_path, capsys, monkey
     assert "work directory s3://bucket/work cannot be written" in err
     assert "SECRET" not in err and len(err.strip().splitlines()) == 1
     assert not list(tmp_path.rglob("*.parquet"))
+
+
+def test_a_local_work_dir_never_loads_pyarrow(tmp_path):
+    """The driver of a build with a local work directory stays small: the work directory
+    goes through Python's own file functions there (pyarrow and an S3 client: +55 MB)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from cleaner.sharded.driver import build_sharded\n"
+        "from cleaner.pipeline.shards.work import WorkDir\n"
+        f"for where in ({str(tmp_path / 'w')!r}, {(tmp_path / 'u').as_uri()!r}):\n"
+        "    work = WorkDir.at(where)\n"
+        "    work.check(); work.dump('a/b.pkl', [1]); work.finish('t', {'n': 1})\n"
+        "    assert work.load('a/b.pkl') == [1] and work.done('t') == {'n': 1}\n"
+        "    assert work.files('') == ['a/b.pkl', 't.ok.json'] and work.local\n"
+        "    work.remove()\n"
+        "    print(where.split(':')[0], 'pyarrow' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    # A file:// URI is parsed by pyarrow (then served by Python's functions all the same).
+    assert done.stdout.split("\n")[0].endswith("False"), done.stdout
