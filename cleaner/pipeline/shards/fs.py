@@ -9,7 +9,6 @@ relies on instead (:mod:`cleaner.pipeline.shards.work`).
 
 from __future__ import annotations
 
-import functools
 import io
 import itertools
 import os
@@ -71,7 +70,22 @@ def shown(location: str) -> str:
     return f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
 
 
-@functools.lru_cache(maxsize=16)
+# Resolved locations of this process. A forked worker starts afresh: its parent's clients
+# hold the parent's connections (two processes on one socket would mix their requests); they
+# are kept, unused, rather than destroyed in the child (which could close the parent's
+# sessions).
+_RESOLVED: dict[str, tuple[FileSystem | None, str]] = {}
+_INHERITED: list[dict] = []
+
+
+def _forget_parents_clients() -> None:
+    _INHERITED.append(dict(_RESOLVED))
+    _RESOLVED.clear()
+
+
+os.register_at_fork(after_in_child=_forget_parents_clients)
+
+
 def resolve(location: str) -> tuple[FileSystem | None, str]:
     """The pyarrow file system and base path of ``location``, made once per process (an S3
     client once, not per file); no file system (``None``) for a local folder, a path or a
@@ -81,6 +95,13 @@ def resolve(location: str) -> tuple[FileSystem | None, str]:
     >>> resolve("/data/work")
     (None, '/data/work')
     """
+    found = _RESOLVED.get(location)
+    if found is None:
+        found = _RESOLVED[location] = _resolve(location)
+    return found
+
+
+def _resolve(location: str) -> tuple[FileSystem | None, str]:
     if not is_uri(location):
         return None, os.path.abspath(location)
     from pyarrow import fs
