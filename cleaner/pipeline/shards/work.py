@@ -190,8 +190,7 @@ class WorkDir:
             with tempfile.SpooledTemporaryFile(16 << 20) as spool:
                 write(spool)  # type: ignore[arg-type]
                 spool.seek(0)
-                with filesystem.open_output_stream(final) as out:
-                    shutil.copyfileobj(spool, out, 8 << 20)  # type: ignore[misc]
+                self._put(name, spool)  # type: ignore[arg-type]
             return
         parent, _, base = final.rpartition("/")  # HDFS and the like: they rename
         filesystem.create_dir(parent, recursive=True)
@@ -225,10 +224,18 @@ class WorkDir:
             write(temp)
             self.upload(temp, name)
 
+    def _put(self, name: str, complete: BinaryIO) -> None:
+        """One object from a complete local file (an object store writes it whole)."""
+        with self.fs.open_output_stream(self.key(name)) as out:
+            shutil.copyfileobj(complete, out, 8 << 20)  # type: ignore[misc]
+
     def upload(self, source: Path, name: str) -> None:
         """The local file ``source`` written whole to ``name``."""
         with source.open("rb") as handle:
-            self._write(name, lambda out: shutil.copyfileobj(handle, out, 8 << 20))
+            if not self.local and self.fs.type_name in OBJECT_STORES:
+                self._put(name, handle)  # complete already: no spool
+            else:
+                self._write(name, lambda out: shutil.copyfileobj(handle, out, 8 << 20))
 
     def write_bytes(self, name: str, data: bytes) -> None:
         self._write(name, lambda out: out.write(data))
