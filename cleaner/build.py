@@ -246,9 +246,9 @@ def _unchanged(existing: Existing, state: RunState) -> BuildResult:
 class ShardOptions:
     """How a sharded build runs (:mod:`cleaner.sharded`); none of it changes the bytes."""
 
-    # Where the tasks' files go (default: OUTPUT/.cleaner-work/NAME-VERSION); any folder every
-    # worker reaches.
-    work_dir: Path | None = None
+    # Where the tasks' files go (default: OUTPUT/.cleaner-work/NAME-VERSION); any folder or
+    # URI of a file system pyarrow opens (s3://…) that every worker reaches.
+    work_dir: str | Path | None = None
     # Keep the work directory after success (a later version of a grown corpus reuses it).
     keep_work: bool = False
     shard_files: int = SHARD_FILES
@@ -309,8 +309,8 @@ def _build_sharded(config: Config, settings: PublishSettings, paths: list[Path],
                    out_dir: Path, options: ShardOptions, engine: Engine, progress: Progress
                    ) -> BuildResult:
     """The build as stages of tasks over files (:func:`cleaner.sharded.build_sharded`)."""
-    work_dir = options.work_dir or (root / ".cleaner-work"
-                                    / f"{config.dataset.name}-{config.dataset.version}")
+    default = root / ".cleaner-work" / f"{config.dataset.name}-{config.dataset.version}"
+    work_dir = options.work_dir or default
     executor = make_executor(engine)
     try:
         done = build_sharded(recipe(config, settings), paths, root, out_dir, executor,
@@ -320,7 +320,7 @@ def _build_sharded(config: Config, settings: PublishSettings, paths: list[Path],
         executor.close()
     if not options.keep_work and options.work_dir is None:
         with contextlib.suppress(OSError):
-            work_dir.parent.rmdir()  # .cleaner-work, when no other build uses it
+            default.parent.rmdir()  # .cleaner-work, when no other build uses it
     state = RunState(stats=done.stats)
     write = WriteResult(path=out_dir, status=done.status, previous=done.previous,
                         changelog=done.changelog,  # type: ignore[arg-type]

@@ -114,11 +114,12 @@ def make_parser() -> argparse.ArgumentParser:
                         help="run the reference in-memory pipeline instead (every kept "
                              "document in this process; no work directory). Example: "
                              "cleaner build crawl/ --in-memory")
-    shards.add_argument("--work-dir", type=Path, default=None, metavar="DIR",
+    shards.add_argument("--work-dir", default=None, metavar="DIR|URI",
                         help="where the tasks write their files (default: "
-                             "OUTPUT/.cleaner-work/NAME-VERSION); a folder every worker "
-                             "reaches for --engine ray on several nodes. "
-                             "Example: --work-dir /shared/work")
+                             "OUTPUT/.cleaner-work/NAME-VERSION): a folder, or a URI of a "
+                             "file system pyarrow opens (file://, s3://, gs://, hdfs://, "
+                             "abfs://); one every worker reaches for --engine ray on several "
+                             "nodes. Example: --work-dir s3://bucket/work")
     shards.add_argument("--keep-work", action="store_true",
                         help="keep the work directory after success: the next version of a "
                              "grown corpus reuses the work of its unchanged shards. Example: "

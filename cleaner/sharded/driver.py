@@ -127,10 +127,11 @@ def _tasks(prefix: str, fn: Callable, args: list[tuple]) -> list[Task]:
 
 
 def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
-                  executor: Executor, work_root: Path, keep_work: bool = False,
+                  executor: Executor, work_root: str | Path, keep_work: bool = False,
                   shard_files: int = SHARD_FILES, buckets: int = BUCKETS,
                   progress: Progress | None = None) -> ShardedResult:
-    """Build the version ``out_dir`` as stages of tasks over files in ``work_root``; the
+    """Build the version ``out_dir`` as stages of tasks over files in ``work_root`` (a
+    local folder or a URI pyarrow opens, :class:`~cleaner.pipeline.shards.WorkDir`); the
     caller holds the version's lock (:class:`~cleaner.publish.lock.VersionLock`).
 
     Rerunning after a crash reuses every finished task; the output bytes equal the
@@ -139,7 +140,8 @@ def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
     if shard_files < 1 or buckets < 1:
         raise BuildError("--shard-files and --buckets must be at least 1")
     progress = progress or Progress("off")
-    work = WorkDir(str(work_root))
+    work = WorkDir.at(work_root)
+    work.check()  # an unreachable URI: one line now, not a failure in every task
     # The listing is a task too (its files, not the driver, hold the entries); it always
     # runs: the inputs may have changed since a stopped run.
     plan = _Run(executor, work, progress, {}).stage("plan", [Task(
@@ -231,7 +233,7 @@ def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
     for final in finals:
         languages.update(final["languages"])
     if not keep_work:
-        shutil.rmtree(work_root, ignore_errors=True)
+        work.remove()
     return ShardedResult(done["status"], done["rows"], stats, kept, inputs, languages,
                          Counter(audit["reasons"]), skipped, done["previous"],
                          done["suggested_version"], changelog, run.sizes)

@@ -1,33 +1,17 @@
-"""The last task of a sharded build: the version's files linked from the work directory into
-the version's temporary folder, then what :func:`cleaner.publish.version.finish_version`
-does (charts, card, croissant, manifest, validation, rename), from the written files and the
-merged facts of the tasks."""
+"""The last task of a sharded build: the version's files linked (copied from a remote work
+directory) into the version's temporary folder, then what
+:func:`cleaner.publish.version.finish_version` does (charts, card, croissant, manifest,
+validation, rename), from the written files and the merged facts of the tasks."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections import Counter
 from pathlib import Path
 
 from cleaner.pipeline.shards import WorkDir
-from cleaner.publish.layout import SplitFiles, files_of
+from cleaner.publish.layout import SplitFiles
 from cleaner.publish.version import Tables, finish_version
 from cleaner.sharded.recipe import Recipe, stats_from
-
-
-def link_files(source: Path, target: Path) -> None:
-    """Every file under ``source`` at the same place under ``target``: a hard link (no copy),
-    else a copy (another file system). The work files stay, so a rerun can finish again."""
-    for relative, path in files_of(source).items():
-        if path.name.startswith("."):
-            continue
-        destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, destination)
-        except OSError:
-            shutil.copyfile(path, destination)
 
 
 def split_files(parts: dict[str, dict]) -> SplitFiles:
@@ -45,7 +29,7 @@ def finish_task(work: WorkDir, recipe: Recipe, build: str, out_dir: str, temp: s
                 facts: dict, shards: list[str]) -> dict:
     """Publish the version from the work files (the driver holds the version's lock)."""
     temp_path = Path(temp)
-    link_files(work.path(f"builds/{build}/out"), temp_path)
+    work.copy_tree(f"builds/{build}/out", temp_path)  # hard links on a local disk
     documents = split_files(facts["documents"])
     pairs = facts["pairs"]
     pair_files = SplitFiles(files=pairs["files"], rows=pairs["rows"], nbytes=pairs["nbytes"],
@@ -73,4 +57,4 @@ def finish_task(work: WorkDir, recipe: Recipe, build: str, out_dir: str, temp: s
             "suggested_version": result.suggested_version, "rows": result.rows}
 
 
-__all__ = ["finish_task", "link_files"]
+__all__ = ["finish_task"]

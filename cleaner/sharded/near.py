@@ -100,8 +100,7 @@ def confirm_pairs(work: WorkDir, recipe: Recipe, build: str, bucket: int, bucket
     def signature(ordinal: tuple, row: int) -> np.ndarray:
         shard = ordinal[0]
         if shard not in matrices:
-            matrices[shard] = np.load(work.path(f"builds/{build}/signatures/s{shard:05d}.npy"),
-                                      mmap_mode="r")
+            matrices[shard] = work.matrix(f"builds/{build}/signatures/s{shard:05d}.npy")
         return matrices[shard][row]
 
     edges = []
