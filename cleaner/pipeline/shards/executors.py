@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cleaner.errors import CleanerError, EngineError
-from cleaner.pipeline.shards.work import Task, WorkDir, run_task
+from cleaner.pipeline.shards.memory import run_measured
+from cleaner.pipeline.shards.work import Task, WorkDir
 
 # Attempts per task: a task that fails this many times fails the build (and a rerun
 # resumes from the tasks that finished).
@@ -111,7 +112,7 @@ class LocalExecutor:
         try:
             while todo:
                 pool = self._get_pool()
-                futures: dict[Future, Task] = {pool.submit(run_task, work.root, t): t
+                futures: dict[Future, Task] = {pool.submit(run_measured, work.root, t): t
                                                for t in todo}
                 todo = []
                 broken = progressed = False
@@ -197,7 +198,7 @@ class RayExecutor:
 def _run_on_node(root: str, task: Task) -> tuple[dict, str]:
     import ray
 
-    return run_task(root, task), ray.get_runtime_context().get_node_id()
+    return run_measured(root, task), ray.get_runtime_context().get_node_id()
 
 
 def make_executor(engine: Any) -> Executor:
