@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import signal
-from collections.abc import Generator, Iterator
+import multiprocessing
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -62,6 +63,24 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+# The attribute that marks a task function to be run in a fresh process (:func:`fresh_process`).
+FRESH = "_cleaner_fresh_process"
+
+
+def fresh_process(fn: Callable[..., dict]) -> Callable[..., dict]:
+    """Mark a task function to run in a process of its own (local pool), started for it and
+    ended after it: a corpus-level task that needs none of what earlier stages loaded into a
+    long-lived worker (language models, libraries, the freed-but-kept heap of bigger tasks)
+    then adds its own memory to a bare interpreter, not to a worker's high-water mark.
+
+    >>> def task(work): return {}
+    >>> getattr(fresh_process(task), FRESH)
+    True
+    """
+    setattr(fn, FRESH, True)
+    return fn
+
+
 def _failed(task: Task, error: BaseException) -> CleanerError:
     if isinstance(error, CleanerError):
         return error
@@ -84,11 +103,21 @@ class LocalExecutor:
 
     def __post_init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._fresh = False
 
-    def _get_pool(self) -> ProcessPoolExecutor:
+    def _get_pool(self, fresh: bool = False) -> ProcessPoolExecutor:
+        """The pool of long-lived workers, or with ``fresh`` one whose every process runs one
+        task (spawned, so it does not even inherit the driver's heap)."""
+        if self._pool is not None and self._fresh != fresh:
+            self.close()  # idle between stages: its workers' memory goes back now
         if self._pool is None:
+            options: dict[str, Any] = {}
+            if fresh:
+                options = {"mp_context": multiprocessing.get_context("spawn"),
+                           "max_tasks_per_child": 1}
             self._pool = ProcessPoolExecutor(max_workers=max(1, self.workers),
-                                             initializer=_die_with_parent)
+                                             initializer=_die_with_parent, **options)
+            self._fresh = fresh
         return self._pool
 
     def _reset(self) -> None:
@@ -106,12 +135,14 @@ class LocalExecutor:
 
     def each(self, work: WorkDir, tasks: list[Task]) -> Iterator[tuple[str, dict]]:
         todo = yield from already_done(work, tasks)
+        # A stage runs in fresh processes when its tasks ask for it (fresh_process).
+        fresh = any(getattr(t.fn, FRESH, False) for t in todo)
         attempts = dict.fromkeys((t.name for t in todo), 0)
         # Rounds in a row in which the pool broke (a worker died) and no task finished.
         stalled = 0
         try:
             while todo:
-                pool = self._get_pool()
+                pool = self._get_pool(fresh)
                 futures: dict[Future, Task] = {pool.submit(run_measured, work.root, t): t
                                                for t in todo}
                 todo = []
@@ -210,4 +241,5 @@ def make_executor(engine: Any) -> Executor:
     return RayExecutor(engine)
 
 
-__all__ = ["ATTEMPTS", "Executor", "LocalExecutor", "RayExecutor", "make_executor", "run_all"]
+__all__ = ["ATTEMPTS", "FRESH", "Executor", "LocalExecutor", "RayExecutor", "fresh_process", "make_executor",
+           "run_all"]
