@@ -236,6 +236,8 @@ def part_scale(sizes: list[int], workers: int, tmp: Path, in_memory: bool) -> No
         work = tmp / f"work-{size}"
         log = tmp / f"tasks-{size}.jsonl"
         log.unlink(missing_ok=True)
+        # A version left by an earlier run (--tmp) would make this build "unchanged".
+        shutil.rmtree(tmp / f"out-{size}", ignore_errors=True)
         code, wall, watch = run_build(build_args(folder, tmp / f"out-{size}", work, workers,
                                                  extra=("--keep-work",)), task_memory=log)
         peaks[size] = task_peaks(log)

@@ -44,10 +44,13 @@ def _capped(found: list[Violation]) -> list[Violation]:
                                              "rows like these", first.check)]
 
 
-def _rows(table: pa.Table | None, columns: list[str]) -> list[dict[str, Any]]:
+def _rows(table: pa.Table | None, columns: list[str]) -> Iterator[dict[str, Any]]:
+    """The rows of some columns, as dicts made a batch at a time (not a list of every row)."""
     if table is None:
-        return []
-    return table.select([c for c in columns if c in table.column_names]).to_pylist()
+        return
+    picked = table.select([c for c in columns if c in table.column_names])
+    for batch in picked.to_batches(max_chunksize=STREAM_BATCH_ROWS):
+        yield from batch.to_pylist()
 
 
 def check_ids(docs: ConfigTable, pairs: ConfigTable, audit: pa.Table | None
@@ -73,18 +76,21 @@ def check_ids(docs: ConfigTable, pairs: ConfigTable, audit: pa.Table | None
     for table, key in ((docs.table, "id"), (pairs.table, "id_a"), (audit, "id")):
         if table is None:
             continue
-        files = (table.column("__file__").to_pylist() if "__file__" in table.column_names
-                 else [schema.AUDIT_FILE] * table.num_rows)
         last: dict[str, Any] = {}
-        for file, value in zip(files, table.column(key).to_pylist(), strict=True):
+        for row in _rows(table, [key, "__file__"]):
+            file, value = row.get("__file__", schema.AUDIT_FILE), row[key]
             if file in last and value is not None and last[file] is not None \
                     and value < last[file]:
                 found.append(Violation(file, f"rows are not sorted by {key} (row {key}={value})",
                                        "references"))
             last[file] = value
     out += _capped(list({v.file: v for v in found}.values()))
-    kept = set(_column(docs.table, "source"))
-    both = sorted(kept & set(_column(audit, "source")))
+    both: list[Any] = []
+    if docs.table is not None and audit is not None:
+        removed = audit.column("source")
+        # Arrow's is_in matches a null to a null, as a Python set would.
+        both = sorted(set(pc.filter(removed, pc.is_in(removed, value_set=docs.table.column(
+            "source").combine_chunks())).to_pylist()))
     out += _capped([Violation(schema.AUDIT_FILE, f"source {source!r} is both kept and removed",
                               "references") for source in both])
     return out
@@ -239,10 +245,13 @@ def check_audit(docs: ConfigTable, audit: pa.Table | None) -> list[Violation]:
     to a kept document (through removed ones, with no cycle)."""
     if audit is None:
         return []
-    kept = set(_column(docs.table, "id"))
+    targets = audit.column("duplicate_of")
+    # The walk below only asks whether a duplicate_of value is kept: only those are looked up.
+    kept = set() if docs.table is None else set(pc.filter(targets, pc.is_in(
+        targets, value_set=docs.table.column("id").combine_chunks())).to_pylist())
     target = dict(zip(_column(audit, "id"), _column(audit, "duplicate_of"), strict=True))
     found = []
-    for row in audit.select(["id", "reason", "duplicate_of"]).to_pylist():
+    for row in _rows(audit, ["id", "reason", "duplicate_of"]):
         name = f"row id={row['id']}"
         has_target = row["duplicate_of"] is not None
         if (row["reason"] in DUPLICATE_REASONS) != has_target:
