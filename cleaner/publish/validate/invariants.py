@@ -198,9 +198,97 @@ def _split_keys(docs: ConfigTable, pairs: ConfigTable) -> dict[str, str]:
 def check_clusters(docs: ConfigTable, pairs: ConfigTable, manifest: dict[str, Any] | None
                    ) -> list[Violation]:
     """Clusters name a kept document that heads its own cluster; splits follow the clusters
-    and the manifest's ``[splits]``."""
+    and the manifest's ``[splits]``.
+
+    Ids are unique in a valid version: then the cluster heads are looked up with Arrow and
+    the rows walked a batch at a time (no dict over every id); with repeated ids (reported
+    by the ``unique`` rule) the dicts of :func:`_check_clusters_by_dict` give the same
+    messages as ever."""
     if docs.table is None:
         return []
+    ids = docs.table.column("id").combine_chunks()
+    if pc.count_distinct(ids, mode="all").as_py() != len(ids):
+        return _check_clusters_by_dict(docs, pairs, manifest)
+    clusters = docs.table.column("cluster").combine_chunks()
+    position = pc.index_in(clusters, value_set=ids)
+    heads = clusters.take(position)  # the cluster of each row's cluster document
+    missing = pc.and_(pc.is_valid(clusters), pc.is_null(position))
+    other = pc.and_(pc.and_(pc.is_valid(clusters), pc.is_valid(position)),
+                    pc.invert(pc.fill_null(pc.equal(heads, clusters), False)))
+    bad = pa.table({"id": ids, "cluster": clusters, "head": heads, "missing": missing}).filter(
+        pc.or_(missing, other))
+    found = []
+    for row in _rows(bad, ["id", "cluster", "head", "missing"]):
+        if row["missing"]:
+            found.append(Violation("data/documents", f"row id={row['id']}: cluster "
+                                   f"{row['cluster']} is not a kept document", "references"))
+        else:
+            found.append(Violation("data/documents", f"row id={row['id']}: cluster "
+                                   f"{row['cluster']} is a kept document of another cluster "
+                                   f"({row['head']})", "references"))
+    out = _capped(found)
+    splits = _splits_config(manifest)
+    if not isinstance(splits, SplitsConfig):
+        return out + splits
+    ratios = splits.ratios()
+    parent = _linked_clusters(docs, pairs)
+    found = []
+    for row in _rows(docs.table, ["id", "cluster", "__split__"]):
+        if row["cluster"] is None:
+            continue
+        key = _root(parent, row["cluster"])
+        expected = split_of(key, splits.seed, ratios)
+        if row["__split__"] != expected:
+            found.append(Violation("data/documents", f"row id={row['id']}: in "
+                                   f"{row['__split__']}, but [splits] puts its cluster {key} "
+                                   f"in {expected}", "splits"))
+    return out + _capped(found)
+
+
+def _splits_config(manifest: dict[str, Any] | None) -> SplitsConfig | list[Violation]:
+    """The manifest's ``[splits]`` (checked), or the violation saying why it cannot be used
+    (none without a manifest)."""
+    if manifest is None:
+        return []
+    settings = ((manifest or {}).get("config") or {}).get("splits")
+    try:
+        splits = SplitsConfig(**settings)
+        splits.check()
+        int(splits.seed)
+    except (TypeError, ValueError) as error:
+        return [Violation("manifest.json", f"config.splits is not a valid [splits] "
+                          f"section: {error}", "splits")]
+    return splits
+
+
+def _root(parent: dict[str, str], key: str) -> str:
+    while parent.get(key, key) != key:
+        key = parent[key]
+    return key
+
+
+def _linked_clusters(docs: ConfigTable, pairs: ConfigTable) -> dict[str, str]:
+    """Union-find parents of the clusters that pairs of two kept documents link, as
+    :func:`_split_keys` merges them (only the paired documents' clusters are looked up)."""
+    parent: dict[str, str] = {}
+    if pairs.table is None or docs.table is None:
+        return parent
+    named = pa.array(_column(pairs.table, "id_a") + _column(pairs.table, "id_b"), pa.string())
+    linked = docs.table.select(["id", "cluster"]).filter(
+        pc.is_in(docs.table.column("id"), value_set=named))
+    cluster = dict(zip(_column(linked, "id"), _column(linked, "cluster"), strict=True))
+    for id_a, id_b in sorted(zip(_column(pairs.table, "id_a"), _column(pairs.table, "id_b"),
+                                 strict=True)):
+        if id_a in cluster and id_b in cluster:
+            a, b = _root(parent, cluster[id_a]), _root(parent, cluster[id_b])
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return parent
+
+
+def _check_clusters_by_dict(docs: ConfigTable, pairs: ConfigTable,
+                            manifest: dict[str, Any] | None) -> list[Violation]:
+    """:func:`check_clusters` with dicts over every id (a version whose ids repeat)."""
     cluster = dict(zip(_column(docs.table, "id"), _column(docs.table, "cluster"), strict=True))
     found = []
     for doc_id, key in cluster.items():
