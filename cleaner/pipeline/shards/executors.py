@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import signal
-import multiprocessing
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -68,10 +67,11 @@ FRESH = "_cleaner_fresh_process"
 
 
 def fresh_process(fn: Callable[..., dict]) -> Callable[..., dict]:
-    """Mark a task function to run in a process of its own (local pool), started for it and
-    ended after it: a corpus-level task that needs none of what earlier stages loaded into a
-    long-lived worker (language models, libraries, the freed-but-kept heap of bigger tasks)
-    then adds its own memory to a bare interpreter, not to a worker's high-water mark.
+    """Mark a task function to run in processes started for its stage and ended after it
+    (local pool; at most one per task, so a stage of one task has a process of its own): a
+    corpus-level task that needs none of what earlier stages loaded into a long-lived worker
+    (language models, libraries, the freed-but-kept heap of bigger tasks) then adds its own
+    memory to a small process, not to a worker's high-water mark.
 
     >>> def task(work): return {}
     >>> getattr(fresh_process(task), FRESH)
@@ -105,18 +105,19 @@ class LocalExecutor:
         self._pool: ProcessPoolExecutor | None = None
         self._fresh = False
 
-    def _get_pool(self, fresh: bool = False) -> ProcessPoolExecutor:
-        """The pool of long-lived workers, or with ``fresh`` one whose every process runs one
-        task (spawned, so it does not even inherit the driver's heap)."""
-        if self._pool is not None and self._fresh != fresh:
+    def _get_pool(self, fresh: bool = False, tasks: int = 1) -> ProcessPoolExecutor:
+        """The pool of long-lived workers, or with ``fresh`` a pool started for one stage
+        (at most one process per task) and stopped after it.
+
+        Fresh processes are started the way the long-lived ones are (forked on Linux, from
+        the driver, which holds no documents), not spawned: a spawned process imports the
+        caller's main module again, which breaks a user's script without a ``__main__``
+        guard."""
+        if self._pool is not None and (self._fresh or fresh):
             self.close()  # idle between stages: its workers' memory goes back now
         if self._pool is None:
-            options: dict[str, Any] = {}
-            if fresh:
-                options = {"mp_context": multiprocessing.get_context("spawn"),
-                           "max_tasks_per_child": 1}
-            self._pool = ProcessPoolExecutor(max_workers=max(1, self.workers),
-                                             initializer=_die_with_parent, **options)
+            workers = max(1, min(self.workers, tasks) if fresh else self.workers)
+            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent)
             self._fresh = fresh
         return self._pool
 
@@ -142,7 +143,7 @@ class LocalExecutor:
         stalled = 0
         try:
             while todo:
-                pool = self._get_pool(fresh)
+                pool = self._get_pool(fresh, len(todo))
                 futures: dict[Future, Task] = {pool.submit(run_measured, work.root, t): t
                                                for t in todo}
                 todo = []
@@ -241,5 +242,5 @@ def make_executor(engine: Any) -> Executor:
     return RayExecutor(engine)
 
 
-__all__ = ["ATTEMPTS", "FRESH", "Executor", "LocalExecutor", "RayExecutor", "fresh_process", "make_executor",
-           "run_all"]
+__all__ = ["ATTEMPTS", "FRESH", "Executor", "LocalExecutor", "RayExecutor", "fresh_process",
+           "make_executor", "run_all"]
