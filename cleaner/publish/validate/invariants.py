@@ -114,7 +114,10 @@ def check_pairs(docs: ConfigTable, pairs: ConfigTable, audit: pa.Table | None
         texts = paired_texts(docs, linked)
         for doc_id, row in kept.items():
             row["text"] = texts.get(doc_id)
-    removed = {row["id"]: row for row in _rows(audit, ["id", "source", "reason",
+    # Only the removed documents that pairs name (as their translation), not the whole audit.
+    named = None if audit is None else audit.filter(pc.is_in(
+        audit.column("id"), value_set=pa.array(_column(pairs.table, "id_b"), pa.string())))
+    removed = {row["id"]: row for row in _rows(named, ["id", "source", "reason",
                                                        "duplicate_of"])}
     found = []
     for row in pairs.table.select(["id_a", "id_b", "source_b", "lang_a", "lang_b", "text_a",
