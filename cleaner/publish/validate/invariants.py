@@ -173,7 +173,8 @@ def _id_text_batches(path: Path) -> Iterator[pa.RecordBatch]:
     be read whole when it was first read)."""
     try:
         with pq.ParquetFile(path) as parquet:
-            yield from parquet.iter_batches(batch_size=STREAM_BATCH_ROWS, columns=["id", "text"])
+            yield from parquet.iter_batches(batch_size=STREAM_BATCH_ROWS, columns=["id", "text"],
+                                            use_threads=False)
     except (pa.ArrowException, OSError):
         yield from pq.read_table(path, columns=["id", "text"]).to_batches()
 
