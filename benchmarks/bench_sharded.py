@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import resource
 import shutil
@@ -104,12 +105,19 @@ class Watch:
 
 
 def run_build(args: list[str], kill_after: float | None = None,
-              kill_worker_after: float | None = None) -> tuple[int, float, Watch]:
+              kill_worker_after: float | None = None,
+              task_memory: Path | None = None) -> tuple[int, float, Watch]:
     """Run ``cleaner build ARGS`` in its own process group; optionally SIGKILL the whole group
-    (a crash) or one worker after some seconds. Exit code, wall seconds and what was watched."""
+    (a crash) or one worker after some seconds; with ``task_memory``, every task's peak
+    memory is written there (``CLEANER_TASK_MEMORY``). Exit code, wall seconds and what was
+    watched."""
+    env = dict(os.environ)
+    if task_memory is not None:
+        env["CLEANER_TASK_MEMORY"] = str(task_memory)
     started = time.perf_counter()
     child = subprocess.Popen([*CLEANER, "build", "--quiet", *args], start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             env=env)
     watch = Watch(child.pid)
     stop = threading.Event()
 
@@ -156,6 +164,56 @@ def mib(n: float) -> str:
     return f"{n / 2**20:,.0f}"
 
 
+def stage_of(task: str) -> str:
+    """The stage of a task, from its name (``builds/<key>/exact/d00003`` -> ``exact``).
+
+    >>> [stage_of(n) for n in ("plans/ab", "shards/k/clean", "builds/k/exact/d00003",
+    ...                        "builds/k/write/train", "builds/k/finish-.tmp-x", "builds/k/near")]
+    ['plan', 'clean', 'exact', 'write/train', 'finish', 'near']
+    """
+    parts = task.split("/")
+    if parts[0] == "plans":
+        return "plan"
+    if parts[0] == "shards":
+        return parts[-1]
+    rest = parts[2:]
+    if rest[0] == "write":
+        return "write/" + rest[1]
+    return "finish" if rest[0].startswith("finish-") else rest[0]
+
+
+def task_peaks(log: Path) -> dict[str, tuple[int, int, int, int]]:
+    """Per stage, in the order stages first ran: tasks, the largest resident size a task
+    started with, the largest peak, and the largest growth of one task (peak - start)."""
+    out: dict[str, tuple[int, int, int, int]] = {}
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    for line in lines:
+        record = json.loads(line)
+        tasks, start, peak, own = out.get(stage_of(record["task"]), (0, 0, 0, 0))
+        out[stage_of(record["task"])] = (tasks + 1, max(start, record["start"]),
+                                         max(peak, record["peak"]),
+                                         max(own, record["peak"] - record["start"]))
+    return out
+
+
+def print_task_peaks(peaks: dict[int, dict[str, tuple[int, int, int, int]]]) -> None:
+    """The per-stage table: peak of the stage's largest task at every size, and the growth of
+    one task (peak over what the worker held when it started)."""
+    sizes = list(peaks)
+    stages = list(dict.fromkeys(stage for size in sizes for stage in peaks[size]))
+    print("Per task, by stage (workers reset VmHWM before each task; MB): tasks, the largest "
+          "peak, the most resident memory a task started with, the most one task added\n")
+    heads = [f"{h} {size:,}" for h in ("peak", "start", "added") for size in sizes]
+    print("| stage | tasks | " + " | ".join(heads) + " |")
+    print("| --- | ---: | " + " | ".join("---:" for _ in heads) + " |")
+    for stage in stages:
+        cells = [peaks[size].get(stage, (0, 0, 0, 0)) for size in sizes]
+        tasks = "/".join(str(c[0]) for c in cells)
+        values = [mib(c[i]) for i in (2, 1, 3) for c in cells]
+        print(f"| {stage} | {tasks} | " + " | ".join(values) + " |")
+    print()
+
+
 # Extra arguments of every build (``--config FILE`` from the command line).
 COMMON: list[str] = []
 
@@ -172,13 +230,19 @@ def part_scale(sizes: list[int], workers: int, tmp: Path, in_memory: bool) -> No
           "| largest worker peak MB | work dir KiB/doc |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     rows = []
+    peaks: dict[int, dict] = {}
     for size in sizes:
         folder = tmp / f"corpus-{size}"
         if not folder.exists():
             corpus.generate(size, folder)
         work = tmp / f"work-{size}"
+        log = tmp / f"tasks-{size}.jsonl"
+        log.unlink(missing_ok=True)
+        # A version left by an earlier run (--tmp) would make this build "unchanged".
+        shutil.rmtree(tmp / f"out-{size}", ignore_errors=True)
         code, wall, watch = run_build(build_args(folder, tmp / f"out-{size}", work, workers,
-                                                 extra=("--keep-work",)))
+                                                 extra=("--keep-work",)), task_memory=log)
+        peaks[size] = task_peaks(log)
         if code != 0:
             raise SystemExit(f"build of {size} documents failed (exit {code})")
         driver_cpu = watch.cpu[watch.root]
@@ -207,6 +271,7 @@ def part_scale(sizes: list[int], workers: int, tmp: Path, in_memory: bool) -> No
               f"{(cpu1 - cpu0) / (n1 - n0) * 1000:.4f} ms; largest worker {mib(w0)} -> "
               f"{mib(w1)} MB ({(w1 / w0 - 1) * 100 if w0 else 0:+.0f} %)")
     print()
+    print_task_peaks(peaks)
 
 
 def part_resume(size: int, workers: int, tmp: Path) -> None:

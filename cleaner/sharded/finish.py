@@ -5,10 +5,11 @@ validation, rename), from the written files and the merged facts of the tasks.""
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from pathlib import Path
 
-from cleaner.pipeline.shards import WorkDir
+from cleaner.pipeline.shards import WorkDir, fresh_process
 from cleaner.publish.layout import SplitFiles
 from cleaner.publish.version import Tables, finish_version
 from cleaner.sharded.recipe import Recipe, stats_from
@@ -25,9 +26,27 @@ def split_files(parts: dict[str, dict]) -> SplitFiles:
     return out
 
 
+def lean_arrow_memory() -> None:
+    """Give this process Arrow's jemalloc pool where the wheel has one: Arrow's default
+    (mimalloc) keeps the pages of buffers it freed, so reading every file of the version
+    once (charts, validation) would leave the process at the high-water mark of all of them;
+    jemalloc, as Arrow configures it, hands them back to the system after a short delay.
+    Only where the bytes are not concerned: the pool decides where buffers live, not what
+    they hold."""
+    import pyarrow as pa
+
+    with contextlib.suppress(NotImplementedError, AttributeError, pa.ArrowException):
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+
+
+@fresh_process
 def finish_task(work: WorkDir, recipe: Recipe, build: str, out_dir: str, temp: str,
                 facts: dict, shards: list[str]) -> dict:
-    """Publish the version from the work files (the driver holds the version's lock)."""
+    """Publish the version from the work files (the driver holds the version's lock).
+
+    It runs in a process of its own (:func:`~cleaner.pipeline.shards.fresh_process`): it
+    needs no language model or other state of the document stages, only Arrow."""
+    lean_arrow_memory()
     temp_path = Path(temp)
     work.copy_tree(f"builds/{build}/out", temp_path)  # hard links on a local disk
     documents = split_files(facts["documents"])
@@ -57,4 +76,4 @@ def finish_task(work: WorkDir, recipe: Recipe, build: str, out_dir: str, temp: s
             "suggested_version": result.suggested_version, "rows": result.rows}
 
 
-__all__ = ["finish_task"]
+__all__ = ["finish_task", "lean_arrow_memory"]

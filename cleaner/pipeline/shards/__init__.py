@@ -11,8 +11,14 @@ Executors only decide where tasks run: :class:`~.executors.LocalExecutor` (a pro
 this machine) or :class:`~.executors.RayExecutor` (a Ray cluster), the same task functions.
 """
 
-from cleaner.pipeline.shards.executors import Executor, LocalExecutor, RayExecutor, make_executor
+from cleaner.pipeline.shards.executors import (
+    Executor,
+    LocalExecutor,
+    RayExecutor,
+    fresh_process,
+    make_executor,
+)
 from cleaner.pipeline.shards.work import Task, WorkDir, bucket_of, stable_key
 
 __all__ = ["Executor", "LocalExecutor", "RayExecutor", "Task", "WorkDir", "bucket_of",
-           "make_executor", "stable_key"]
+           "fresh_process", "make_executor", "stable_key"]

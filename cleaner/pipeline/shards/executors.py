@@ -11,14 +11,15 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import signal
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cleaner.errors import CleanerError, EngineError
-from cleaner.pipeline.shards.work import Task, WorkDir, run_task
+from cleaner.pipeline.shards.memory import run_measured
+from cleaner.pipeline.shards.work import Task, WorkDir
 
 # Attempts per task: a task that fails this many times fails the build (and a rerun
 # resumes from the tasks that finished).
@@ -61,6 +62,25 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+# The attribute that marks a task function to be run in a fresh process (:func:`fresh_process`).
+FRESH = "_cleaner_fresh_process"
+
+
+def fresh_process(fn: Callable[..., dict]) -> Callable[..., dict]:
+    """Mark a task function to run in processes started for its stage and ended after it
+    (local pool; at most one per task, so a stage of one task has a process of its own): a
+    corpus-level task that needs none of what earlier stages loaded into a long-lived worker
+    (language models, libraries, the freed-but-kept heap of bigger tasks) then adds its own
+    memory to a small process, not to a worker's high-water mark.
+
+    >>> def task(work): return {}
+    >>> getattr(fresh_process(task), FRESH)
+    True
+    """
+    setattr(fn, FRESH, True)
+    return fn
+
+
 def _failed(task: Task, error: BaseException) -> CleanerError:
     if isinstance(error, CleanerError):
         return error
@@ -83,11 +103,22 @@ class LocalExecutor:
 
     def __post_init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._fresh = False
 
-    def _get_pool(self) -> ProcessPoolExecutor:
+    def _get_pool(self, fresh: bool = False, tasks: int = 1) -> ProcessPoolExecutor:
+        """The pool of long-lived workers, or with ``fresh`` a pool started for one stage
+        (at most one process per task) and stopped after it.
+
+        Fresh processes are started the way the long-lived ones are (forked on Linux, from
+        the driver, which holds no documents), not spawned: a spawned process imports the
+        caller's main module again, which breaks a user's script without a ``__main__``
+        guard."""
+        if self._pool is not None and (self._fresh or fresh):
+            self.close()  # idle between stages: its workers' memory goes back now
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=max(1, self.workers),
-                                             initializer=_die_with_parent)
+            workers = max(1, min(self.workers, tasks) if fresh else self.workers)
+            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent)
+            self._fresh = fresh
         return self._pool
 
     def _reset(self) -> None:
@@ -105,13 +136,15 @@ class LocalExecutor:
 
     def each(self, work: WorkDir, tasks: list[Task]) -> Iterator[tuple[str, dict]]:
         todo = yield from already_done(work, tasks)
+        # A stage runs in fresh processes when its tasks ask for it (fresh_process).
+        fresh = any(getattr(t.fn, FRESH, False) for t in todo)
         attempts = dict.fromkeys((t.name for t in todo), 0)
         # Rounds in a row in which the pool broke (a worker died) and no task finished.
         stalled = 0
         try:
             while todo:
-                pool = self._get_pool()
-                futures: dict[Future, Task] = {pool.submit(run_task, work.root, t): t
+                pool = self._get_pool(fresh, len(todo))
+                futures: dict[Future, Task] = {pool.submit(run_measured, work.root, t): t
                                                for t in todo}
                 todo = []
                 broken = progressed = False
@@ -197,7 +230,7 @@ class RayExecutor:
 def _run_on_node(root: str, task: Task) -> tuple[dict, str]:
     import ray
 
-    return run_task(root, task), ray.get_runtime_context().get_node_id()
+    return run_measured(root, task), ray.get_runtime_context().get_node_id()
 
 
 def make_executor(engine: Any) -> Executor:
@@ -209,4 +242,5 @@ def make_executor(engine: Any) -> Executor:
     return RayExecutor(engine)
 
 
-__all__ = ["ATTEMPTS", "Executor", "LocalExecutor", "RayExecutor", "make_executor", "run_all"]
+__all__ = ["ATTEMPTS", "FRESH", "Executor", "LocalExecutor", "RayExecutor", "fresh_process",
+           "make_executor", "run_all"]

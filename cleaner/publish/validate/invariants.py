@@ -44,10 +44,13 @@ def _capped(found: list[Violation]) -> list[Violation]:
                                              "rows like these", first.check)]
 
 
-def _rows(table: pa.Table | None, columns: list[str]) -> list[dict[str, Any]]:
+def _rows(table: pa.Table | None, columns: list[str]) -> Iterator[dict[str, Any]]:
+    """The rows of some columns, as dicts made a batch at a time (not a list of every row)."""
     if table is None:
-        return []
-    return table.select([c for c in columns if c in table.column_names]).to_pylist()
+        return
+    picked = table.select([c for c in columns if c in table.column_names])
+    for batch in picked.to_batches(max_chunksize=STREAM_BATCH_ROWS):
+        yield from batch.to_pylist()
 
 
 def check_ids(docs: ConfigTable, pairs: ConfigTable, audit: pa.Table | None
@@ -73,18 +76,21 @@ def check_ids(docs: ConfigTable, pairs: ConfigTable, audit: pa.Table | None
     for table, key in ((docs.table, "id"), (pairs.table, "id_a"), (audit, "id")):
         if table is None:
             continue
-        files = (table.column("__file__").to_pylist() if "__file__" in table.column_names
-                 else [schema.AUDIT_FILE] * table.num_rows)
         last: dict[str, Any] = {}
-        for file, value in zip(files, table.column(key).to_pylist(), strict=True):
+        for row in _rows(table, [key, "__file__"]):
+            file, value = row.get("__file__", schema.AUDIT_FILE), row[key]
             if file in last and value is not None and last[file] is not None \
                     and value < last[file]:
                 found.append(Violation(file, f"rows are not sorted by {key} (row {key}={value})",
                                        "references"))
             last[file] = value
     out += _capped(list({v.file: v for v in found}.values()))
-    kept = set(_column(docs.table, "source"))
-    both = sorted(kept & set(_column(audit, "source")))
+    both: list[Any] = []
+    if docs.table is not None and audit is not None:
+        removed = audit.column("source")
+        # Arrow's is_in matches a null to a null, as a Python set would.
+        both = sorted(set(pc.filter(removed, pc.is_in(removed, value_set=docs.table.column(
+            "source").combine_chunks())).to_pylist()))
     out += _capped([Violation(schema.AUDIT_FILE, f"source {source!r} is both kept and removed",
                               "references") for source in both])
     return out
@@ -108,7 +114,10 @@ def check_pairs(docs: ConfigTable, pairs: ConfigTable, audit: pa.Table | None
         texts = paired_texts(docs, linked)
         for doc_id, row in kept.items():
             row["text"] = texts.get(doc_id)
-    removed = {row["id"]: row for row in _rows(audit, ["id", "source", "reason",
+    # Only the removed documents that pairs name (as their translation), not the whole audit.
+    named = None if audit is None else audit.filter(pc.is_in(
+        audit.column("id"), value_set=pa.array(_column(pairs.table, "id_b"), pa.string())))
+    removed = {row["id"]: row for row in _rows(named, ["id", "source", "reason",
                                                        "duplicate_of"])}
     found = []
     for row in pairs.table.select(["id_a", "id_b", "source_b", "lang_a", "lang_b", "text_a",
@@ -164,7 +173,8 @@ def _id_text_batches(path: Path) -> Iterator[pa.RecordBatch]:
     be read whole when it was first read)."""
     try:
         with pq.ParquetFile(path) as parquet:
-            yield from parquet.iter_batches(batch_size=STREAM_BATCH_ROWS, columns=["id", "text"])
+            yield from parquet.iter_batches(batch_size=STREAM_BATCH_ROWS, columns=["id", "text"],
+                                            use_threads=False)
     except (pa.ArrowException, OSError):
         yield from pq.read_table(path, columns=["id", "text"]).to_batches()
 
@@ -192,9 +202,97 @@ def _split_keys(docs: ConfigTable, pairs: ConfigTable) -> dict[str, str]:
 def check_clusters(docs: ConfigTable, pairs: ConfigTable, manifest: dict[str, Any] | None
                    ) -> list[Violation]:
     """Clusters name a kept document that heads its own cluster; splits follow the clusters
-    and the manifest's ``[splits]``."""
+    and the manifest's ``[splits]``.
+
+    Ids are unique in a valid version: then the cluster heads are looked up with Arrow and
+    the rows walked a batch at a time (no dict over every id); with repeated ids (reported
+    by the ``unique`` rule) the dicts of :func:`_check_clusters_by_dict` give the same
+    messages as ever."""
     if docs.table is None:
         return []
+    ids = docs.table.column("id").combine_chunks()
+    if pc.count_distinct(ids, mode="all").as_py() != len(ids):
+        return _check_clusters_by_dict(docs, pairs, manifest)
+    clusters = docs.table.column("cluster").combine_chunks()
+    position = pc.index_in(clusters, value_set=ids)
+    heads = clusters.take(position)  # the cluster of each row's cluster document
+    missing = pc.and_(pc.is_valid(clusters), pc.is_null(position))
+    other = pc.and_(pc.and_(pc.is_valid(clusters), pc.is_valid(position)),
+                    pc.invert(pc.fill_null(pc.equal(heads, clusters), False)))
+    bad = pa.table({"id": ids, "cluster": clusters, "head": heads, "missing": missing}).filter(
+        pc.or_(missing, other))
+    found = []
+    for row in _rows(bad, ["id", "cluster", "head", "missing"]):
+        if row["missing"]:
+            found.append(Violation("data/documents", f"row id={row['id']}: cluster "
+                                   f"{row['cluster']} is not a kept document", "references"))
+        else:
+            found.append(Violation("data/documents", f"row id={row['id']}: cluster "
+                                   f"{row['cluster']} is a kept document of another cluster "
+                                   f"({row['head']})", "references"))
+    out = _capped(found)
+    splits = _splits_config(manifest)
+    if not isinstance(splits, SplitsConfig):
+        return out + splits
+    ratios = splits.ratios()
+    parent = _linked_clusters(docs, pairs)
+    found = []
+    for row in _rows(docs.table, ["id", "cluster", "__split__"]):
+        if row["cluster"] is None:
+            continue
+        key = _root(parent, row["cluster"])
+        expected = split_of(key, splits.seed, ratios)
+        if row["__split__"] != expected:
+            found.append(Violation("data/documents", f"row id={row['id']}: in "
+                                   f"{row['__split__']}, but [splits] puts its cluster {key} "
+                                   f"in {expected}", "splits"))
+    return out + _capped(found)
+
+
+def _splits_config(manifest: dict[str, Any] | None) -> SplitsConfig | list[Violation]:
+    """The manifest's ``[splits]`` (checked), or the violation saying why it cannot be used
+    (none without a manifest)."""
+    if manifest is None:
+        return []
+    settings = ((manifest or {}).get("config") or {}).get("splits")
+    try:
+        splits = SplitsConfig(**settings)
+        splits.check()
+        int(splits.seed)
+    except (TypeError, ValueError) as error:
+        return [Violation("manifest.json", f"config.splits is not a valid [splits] "
+                          f"section: {error}", "splits")]
+    return splits
+
+
+def _root(parent: dict[str, str], key: str) -> str:
+    while parent.get(key, key) != key:
+        key = parent[key]
+    return key
+
+
+def _linked_clusters(docs: ConfigTable, pairs: ConfigTable) -> dict[str, str]:
+    """Union-find parents of the clusters that pairs of two kept documents link, as
+    :func:`_split_keys` merges them (only the paired documents' clusters are looked up)."""
+    parent: dict[str, str] = {}
+    if pairs.table is None or docs.table is None:
+        return parent
+    named = pa.array(_column(pairs.table, "id_a") + _column(pairs.table, "id_b"), pa.string())
+    linked = docs.table.select(["id", "cluster"]).filter(
+        pc.is_in(docs.table.column("id"), value_set=named))
+    cluster = dict(zip(_column(linked, "id"), _column(linked, "cluster"), strict=True))
+    for id_a, id_b in sorted(zip(_column(pairs.table, "id_a"), _column(pairs.table, "id_b"),
+                                 strict=True)):
+        if id_a in cluster and id_b in cluster:
+            a, b = _root(parent, cluster[id_a]), _root(parent, cluster[id_b])
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return parent
+
+
+def _check_clusters_by_dict(docs: ConfigTable, pairs: ConfigTable,
+                            manifest: dict[str, Any] | None) -> list[Violation]:
+    """:func:`check_clusters` with dicts over every id (a version whose ids repeat)."""
     cluster = dict(zip(_column(docs.table, "id"), _column(docs.table, "cluster"), strict=True))
     found = []
     for doc_id, key in cluster.items():
@@ -239,10 +337,13 @@ def check_audit(docs: ConfigTable, audit: pa.Table | None) -> list[Violation]:
     to a kept document (through removed ones, with no cycle)."""
     if audit is None:
         return []
-    kept = set(_column(docs.table, "id"))
+    targets = audit.column("duplicate_of")
+    # The walk below only asks whether a duplicate_of value is kept: only those are looked up.
+    kept = set() if docs.table is None else set(pc.filter(targets, pc.is_in(
+        targets, value_set=docs.table.column("id").combine_chunks())).to_pylist())
     target = dict(zip(_column(audit, "id"), _column(audit, "duplicate_of"), strict=True))
     found = []
-    for row in audit.select(["id", "reason", "duplicate_of"]).to_pylist():
+    for row in _rows(audit, ["id", "reason", "duplicate_of"]):
         name = f"row id={row['id']}"
         has_target = row["duplicate_of"] is not None
         if (row["reason"] in DUPLICATE_REASONS) != has_target:

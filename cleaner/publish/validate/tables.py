@@ -92,8 +92,11 @@ def _read_streamed(folder: Path, relative: str, table_name: str, tally: TextTall
             if _describe_schema_difference(parquet.schema_arrow, expected):
                 return None
             found = tally.start()
+            # One thread: Arrow's reader threads each keep their own allocator caches, which
+            # over a version's texts outweighed the time they saved.
             for batch in parquet.iter_batches(batch_size=STREAM_BATCH_ROWS,
-                                              columns=[tally.key, *tally.columns]):
+                                              columns=[tally.key, *tally.columns],
+                                              use_threads=False):
                 tally.add(found, relative, batch)
         table = pq.read_table(folder / relative,
                               columns=[n for n in expected.names if n not in tally.columns])
@@ -340,72 +343,118 @@ def column_values(table: pa.Table | None, name: str) -> list[Any]:
     return [] if table is None else table.column(name).to_pylist()
 
 
+def _ids(table: pa.Table | None, name: str = "id") -> pa.Array:
+    """One id column as a single Arrow array (empty when the table is missing): membership
+    tests on it stay in Arrow, not in a Python set of every id."""
+    if table is None:
+        return pa.array([], pa.string())
+    return table.column(name).combine_chunks()
+
+
+def _several_splits(docs: pa.Table) -> list[Violation]:
+    """Clusters found in more than one split, in cluster order (Arrow's group-by over the
+    two columns: no Python dict over every cluster)."""
+    pairs = docs.select(["cluster", "__split__"]).group_by(["cluster", "__split__"]).aggregate([])
+    counts = pairs.group_by("cluster").aggregate([("__split__", "count")])
+    leaking = pc.filter(counts.column("cluster"), pc.greater(counts.column("__split___count"), 1))
+    if not len(leaking):
+        return []
+    picked = pairs.filter(pc.is_in(pairs.column("cluster"), value_set=leaking))
+    splits: dict[Any, set[str]] = defaultdict(set)
+    for cluster, split in zip(picked.column("cluster").to_pylist(),
+                              picked.column("__split__").to_pylist(), strict=True):
+        splits[cluster].add(split)
+    return [Violation("data/documents", f"cluster {cluster} is in several splits: "
+                      f"{', '.join(sorted(names))}", "splits")
+            for cluster, names in sorted(splits.items())]
+
+
 def check_references(docs: ConfigTable, pairs: ConfigTable, audit: pa.Table | None,
                      manifest: dict[str, Any] | None) -> list[Violation]:
-    """Cross-table rules: ids, splits, pairs and the accounting of every input document."""
+    """Cross-table rules: ids, splits, pairs and the accounting of every input document.
+
+    Checks over every id run on Arrow columns; Python dicts hold only the documents that
+    pairs name (pairs are few)."""
     out: list[Violation] = []
-    doc_ids = column_values(docs.table, "id")
-    doc_split = dict(zip(doc_ids, column_values(docs.table, "__split__"), strict=True))
-    doc_source = dict(zip(doc_ids, column_values(docs.table, "source"), strict=True))
-    audit_ids = set(column_values(audit, "id"))
+    doc_ids, audit_ids = _ids(docs.table), _ids(audit)
     # One cluster, one split (no leak between train and test through near-duplicates).
-    cluster_splits: dict[str, set[str]] = defaultdict(set)
-    for cluster, split in zip(column_values(docs.table, "cluster"),
-                              column_values(docs.table, "__split__"), strict=True):
-        cluster_splits[cluster].add(split)
-    for cluster, splits in sorted(cluster_splits.items()):
-        if len(splits) > 1:
-            out.append(Violation("data/documents", f"cluster {cluster} is in several splits: "
-                                 f"{', '.join(sorted(splits))}", "splits"))
-    for doc_id in sorted(audit_ids & doc_split.keys()):
+    if docs.table is not None:
+        out += _several_splits(docs.table)
+    both = pc.unique(pc.filter(audit_ids, pc.is_in(audit_ids, value_set=doc_ids)))
+    for doc_id in sorted(both.to_pylist()):
         out.append(Violation(schema.AUDIT_FILE, f"id {doc_id} is both kept and removed",
                              "references"))
-    known = doc_split.keys() | audit_ids
+
+    def known(values: pa.Array) -> pa.Array:
+        return pc.or_(pc.is_in(values, value_set=doc_ids), pc.is_in(values, value_set=audit_ids))
+
     # A removed translation stands for the kept document it translates (pairs between two
     # translations of one story belong with the story's kept original).
     translated: dict[str, str] = {}
     if audit is not None:
-        for doc_id, reason, target in zip(column_values(audit, "id"),
-                                          column_values(audit, "reason"),
-                                          column_values(audit, "duplicate_of"), strict=True):
-            if reason == "translation" and target is not None:
-                translated[doc_id] = target
-    if audit is not None:
-        for doc_id, target in zip(column_values(audit, "id"), column_values(audit, "duplicate_of"),
-                                  strict=True):
-            if target is not None and target not in known:
-                out.append(Violation(schema.AUDIT_FILE, f"row id={doc_id}: duplicate_of {target} "
-                                     "is not a known document", "references"))
+        targets = _ids(audit, "duplicate_of")
+        rows = audit.select(["id", "reason", "duplicate_of"]).filter(
+            pc.and_(pc.equal(audit.column("reason"), "translation"), pc.is_valid(targets)))
+        translated = dict(zip(rows.column("id").to_pylist(),
+                              rows.column("duplicate_of").to_pylist(), strict=True))
+        unknown = pc.and_(pc.is_valid(targets), pc.invert(known(targets)))
+        bad = audit.select(["id", "duplicate_of"]).filter(unknown)
+        for doc_id, target in zip(bad.column("id").to_pylist(),
+                                  bad.column("duplicate_of").to_pylist(), strict=True):
+            out.append(Violation(schema.AUDIT_FILE, f"row id={doc_id}: duplicate_of {target} "
+                                 "is not a known document", "references"))
     if pairs.table is not None:
-        seen: set[tuple[str, str]] = set()
-        for row in pairs.table.select(["id_a", "id_b", "source_a", "__split__",
-                                       "__file__"]).to_pylist():
-            where, name = row["__file__"], f"pair ({row['id_a']}, {row['id_b']})"
-            if (row["id_a"], row["id_b"]) in seen:
-                out.append(Violation(where, f"{name} appears twice", "references"))
-            seen.add((row["id_a"], row["id_b"]))
-            anchor = row["id_a"] if row["id_a"] in doc_split else translated.get(row["id_a"])
-            if anchor not in doc_split:
-                out.append(Violation(where, f"{name}: id_a is neither a kept document nor a "
-                                     "translation of one", "references"))
-            elif anchor == row["id_a"] and doc_source[row["id_a"]] != row["source_a"]:
-                out.append(Violation(where, f"{name}: source_a differs from the document's "
-                                     "source", "references"))
-            elif doc_split[anchor] != row["__split__"]:
-                out.append(Violation(where, f"{name} is not in its document's split "
-                                     f"({doc_split[anchor]})", "splits"))
-            if row["id_b"] not in known:
-                out.append(Violation(where, f"{name}: id_b is neither kept nor removed",
-                                     "references"))
-            elif row["id_b"] in doc_split and doc_split[row["id_b"]] != row["__split__"]:
-                out.append(Violation(where, f"{name} links two splits", "splits"))
+        out += _pair_references(docs.table, pairs.table, translated, doc_ids, known)
     counts = (manifest or {}).get("counts")
     if isinstance(counts, dict):
-        expected = {"documents": len(doc_split), "removed": len(audit_ids),
-                    "inputs": len(doc_split) + len(audit_ids),
+        kept = pc.count_distinct(doc_ids, mode="all").as_py()
+        removed = pc.count_distinct(audit_ids, mode="all").as_py()
+        expected = {"documents": kept, "removed": removed, "inputs": kept + removed,
                     "pairs": 0 if pairs.table is None else pairs.table.num_rows}
         for key, value in expected.items():
             if counts.get(key) != value:
                 out.append(Violation("manifest.json", f"counts.{key} is {counts.get(key)}, the "
                                      f"files hold {value}", "references"))
+    return out
+
+
+def _pair_references(docs: pa.Table | None, pairs: pa.Table, translated: dict[str, str],
+                     doc_ids: pa.Array, known: Any) -> list[Violation]:
+    """Each pair names known documents, in its document's split; only the kept documents
+    that pairs name (or their translations' anchors) are looked up, by id, last row winning
+    as in a dict of the whole table."""
+    out: list[Violation] = []
+    wanted = pa.array([*_ids(pairs, "id_a").to_pylist(), *_ids(pairs, "id_b").to_pylist(),
+                       *translated.values()], pa.string())
+    doc_split: dict[str, str] = {}
+    doc_source: dict[str, str] = {}
+    if docs is not None:
+        linked = docs.select(["id", "source", "__split__"]).filter(
+            pc.is_in(docs.column("id"), value_set=wanted))
+        for doc_id, source, split in zip(*(linked.column(c).to_pylist()
+                                           for c in ("id", "source", "__split__")), strict=True):
+            doc_split[doc_id], doc_source[doc_id] = split, source
+    known_b = known(_ids(pairs, "id_b")).to_pylist()
+    seen: set[tuple[str, str]] = set()
+    rows = pairs.select(["id_a", "id_b", "source_a", "__split__", "__file__"]).to_pylist()
+    for row, b_known in zip(rows, known_b, strict=True):
+        where, name = row["__file__"], f"pair ({row['id_a']}, {row['id_b']})"
+        if (row["id_a"], row["id_b"]) in seen:
+            out.append(Violation(where, f"{name} appears twice", "references"))
+        seen.add((row["id_a"], row["id_b"]))
+        anchor = row["id_a"] if row["id_a"] in doc_split else translated.get(row["id_a"])
+        if anchor not in doc_split:
+            out.append(Violation(where, f"{name}: id_a is neither a kept document nor a "
+                                 "translation of one", "references"))
+        elif anchor == row["id_a"] and doc_source[row["id_a"]] != row["source_a"]:
+            out.append(Violation(where, f"{name}: source_a differs from the document's "
+                                 "source", "references"))
+        elif doc_split[anchor] != row["__split__"]:
+            out.append(Violation(where, f"{name} is not in its document's split "
+                                 f"({doc_split[anchor]})", "splits"))
+        if not b_known:
+            out.append(Violation(where, f"{name}: id_b is neither kept nor removed",
+                                 "references"))
+        elif row["id_b"] in doc_split and doc_split[row["id_b"]] != row["__split__"]:
+            out.append(Violation(where, f"{name} links two splits", "splits"))
     return out
