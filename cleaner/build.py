@@ -37,7 +37,7 @@ from cleaner.publish.existing import Existing, check_existing
 from cleaner.publish.lock import VersionLock
 from cleaner.publish.settings import PublishSettings
 from cleaner.publish.version import WriteResult, write_version
-from cleaner.sharded import BUCKETS, SHARD_FILES, Recipe, build_sharded
+from cleaner.sharded import BUCKETS, SHARD_FILES, TILE, Recipe, build_sharded
 from cleaner.stages.boilerplate.repeated import RepeatedBlocksStep
 from cleaner.stages.boilerplate.rules import CreditLines
 from cleaner.stages.boilerplate.step import BoilerplateStep
@@ -253,6 +253,8 @@ class ShardOptions:
     keep_work: bool = False
     shard_files: int = SHARD_FILES
     buckets: int = BUCKETS
+    # LSH band groups of more documents are compared in tiles of this many by this many.
+    tile: int = TILE
 
 
 def build(config: Config, inputs: list[Path] | None = None, output: Path | None = None,
@@ -315,7 +317,7 @@ def _build_sharded(config: Config, settings: PublishSettings, paths: list[Path],
     try:
         done = build_sharded(recipe(config, settings), paths, root, out_dir, executor,
                              work_dir, options.keep_work, options.shard_files, options.buckets,
-                             progress)
+                             progress, options.tile)
     finally:
         executor.close()
     if not options.keep_work and options.work_dir is None:

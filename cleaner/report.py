@@ -66,10 +66,14 @@ def _compared(write: WriteResult) -> list[str]:
 
 
 def _sharded(sizes: dict[str, int]) -> list[str]:
-    """What a sharded build's stages did: shards, reuse, the largest buckets and clusters.
+    """What a sharded build's stages did: shards, reuse, the largest buckets and clusters,
+    the giant LSH band groups compared in tiles.
 
     >>> _sharded({"shards": 3, "buckets": 16, "largest_near_cluster": 4})
     ['sharded:    3 shards, 16 buckets; largest: near cluster 4']
+    >>> _sharded({"shards": 1, "buckets": 2, "largest_band_group": 60,
+    ...           "tiled_band_groups": 3, "tasks:near tiles": 45})
+    ['sharded:    1 shards, 2 buckets; largest: band group 60; tiled: 3 band groups in 45 tasks']
     """
     if not sizes:
         return []
@@ -80,6 +84,9 @@ def _sharded(sizes: dict[str, int]) -> list[str]:
     line = f"sharded:    {sizes.get('shards', 0)} shards, {sizes.get('buckets', 0)} buckets"
     if largest:
         line += f"; largest: {largest}"
+    if sizes.get("tiled_band_groups"):
+        line += (f"; tiled: {sizes['tiled_band_groups']} band groups in "
+                 f"{sizes.get('tasks:near tiles', 0)} tasks")
     if reused:
         line += f"; tasks reused: {reused}"
     return [line]

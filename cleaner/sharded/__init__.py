@@ -4,6 +4,7 @@
 :class:`~cleaner.sharded.recipe.Recipe`."""
 
 from cleaner.sharded.driver import BUCKETS, SHARD_FILES, ShardedResult, build_sharded
+from cleaner.sharded.near import TILE
 from cleaner.sharded.recipe import Recipe
 
-__all__ = ["BUCKETS", "SHARD_FILES", "Recipe", "ShardedResult", "build_sharded"]
+__all__ = ["BUCKETS", "SHARD_FILES", "TILE", "Recipe", "ShardedResult", "build_sharded"]

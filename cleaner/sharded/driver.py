@@ -7,7 +7,8 @@ Stages, in order (each a barrier; a stage's tasks are independent)::
     clean (per shard) → blocks map (per shard) → chrome (per site bucket)
     → prepare: chrome removed, language, filters, signature (per shard)
     → dedup map (per shard) → exact (per digest bucket)
-    → near: band buckets → pair buckets (confirmed) → components (one task over the edges)
+    → near: band buckets → pair buckets (confirmed) and tiles of giant band groups
+      (confirmed, spanning edges) → components (one task over the edges)
     → translation (one task) → rows (per shard) → Parquet (per split, pairs, audit)
     → finish (charts, card, croissant, manifest, validation, rename)
 """
@@ -32,7 +33,14 @@ from cleaner.publish.version import _temp_dir, clean_stale_temps, place_version
 from cleaner.sharded.dedup import dedup_map, exact_reduce, translation_task
 from cleaner.sharded.docs import blocks_map, blocks_reduce, clean_shard, prepare_shard
 from cleaner.sharded.finish import finish_task
-from cleaner.sharded.near import band_reduce, confirm_pairs, near_components
+from cleaner.sharded.near import (
+    TILE,
+    band_reduce,
+    confirm_pairs,
+    near_components,
+    plan_tiles,
+    tile_edges,
+)
 from cleaner.sharded.plan import WholeListing, cut_shards, joined_names
 from cleaner.sharded.recipe import Recipe, merge_stats, stats_dict, stats_from
 from cleaner.sharded.rows import final_shard, write_audit, write_pairs, write_split
@@ -129,16 +137,17 @@ def _tasks(prefix: str, fn: Callable, args: list[tuple]) -> list[Task]:
 def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
                   executor: Executor, work_root: str | Path, keep_work: bool = False,
                   shard_files: int = SHARD_FILES, buckets: int = BUCKETS,
-                  progress: Progress | None = None) -> ShardedResult:
+                  progress: Progress | None = None, tile: int = TILE) -> ShardedResult:
     """Build the version ``out_dir`` as stages of tasks over files in ``work_root`` (a
     local folder or a URI pyarrow opens, :class:`~cleaner.pipeline.shards.WorkDir`); the
     caller holds the version's lock (:class:`~cleaner.publish.lock.VersionLock`).
 
     Rerunning after a crash reuses every finished task; the output bytes equal the
-    in-memory build's whatever ``shard_files``, ``buckets`` or the executor.
+    in-memory build's whatever ``shard_files``, ``buckets``, ``tile`` (band groups of more
+    members are compared in tiles of ``tile`` by ``tile`` documents) or the executor.
     """
-    if shard_files < 1 or buckets < 1:
-        raise BuildError("--shard-files and --buckets must be at least 1")
+    if shard_files < 1 or buckets < 1 or tile < 1:
+        raise BuildError("--shard-files, --buckets and the tile size must be at least 1")
     progress = progress or Progress("off")
     work = WorkDir.at(work_root)
     work.check()  # an unreachable URI: one line now, not a failure in every task
@@ -149,7 +158,7 @@ def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
         # Absolute: a worker (a Ray node) may run in another folder.
         (recipe, [os.path.abspath(p) for p in paths], os.path.abspath(root), shard_files))])[0]
     keys, skipped = plan["keys"], plan["skipped"]
-    build = stable_key(recipe.key, recipe.settings.config, keys, buckets)
+    build = stable_key(recipe.key, recipe.settings.config, keys, buckets, tile)
     run = _Run(executor, work, progress, {"shards": len(keys), "buckets": buckets})
     count = len(keys)
     prefix = f"builds/{build}/"
@@ -169,19 +178,11 @@ def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
                                    for i, prep in enumerate(preps)]))
     exact = run.stage("exact", _tasks(prefix + "exact/d", exact_reduce,
                                       [(recipe, build, p, count) for p in range(buckets)]))
-    signed = candidates = 0
+    signed = candidates = tiles = 0
     if recipe.dedup.near:
-        bands = run.stage("near bands", _tasks(prefix + "bands/r", band_reduce,
-                                               [(recipe, build, p, count, buckets)
-                                                for p in range(buckets)]))
-        confirmed = run.stage("near pairs", _tasks(prefix + "edges/b", confirm_pairs,
-                                               [(recipe, build, p, buckets)
-                                                for p in range(buckets)]))
-        signed = sum(b["signed"] for b in bands)
-        candidates = sum(p["candidates"] for p in confirmed)
-        run.sizes["largest_band_bucket"] = max(b["largest_band_bucket"] for b in bands)
+        signed, candidates, tiles = _near_pairs(run, recipe, build, count, buckets, tile)
     near = run.stage("near", [Task(prefix + "near", near_components,
-                                   (recipe, build, buckets, signed, candidates))])
+                                   (recipe, build, buckets, signed, candidates, tiles))])
     stats = _stats(recipe, cleaned, prepared, exact, near[0])
     survivors = stats[recipe.near.name].docs_out
     translation = run.stage("translation", [Task(prefix + "translation", translation_task,
@@ -237,6 +238,30 @@ def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
     return ShardedResult(done["status"], done["rows"], stats, kept, inputs, languages,
                          Counter(audit["reasons"]), skipped, done["previous"],
                          done["suggested_version"], changelog, run.sizes)
+
+
+def _near_pairs(run: _Run, recipe: Recipe, build: str, count: int, buckets: int,
+                tile: int) -> tuple[int, int, int]:
+    """The near stages up to the edges: band buckets, pair buckets, tiles of the giant band
+    groups. Returns the documents signed, the candidate pairs and the number of tiles."""
+    prefix = f"builds/{build}/"
+    bands = run.stage("near bands", _tasks(prefix + "bands/r", band_reduce,
+                                           [(recipe, build, p, count, buckets, tile)
+                                            for p in range(buckets)]))
+    confirmed = run.stage("near pairs", _tasks(prefix + "edges/b", confirm_pairs,
+                                               [(recipe, build, p, buckets)
+                                                for p in range(buckets)]))
+    giants = [group for b in bands for group in b["giants"]]
+    plan = plan_tiles(giants, tile)
+    tiled = run.stage("near tiles", [
+        Task(f"{prefix}tiles/t{number:06d}", tile_edges,
+             (recipe, build, number, group, band, i, j, tile))
+        for number, (group, band, i, j) in enumerate(plan)]) if plan else []
+    run.sizes["largest_band_group"] = max(b["largest_band_group"] for b in bands)
+    if giants:
+        run.sizes["tiled_band_groups"] = len({g["digest"] for g in giants})
+    return (sum(b["signed"] for b in bands),
+            sum(p["candidates"] for p in (*confirmed, *tiled)), len(plan))
 
 
 def _stats(recipe: Recipe, cleaned: list[dict], prepared: list[dict], exact: list[dict],
