@@ -225,17 +225,69 @@ def find_pairs(profiles: list[Profile | None], config: PairingConfig,
                         config.neighbours, family)
     means = {view: index.mean(view) for view in ("meaning", "spelling")}
     scored_all: dict[tuple[int, int], tuple[Evidence, float]] = {}
-    by_pair: dict[tuple[str, str], list[Scored]] = {}
     evidence_of: dict[tuple[int, int], Evidence] = {}
-    candidates = index.candidates()
-    for (i, j), aligned in zip(candidates, alignments(usable, candidates), strict=True):
-        evidence = evidence_for(usable, i, j, index, means, aligned)
-        score = log_odds(evidence)
-        key = tuple(sorted((usable[i].lang, usable[j].lang)))
-        by_pair.setdefault(key, []).append(Scored(i, j, score))
+    edges: list[Edge] = []
+    for i, j, evidence, score in score_candidates(usable, index.candidates(), index, means):
+        edges.append(edge_of(i, j, evidence, score, usable[i].lang, usable[j].lang))
         evidence_of[(i, j)] = evidence
         if keep_scores:
             scored_all[(present[i], present[j])] = (evidence, score)
+    sizes = {lang: len(rows) for lang, rows in by_lang.items()}
+    found, more = decide(edges, sizes, lambda row: usable[row].lang, config)
+    counters.update(more)
+    decisions = [Decision(present[p.left], present[p.right], p.score, kind,
+                          evidence_of[(p.left, p.right)]) for kind, p in found]
+    return PairingResult(decisions, scored_all, counters)
+
+
+def score_candidates(profiles, candidates: list[tuple[int, int]], index, means: dict
+                     ) -> list[tuple[int, int, Evidence, float]]:
+    """Each candidate (``i``, ``j``) with its evidence and score (log-odds). ``profiles``,
+    ``index`` (its similarities, ranks and languages) and ``means`` need only hold the rows
+    of these candidates: the sharded build scores candidates block by block."""
+    out = []
+    for (i, j), aligned in zip(candidates, alignments(profiles, candidates), strict=True):
+        evidence = evidence_for(profiles, i, j, index, means, aligned)
+        out.append((i, j, evidence, log_odds(evidence)))
+    return out
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A scored candidate as matching needs it: positions, score, language pair and which
+    of the evidence tests for a mutual best it passes (no :class:`Evidence` kept)."""
+
+    left: int
+    right: int
+    score: float
+    key: tuple[str, str]
+    short: bool
+    long: bool
+
+
+def edge_of(i: int, j: int, evidence: Evidence, score: float, lang_i: str, lang_j: str
+            ) -> Edge:
+    """The :class:`Edge` of a scored candidate."""
+    key = (lang_i, lang_j) if lang_i <= lang_j else (lang_j, lang_i)
+    return Edge(i, j, score, key, short_and_consistent(evidence),
+                long_and_consistent(evidence))
+
+
+def decide(edges: list[Edge], sizes: dict[str, int], language, config: PairingConfig
+           ) -> tuple[list[tuple[str, Scored]], dict[str, int]]:
+    """The accepted pairs among scored ``edges`` (any order), as (kind, pair), and their
+    counters: one-to-one per language pair, mutual bests, pivots (:mod:`~.match`).
+
+    ``sizes``: profiled documents per language (the bilingual share is corpus-wide);
+    ``language(position)``: a document's language."""
+    by_pair: dict[tuple[str, str], list[Scored]] = {}
+    short: dict[tuple[int, int], bool] = {}
+    long: dict[tuple[int, int], bool] = {}
+    for edge in sorted(edges, key=lambda e: (e.left, e.right)):
+        by_pair.setdefault(edge.key, []).append(Scored(edge.left, edge.right, edge.score))
+        short[(edge.left, edge.right)] = edge.short
+        long[(edge.left, edge.right)] = edge.long
+    counters: dict[str, int] = {"candidates": 0}
     accepted: list[Scored] = []
     mutual: list[Scored] = []
     scored_lists: list[Scored] = []
@@ -245,25 +297,18 @@ def find_pairs(profiles: list[Profile | None], config: PairingConfig,
         counters[f"candidates:{key[0]}-{key[1]}"] = len(scored)
         direct = match_one_to_one(scored, config.floor, config.margin)
         accepted += direct
-        short = add_mutual_best(
-            direct, scored, lambda p: short_and_consistent(evidence_of[(p.left, p.right)]),
-            config.mutual_floor)
-        mutual += short
-        if len(direct) >= config.bilingual_share * min(len(by_lang[key[0]]),
-                                                       len(by_lang[key[1]])):
-            mutual += add_mutual_best(
-                direct + short, scored,
-                lambda p: long_and_consistent(evidence_of[(p.left, p.right)]),
-                config.bilingual_floor, BILINGUAL_MARGIN)
+        found = add_mutual_best(direct, scored, lambda p: short[(p.left, p.right)],
+                                config.mutual_floor)
+        mutual += found
+        if len(direct) >= config.bilingual_share * min(sizes[key[0]], sizes[key[1]]):
+            mutual += add_mutual_best(direct + found, scored,
+                                      lambda p: long[(p.left, p.right)],
+                                      config.bilingual_floor, BILINGUAL_MARGIN)
         scored_lists += scored
-    pivots = add_pivots(accepted + mutual, scored_lists, lambda row: usable[row].lang,
-                        config.pivot_floor)
-    decisions = [Decision(present[p.left], present[p.right], p.score, kind,
-                          evidence_of[(p.left, p.right)])
-                 for kind, group in (("direct", accepted), ("mutual", mutual),
-                                     ("pivot", pivots)) for p in group]
+    pivots = add_pivots(accepted + mutual, scored_lists, language, config.pivot_floor)
     counters["direct"] = len(accepted)
     if mutual:  # only when there are some: the seeds' card stays as it was
         counters["mutual"] = len(mutual)
     counters["pivot"] = len(pivots)
-    return PairingResult(decisions, scored_all, counters)
+    return ([(kind, p) for kind, group in (("direct", accepted), ("mutual", mutual),
+                                           ("pivot", pivots)) for p in group], counters)
