@@ -8,7 +8,10 @@ Stages, in order (each a barrier; a stage's tasks are independent)::
     → prepare: chrome removed, language, filters, signature (per shard)
     → dedup map (per shard) → exact (per digest bucket)
     → near: band buckets → pair buckets (confirmed) → components (one task over the edges)
-    → translation (one task) → rows (per shard) → Parquet (per split, pairs, audit)
+    → translation: scan (per shard) → counts → vectors (per shard) → families
+      → candidates (per tile of documents) → scores (per tile) → match (one task over the
+      scored edges that can change a decision) → rows (per shard)
+    → Parquet (per split, pairs, audit)
     → finish (charts, card, croissant, manifest, validation, rename)
 """
 
@@ -34,6 +37,17 @@ from cleaner.sharded.finish import finish_task
 from cleaner.sharded.near import band_reduce, confirm_pairs, near_components
 from cleaner.sharded.recipe import Recipe, merge_stats, stats_dict, stats_from
 from cleaner.sharded.rows import final_shard, write_audit, write_pairs, write_split
+from cleaner.sharded.translation import (
+    tiles_of,
+    translation_candidates,
+    translation_families,
+    translation_globals,
+    translation_match,
+    translation_scan,
+    translation_scores,
+    translation_vectors,
+)
+from cleaner.stages.dedup.translate.step import TranslationPairStep
 from cleaner.stages.ingest.names import Entry
 from cleaner.stages.ingest.reader import Reader
 
@@ -167,9 +181,8 @@ def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
                                    (recipe, build, buckets, signed, candidates))])
     stats = _stats(recipe, cleaned, prepared, exact, near[0])
     survivors = stats[recipe.near.name].docs_out
-    translation = run.stage("translation", [Task(prefix + "translation", translation_task,
-                                                 (recipe, build, preps, buckets, survivors))])
-    merge_stats(stats, {s["name"]: stats_from(s) for s in translation[0]["stats"]})
+    translation = _translation(run, recipe, build, preps, buckets, survivors)
+    merge_stats(stats, {s["name"]: stats_from(s) for s in translation["stats"]})
     run.sizes.update({"largest_exact_cluster": max((e["largest"] for e in exact), default=0),
                       "largest_near_cluster": near[0]["largest_cluster"],
                       "near_signatures": near[0]["signatures"]})
@@ -220,6 +233,44 @@ def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
     return ShardedResult(done["status"], done["rows"], stats, kept, inputs, languages,
                          Counter(audit["reasons"]), skipped, done["previous"],
                          done["suggested_version"], changelog, run.sizes)
+
+
+def _translation(run: _Run, recipe: Recipe, build: str, preps: list[str], buckets: int,
+                 survivors: int) -> dict:
+    """The translation stages (:mod:`cleaner.sharded.translation`); one task when the step
+    is off or is another method (the zh-en lexicon)."""
+    prefix = f"builds/{build}/translation/"
+    if not (recipe.dedup.translation and isinstance(recipe.translation, TranslationPairStep)):
+        return run.stage("translation", [Task(prefix + "all", translation_task,
+                                              (recipe, build, preps, buckets, survivors))])[0]
+    count = len(preps)
+    scans = run.stage("translation scan", _tasks(prefix + "scan/s", translation_scan,
+                                                 [(recipe, build, i, prep, buckets)
+                                                  for i, prep in enumerate(preps)]))
+    found = run.stage("translation counts", [Task(prefix + "globals", translation_globals,
+                                                  (recipe, build, count))])[0]
+    scores: list[dict] = []
+    if found["searched"]:
+        tiles = tiles_of(found["profiled"])
+        run.stage("translation vectors", _tasks(prefix + "vectors/s", translation_vectors,
+                                                [(recipe, build, i) for i in range(count)]))
+        run.stage("translation families", [Task(prefix + "families", translation_families,
+                                                (recipe, build, count))])
+        found_pairs = run.stage("translation candidates",
+                                _tasks(prefix + "candidates/t", translation_candidates,
+                                       [(recipe, build, t) for t in range(tiles)]))
+        scores = run.stage("translation scores", _tasks(prefix + "scores/t", translation_scores,
+                                                        [(recipe, build, t)
+                                                         for t in range(tiles)]))
+        run.sizes["translation_tiles"] = tiles
+        run.sizes["largest_translation_tile_candidates"] = max(
+            (f["found"] for f in found_pairs), default=0)
+        run.sizes["translation_edges_matched"] = sum(s["kept"] for s in scores)
+    done = run.stage("translation", [Task(prefix + "match", translation_match,
+                                          (recipe, build, preps, survivors, scans, scores))])[0]
+    run.sizes["translation_profiled"] = found["profiled"]
+    run.sizes["largest_translation_component"] = done["largest_component"]
+    return done
 
 
 def _stats(recipe: Recipe, cleaned: list[dict], prepared: list[dict], exact: list[dict],
