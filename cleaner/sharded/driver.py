@@ -265,6 +265,8 @@ def _translation(run: _Run, recipe: Recipe, build: str, preps: list[str], bucket
         run.sizes["translation_tiles"] = tiles
         run.sizes["largest_translation_tile_candidates"] = max(
             (f["found"] for f in found_pairs), default=0)
+        run.sizes["largest_translation_score_tile"] = max((s["candidates"] for s in scores),
+                                                          default=0)
         run.sizes["translation_edges_matched"] = sum(s["kept"] for s in scores)
     done = run.stage("translation", [Task(prefix + "match", translation_match,
                                           (recipe, build, preps, survivors, scans, scores))])[0]

@@ -181,8 +181,9 @@ def translation_globals(work: WorkDir, recipe: Recipe, build: str, shards: int) 
     work.dump(f"{_dir(build)}/globals.pkl", {
         "names": names, "codes": np.array([code[x] for x in langs], dtype=np.int64),
         "dates": np.array([d for f in facts for d in f["dates"]], dtype=np.int64),
-        "offsets": offsets, "keys": keys, "counts": grams, "centroids": counts,
-        "searched": searched, "sizes": dict(Counter(langs))})
+        "offsets": offsets, "searched": searched, "sizes": dict(Counter(langs))})
+    # Only the vectors tasks read these (a few MB per language, 12 bytes per distinct 4-gram).
+    work.dump(f"{_dir(build)}/grams.pkl", {"keys": keys, "counts": grams, "centroids": counts})
     return {"profiled": len(langs), "searched": searched, "languages": len(names)}
 
 
@@ -191,7 +192,7 @@ def translation_vectors(work: WorkDir, recipe: Recipe, build: str, index: int) -
     each language."""
     import numpy as np
 
-    g = work.load(f"{_dir(build)}/globals.pkl")
+    g = {**work.load(f"{_dir(build)}/globals.pkl"), **work.load(f"{_dir(build)}/grams.pkl")}
     base = f"{_dir(build)}/s{index:05d}"
     profiles = work.load(base + "-profiles.pkl")
     total = int(g["offsets"][-1])
