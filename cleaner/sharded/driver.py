@@ -9,8 +9,9 @@ Stages, in order (each a barrier; a stage's tasks are independent)::
     → dedup map (per shard) → exact (per digest bucket)
     → near: band buckets → pair buckets (confirmed) → components (one task over the edges)
     → translation: scan (per shard) → counts → vectors (per shard) → families
-      → candidates (per tile of documents) → scores (per tile) → match (one task over the
-      scored edges that can change a decision) → rows (per shard)
+      → candidates (per tile of documents) → scores (per tile) → components (one task over
+      the scored edges that can change a decision) → match, match 2 (per bucket of
+      components) → stories (one task) → rows (per shard)
     → Parquet (per split, pairs, audit)
     → finish (charts, card, croissant, manifest, validation, rename)
 """
@@ -34,6 +35,12 @@ from cleaner.publish.version import _temp_dir, clean_stale_temps, place_version
 from cleaner.sharded.dedup import dedup_map, exact_reduce, translation_task
 from cleaner.sharded.docs import blocks_map, blocks_reduce, clean_shard, prepare_shard
 from cleaner.sharded.finish import finish_task
+from cleaner.sharded.matching import (
+    translation_components,
+    translation_match_first,
+    translation_match_rest,
+    translation_stories,
+)
 from cleaner.sharded.near import band_reduce, confirm_pairs, near_components
 from cleaner.sharded.recipe import Recipe, merge_stats, stats_dict, stats_from
 from cleaner.sharded.rows import final_shard, write_audit, write_pairs, write_split
@@ -42,11 +49,11 @@ from cleaner.sharded.translation import (
     translation_candidates,
     translation_families,
     translation_globals,
-    translation_match,
     translation_scan,
     translation_scores,
     translation_vectors,
 )
+from cleaner.stages.dedup.translate.pairing import bilingual_keys
 from cleaner.stages.dedup.translate.step import TranslationPairStep
 from cleaner.stages.ingest.names import Entry
 from cleaner.stages.ingest.reader import Reader
@@ -262,16 +269,30 @@ def _translation(run: _Run, recipe: Recipe, build: str, preps: list[str], bucket
         scores = run.stage("translation scores", _tasks(prefix + "scores/t", translation_scores,
                                                         [(recipe, build, t)
                                                          for t in range(tiles)]))
-        run.sizes["translation_tiles"] = tiles
-        run.sizes["largest_translation_tile_candidates"] = max(
-            (f["found"] for f in found_pairs), default=0)
-        run.sizes["largest_translation_score_tile"] = max((s["candidates"] for s in scores),
-                                                          default=0)
-        run.sizes["translation_edges_matched"] = sum(s["kept"] for s in scores)
-    done = run.stage("translation", [Task(prefix + "match", translation_match,
-                                          (recipe, build, preps, survivors, scans, scores))])[0]
+        parts = run.stage("translation components", [Task(
+            prefix + "components", translation_components, (recipe, build, tiles, buckets))])[0]
+        first = run.stage("translation match", _tasks(prefix + "match/b",
+                                                      translation_match_first,
+                                                      [(recipe, build, b)
+                                                       for b in range(buckets)]))
+        direct: Counter[tuple[str, str]] = Counter()
+        for summary in first:
+            direct.update({(a, b): n for a, b, n in summary["direct"]})
+        bilingual = sorted(bilingual_keys(direct, found["sizes"], recipe.translation.config))
+        run.stage("translation match 2", _tasks(prefix + "match2/b", translation_match_rest,
+                                                [(recipe, build, b, bilingual)
+                                                 for b in range(buckets)]))
+        run.sizes.update({
+            "translation_tiles": tiles,
+            "largest_translation_tile_candidates": max(f["found"] for f in found_pairs),
+            "largest_translation_score_tile": max(s["candidates"] for s in scores),
+            "translation_edges_matched": parts["edges"],
+            "largest_translation_component": parts["largest_component"],
+            "largest_translation_component_edges": parts["largest_component_edges"]})
+    done = run.stage("translation", [Task(prefix + "stories", translation_stories,
+                                          (recipe, build, preps, survivors, buckets, scans,
+                                           scores))])[0]
     run.sizes["translation_profiled"] = found["profiled"]
-    run.sizes["largest_translation_component"] = done["largest_component"]
     return done
 
 

@@ -22,28 +22,25 @@ What each decision of :func:`~cleaner.stages.dedup.translate.pairing.find_pairs`
   at pairs sharing a document, i.e. at one connected component of scored pairs;
 * *per story* (a component of accepted pairs): the keep policy.
 
-So the tasks are: ``scan`` per shard (profiles, meaning rows, counts) → ``globals`` (one small
+So the tasks are: ``scan`` per shard (profiles, meaning rows, counts) → ``counts`` (one small
 reduce) → ``vectors`` per shard (spelling rows, fits) → ``families`` (one task over the fit
 table) → ``candidates`` per query tile → ``scores`` per tile (the candidates whose smaller
-position is in it) → ``match`` (one task over the scored edges, without a pair that cannot
-change a decision: see :func:`prune_below`, then the keep policy over the members' documents
-only). No task holds the corpus's profiles or vectors: a tile of each at a time.
+position is in it), keeping only the pairs that can still change a decision
+(:func:`prune_below`) → the matching and the keep policy of :mod:`cleaner.sharded.matching`.
+No task holds the corpus's profiles or vectors: a tile of each at a time.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import time
 from collections import Counter
 from itertools import combinations
 
-from cleaner.document import Document
-from cleaner.pipeline import CorpusContext, StepStats
 from cleaner.pipeline.shards import WorkDir
-from cleaner.publish.splits import split_keys
+from cleaner.sharded.matching import edge_arrays
 from cleaner.sharded.near import exact_dropped
-from cleaner.sharded.recipe import Recipe, stats_dicts
+from cleaner.sharded.recipe import Recipe
 from cleaner.stages.dedup.translate import index as tr_index
 from cleaner.stages.dedup.translate.index import (
     HASH_DIM,
@@ -60,11 +57,9 @@ from cleaner.stages.dedup.translate.index import (
     spelling_row,
     tile_similarities,
 )
-from cleaner.stages.dedup.translate.match import BILINGUAL_MARGIN, MUTUAL_MARGIN, components
+from cleaner.stages.dedup.translate.match import BILINGUAL_MARGIN, MUTUAL_MARGIN
 from cleaner.stages.dedup.translate.pairing import (
-    Decision,
     PairingConfig,
-    decide,
     edge_of,
     score_candidates,
 )
@@ -75,8 +70,6 @@ from cleaner.stages.dedup.translate.samelang import (
     fit_table,
 )
 from cleaner.stages.dedup.translate.step import (
-    drop_translation,
-    keep_stories,
     profile_document,
 )
 
@@ -184,7 +177,7 @@ def translation_globals(work: WorkDir, recipe: Recipe, build: str, shards: int) 
         "offsets": offsets, "searched": searched, "sizes": dict(Counter(langs))})
     # Only the vectors tasks read these (a few MB per language, 12 bytes per distinct 4-gram).
     work.dump(f"{_dir(build)}/grams.pkl", {"keys": keys, "counts": grams, "centroids": counts})
-    return {"profiled": len(langs), "searched": searched, "languages": len(names)}
+    return {"profiled": len(langs), "searched": searched, "sizes": dict(Counter(langs))}
 
 
 def translation_vectors(work: WorkDir, recipe: Recipe, build: str, index: int) -> dict:
@@ -379,7 +372,7 @@ def translation_scores(work: WorkDir, recipe: Recipe, build: str, tile: int) -> 
         counts[f"candidates:{edge.key[0]}-{edge.key[1]}"] += 1
         if score >= floor:
             edges.append(edge)
-    work.dump(f"{_dir(build)}/edges{tile:05d}.pkl", edges)
+    work.dump(f"{_dir(build)}/edges{tile:05d}.pkl", edge_arrays(edges, g["names"]))
     return {"candidates": len(pairs), "kept": len(edges), "counts": dict(counts)}
 
 
@@ -399,80 +392,6 @@ def _profiles(work: WorkDir, build: str, offsets, needed: list[int]) -> dict:
     return out
 
 
-def translation_match(work: WorkDir, recipe: Recipe, build: str, preps: list[str],
-                      survivors: int, scans: list[dict], scores: list[dict]) -> dict:
-    """Decide the pairs over the scored edges (:func:`~.pairing.decide`), then apply the keep
-    policy per story to the member documents (read from the prep files, nothing else):
-    the same removals, pairs, clusters and split keys as the in-memory step."""
-    stats = StepStats(recipe.translation.name, docs_in=survivors)
-    started, cpu = time.perf_counter(), time.process_time()
-    config: PairingConfig = recipe.translation.config
-    g = work.load(f"{_dir(build)}/globals.pkl")
-    here = sum(s["profiled_here"] for s in scans)
-    if here:
-        stats.counters["profiled_here"] += here
-    profiled = int(g["offsets"][-1])
-    counters: dict[str, int] = {"profiled": profiled, "candidates": 0}
-    decisions: list[Decision] = []
-    largest = 0
-    if g["searched"]:
-        edges = [e for t in range(len(scores))
-                 for e in work.load(f"{_dir(build)}/edges{t:05d}.pkl")]
-        largest = max((len(c) for c in components([(e.left, e.right) for e in edges])),
-                      default=0)
-        names = g["names"]
-        codes = g["codes"]
-        found, more = decide(edges, g["sizes"], lambda row: names[codes[row]], config)
-        del edges
-        counters.update(more)
-        totals: Counter[str] = Counter()
-        for s in scores:
-            totals.update(s["counts"])
-        counters = {k: v for k, v in counters.items() if not k.startswith("candidates")}
-        counters["candidates"] = sum(totals.values())
-        counters.update(totals)
-        decisions = [Decision(p.left, p.right, p.score, kind) for kind, p in found]
-    for key, value in sorted(counters.items()):
-        stats.counters[key] += value
-    docs = _members(work, build, preps, g["offsets"], decisions)
-    context = CorpusContext(stats)
-    dropped = keep_stories(docs, decisions, recipe.dedup, context)
-    for position in sorted(dropped):
-        drop_translation(docs, position, dropped[position], context)
-    pair_ids = {doc_id for pair in context.pairs for doc_id in (pair.id_a, pair.id_b)}
-    kept = [docs[p] for p in sorted(docs) if p not in dropped]
-    out = {"removals": context.removals, "pairs": context.pairs,
-           "clusters": {doc.id: doc.cluster for doc in kept if doc.cluster != doc.id}}
-    keys = split_keys([doc for doc in kept if doc.cluster != doc.id or doc.id in pair_ids],
-                      context.pairs)
-    out["split_keys"] = {doc_id: key for doc_id, key in keys.items() if key != doc_id}
-    stats.docs_out = stats.docs_in - len(out["removals"])
-    stats.cpu_seconds = time.process_time() - cpu
-    stats.seconds = time.perf_counter() - started
-    work.dump(f"builds/{build}/translation.pkl", out)
-    return {"stats": stats_dicts({stats.name: stats}), "removed": len(out["removals"]),
-            "pairs": len(out["pairs"]), "largest_component": largest}
-
-
-def _members(work: WorkDir, build: str, preps: list[str], offsets,
-             decisions: list[Decision]) -> dict[int, Document]:
-    """The documents of the decisions, by global position, one prep file at a time."""
-    import numpy as np
-
-    wanted = sorted({p for d in decisions for p in (d.left, d.right)})
-    out: dict[int, Document] = {}
-    shards = np.searchsorted(offsets, wanted, side="right") - 1
-    for shard in sorted(set(shards.tolist())):
-        ordinals = work.load(f"{_dir(build)}/s{shard:05d}-facts.pkl")["ordinals"]
-        base = int(offsets[shard])
-        where = {ordinals[r - base][1]: r for r in wanted if base <= r < base + len(ordinals)}
-        for position, doc in enumerate(work.load(preps[shard] + ".pkl")["docs"]):
-            if position in where:
-                doc.signature = doc.translation_profile = None
-                out[where[position]] = doc
-    return out
-
-
 __all__ = ["prune_below", "tiles_of", "translation_candidates", "translation_families",
-           "translation_globals", "translation_match", "translation_scan",
-           "translation_scores", "translation_vectors"]
+           "translation_globals", "translation_scan", "translation_scores",
+           "translation_vectors"]

@@ -121,4 +121,6 @@ def test_sharded_translation_tasks_give_the_in_memory_bytes(corpus, small_tiles,
     assert tree_digest(sharded.write.path) == tree_digest(memory.write.path)
     assert sharded.sizes["translation_tiles"] >= 5
     assert sharded.sizes["tasks:translation candidates"] == sharded.sizes["translation_tiles"]
+    # A story in three languages is one component; components are matched per bucket.
     assert sharded.sizes["largest_translation_component"] >= 3
+    assert sharded.sizes["tasks:translation match"] == buckets

@@ -19,6 +19,7 @@ position, and no set or dict order reaches a decision.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -279,36 +280,88 @@ def decide(edges: list[Edge], sizes: dict[str, int], language, config: PairingCo
     counters: one-to-one per language pair, mutual bests, pivots (:mod:`~.match`).
 
     ``sizes``: profiled documents per language (the bilingual share is corpus-wide);
-    ``language(position)``: a document's language."""
+    ``language(position)``: a document's language. The same as :func:`decide_first` on each
+    connected component of the edges, :func:`bilingual_keys` over their counts, then
+    :func:`decide_rest` on each component (what the sharded build runs)."""
+    first = decide_first(edges, config)
+    found = decide_rest(edges, first, bilingual_keys(first_counts(first), sizes, config),
+                        language, config)
+    counters: dict[str, int] = {"candidates": 0}
+    for key, count in sorted(Counter(edge.key for edge in edges).items()):
+        counters["candidates"] += count
+        counters[f"candidates:{key[0]}-{key[1]}"] = count
+    counters.update(decision_counts(found))
+    return found, counters
+
+
+def decision_counts(found: list[tuple[str, Scored]]) -> dict[str, int]:
+    """The counters of accepted pairs by kind (``mutual`` only when there are some: the
+    seeds' card stays as it was)."""
+    kinds = Counter(kind for kind, _ in found)
+    out = {"direct": kinds["direct"]}
+    if kinds["mutual"]:
+        out["mutual"] = kinds["mutual"]
+    out["pivot"] = kinds["pivot"]
+    return out
+
+
+def _by_pair(edges: list[Edge]) -> dict[tuple[str, str], list[Scored]]:
     by_pair: dict[tuple[str, str], list[Scored]] = {}
-    short: dict[tuple[int, int], bool] = {}
-    long: dict[tuple[int, int], bool] = {}
     for edge in sorted(edges, key=lambda e: (e.left, e.right)):
         by_pair.setdefault(edge.key, []).append(Scored(edge.left, edge.right, edge.score))
-        short[(edge.left, edge.right)] = edge.short
-        long[(edge.left, edge.right)] = edge.long
-    counters: dict[str, int] = {"candidates": 0}
+    return by_pair
+
+
+def decide_first(edges: list[Edge], config: PairingConfig
+                 ) -> dict[tuple[str, str], tuple[list[Scored], list[Scored]]]:
+    """Per language pair: the one-to-one matches and the short mutual bests (local to each
+    connected component of the edges)."""
+    short = {(e.left, e.right): e.short for e in edges}
+    out = {}
+    for key, scored in sorted(_by_pair(edges).items()):
+        direct = match_one_to_one(scored, config.floor, config.margin)
+        found = add_mutual_best(direct, scored, lambda p: short[(p.left, p.right)],
+                                config.mutual_floor)
+        out[key] = (direct, found)
+    return out
+
+
+def first_counts(first: dict) -> dict[tuple[str, str], int]:
+    """One-to-one matches per language pair (they add up over components)."""
+    return {key: len(direct) for key, (direct, _) in first.items()}
+
+
+def bilingual_keys(direct: dict[tuple[str, str], int], sizes: dict[str, int],
+                   config: PairingConfig) -> set[tuple[str, str]]:
+    """The language pairs where enough of the smaller language's documents are matched for
+    the long mutual best (corpus-wide: ``direct`` counts matches over every component).
+
+    >>> sorted(bilingual_keys({("cs", "en"): 3, ("de", "en"): 1}, {"cs": 20, "de": 20,
+    ...                       "en": 40}, PairingConfig()))
+    [('cs', 'en')]
+    """
+    return {key for key, count in direct.items()
+            if count >= config.bilingual_share * min(sizes[key[0]], sizes[key[1]])}
+
+
+def decide_rest(edges: list[Edge], first: dict, bilingual: set[tuple[str, str]], language,
+                config: PairingConfig) -> list[tuple[str, Scored]]:
+    """The accepted pairs, as (kind, pair): ``first``'s, the long mutual bests of the
+    ``bilingual`` language pairs, and the pivots."""
+    long = {(e.left, e.right): e.long for e in edges}
+    by_pair = _by_pair(edges)
     accepted: list[Scored] = []
     mutual: list[Scored] = []
     scored_lists: list[Scored] = []
     for key in sorted(by_pair):
-        scored = by_pair[key]
-        counters["candidates"] += len(scored)
-        counters[f"candidates:{key[0]}-{key[1]}"] = len(scored)
-        direct = match_one_to_one(scored, config.floor, config.margin)
+        direct, found = first[key]
         accepted += direct
-        found = add_mutual_best(direct, scored, lambda p: short[(p.left, p.right)],
-                                config.mutual_floor)
         mutual += found
-        if len(direct) >= config.bilingual_share * min(sizes[key[0]], sizes[key[1]]):
-            mutual += add_mutual_best(direct + found, scored,
+        if key in bilingual:
+            mutual += add_mutual_best(direct + found, by_pair[key],
                                       lambda p: long[(p.left, p.right)],
                                       config.bilingual_floor, BILINGUAL_MARGIN)
-        scored_lists += scored
+        scored_lists += by_pair[key]
     pivots = add_pivots(accepted + mutual, scored_lists, language, config.pivot_floor)
-    counters["direct"] = len(accepted)
-    if mutual:  # only when there are some: the seeds' card stays as it was
-        counters["mutual"] = len(mutual)
-    counters["pivot"] = len(pivots)
-    return ([(kind, p) for kind, group in (("direct", accepted), ("mutual", mutual),
-                                           ("pivot", pivots)) for p in group], counters)
+    return [(kind, p) for kind, group in (("direct", accepted), ("mutual", mutual),
+                                          ("pivot", pivots)) for p in group]
