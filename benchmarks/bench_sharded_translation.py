@@ -5,7 +5,7 @@ Run from the repository root, after ``benchmarks/bench_translation.py --cache DI
 profiled the WMT22 documents once::
 
     .venv/bin/python benchmarks/bench_sharded_translation.py --cache DIR [--copies N]
-                                                             [--shard-docs 500]
+                                                             [--shard-docs 500] [--old]
 
 Puts the WMT22 documents (``../shared/eval/translation``, profiles from the cache) into prep
 files of ``--shard-docs`` documents, as the prepare stage writes them. ``--copies N`` adds
@@ -46,12 +46,13 @@ import os, pickle, resource, sys, time
 sys.path.insert(0, {root!r})
 import numpy
 import cleaner.sharded.translation as t
+import cleaner.sharded.matching as m
 import cleaner.sharded.dedup as d
 fn, args = pickle.load(open(sys.argv[1], "rb"))
 started = time.perf_counter()
 result = None
 if fn != "idle":
-    module = d if fn == "translation_task" else t
+    module = d if fn == "translation_task" else m if hasattr(m, fn) else t
     result = getattr(module, fn)(*args)
 pickle.dump(result, open(sys.argv[1] + ".out", "wb"))
 print(time.perf_counter() - started)
@@ -115,6 +116,7 @@ def main() -> None:
     parser.add_argument("--cache", required=True)
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--shard-docs", type=int, default=500)
+    parser.add_argument("--buckets", type=int, default=16)
     parser.add_argument("--old", action="store_true", help="also run the one task of before")
     options = parser.parse_args()
     docs = corpus(options.cache, options.copies)
@@ -161,15 +163,37 @@ def main() -> None:
                                   for t in range(tiles)]
         print(f"{label:>10}: {len(measured)} tasks, largest {max(m[0] for m in measured):.0f} "
               f"MB, {sum(m[1] for m in measured):.1f} s")
+    buckets = options.buckets
+    parts = run(work.root, "translation_components", (work, recipe, build, tiles, buckets),
+                folder)
+    print(f"{'components':>10}: 1 task, {parts[0]:.0f} MB, {parts[1]:.1f} s; "
+          f"{parts[2]['edges']} edges, {parts[2]['components']} components, largest "
+          f"{parts[2]['largest_component']} documents, "
+          f"{parts[2]['largest_component_edges']} edges")
+    first = [run(work.root, "translation_match_first", (work, recipe, build, b), folder)
+             for b in range(buckets)]
+    print(f"{'match':>10}: {buckets} tasks, largest {max(m[0] for m in first):.0f} MB, "
+          f"{sum(m[1] for m in first):.1f} s")
+    from collections import Counter
+
+    from cleaner.stages.dedup.translate.pairing import bilingual_keys
+
+    direct: Counter = Counter()
+    for m in first:
+        direct.update({(a, b): n for a, b, n in m[2]["direct"]})
+    sizes = work.load(f"builds/{build}/translation/globals.pkl")["sizes"]
+    bilingual = sorted(bilingual_keys(direct, sizes, recipe.translation.config))
+    rest = [run(work.root, "translation_match_rest", (work, recipe, build, b, bilingual),
+                folder) for b in range(buckets)]
+    print(f"{'match 2':>10}: {buckets} tasks, largest {max(m[0] for m in rest):.0f} MB, "
+          f"{sum(m[1] for m in rest):.1f} s")
     scans = [m[2] for m in done["scan"]]
     scores = [m[2] for m in done["scores"]]
-    rss, seconds, _ = run(work.root, "translation_match",
-                       (work, recipe, build, preps, count, scans, scores), folder)
-    print(f"{'match':>10}: 1 task, {rss:.0f} MB, {seconds:.1f} s")
+    rss, seconds, _ = run(work.root, "translation_stories",
+                          (work, recipe, build, preps, count, buckets, scans, scores), folder)
+    print(f"{'stories':>10}: 1 task, {rss:.0f} MB, {seconds:.1f} s")
     new = work.load(f"builds/{build}/translation.pkl")
-    edges = sum(len(work.load(f"builds/{build}/translation/edges{t:05d}.pkl"))
-                for t in range(tiles))
-    print(f"profiled {profiled}, tiles {tiles}, edges matched {edges}, "
+    print(f"profiled {profiled}, tiles {tiles}, "
           f"pairs {len(new['pairs'])}, removed {len(new['removals'])}")
     if "old" in results:
         same = all(pickle.dumps(results["old"][k]) == pickle.dumps(new[k])
