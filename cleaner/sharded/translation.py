@@ -24,8 +24,8 @@ What each decision of :func:`~cleaner.stages.dedup.translate.pairing.find_pairs`
 
 So the tasks are: ``scan`` per shard (profiles, meaning rows, counts) → ``counts`` (one small
 reduce) → ``vectors`` per shard (spelling rows, fits) → ``families`` (one task over the fit
-table) → ``candidates`` per query tile → ``scores`` per tile (the candidates whose smaller
-position is in it), keeping only the pairs that can still change a decision
+table) → ``candidates`` per query tile → ``scores`` per tile (the candidates routed to it by
+one of their documents), keeping only the pairs that can still change a decision
 (:func:`prune_below`) → the matching and the keep policy of :mod:`cleaner.sharded.matching`.
 No task holds the corpus's profiles or vectors: a tile of each at a time.
 """
@@ -289,7 +289,7 @@ def tiles_of(profiled: int) -> int:
 def translation_candidates(work: WorkDir, recipe: Recipe, build: str, tile: int) -> dict:
     """The ``k`` nearest neighbours in both views of the documents of one query tile, the
     other tiles streamed one at a time; the candidate pairs it finds, routed to the tile of
-    their smaller position."""
+    one of their documents."""
     import numpy as np
 
     config: PairingConfig = recipe.translation.config
@@ -322,16 +322,19 @@ def translation_candidates(work: WorkDir, recipe: Recipe, build: str, tile: int)
             found.update((min(i, j), max(i, j)) for j in row if j >= 0)
     routed: dict[int, list] = {}
     for pair in sorted(found):
-        routed.setdefault(pair[0] // tr_index.TILE, []).append(pair)
+        # To the tile of one of its documents, by parity: each tile scores about half the
+        # pairs of its documents (by the smaller one, the first tiles would score most).
+        owner = pair[0] if (pair[0] + pair[1]) % 2 == 0 else pair[1]
+        routed.setdefault(owner // tr_index.TILE, []).append(pair)
     for target in range(tiles_of(total)):
         work.dump(f"{_dir(build)}/t{tile:05d}-to{target:05d}.pkl", routed.get(target, []))
     return {"found": len(found)}
 
 
 def translation_scores(work: WorkDir, recipe: Recipe, build: str, tile: int) -> dict:
-    """Score the candidates whose smaller position lies in ``tile``, reading the profiles,
-    vectors and neighbour lists of their documents only; keep those that can still change a
-    decision (:func:`prune_below`)."""
+    """Score the candidates routed to ``tile`` (one of their documents is in it), reading
+    the profiles, vectors and neighbour lists of their documents only; keep those that can
+    still change a decision (:func:`prune_below`)."""
     import numpy as np
 
     config: PairingConfig = recipe.translation.config
