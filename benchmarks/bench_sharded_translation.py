@@ -26,6 +26,7 @@ import importlib.util
 import os
 import pickle
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -199,6 +200,7 @@ def main() -> None:
         same = all(pickle.dumps(results["old"][k]) == pickle.dumps(new[k])
                    for k in ("removals", "pairs", "clusters", "split_keys"))
         print(f"same decisions as the one task: {same}")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

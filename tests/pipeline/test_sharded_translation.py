@@ -10,6 +10,8 @@ import pytest
 
 from cleaner.build import ShardOptions, build
 from cleaner.config import Config
+from cleaner.sharded.matching import component_roots
+from cleaner.stages.dedup.translate.match import components
 from tests.pipeline.test_sharded import tree_digest
 
 STORIES = {
@@ -124,3 +126,16 @@ def test_sharded_translation_tasks_give_the_in_memory_bytes(corpus, small_tiles,
     # A story in three languages is one component; components are matched per bucket.
     assert sharded.sizes["largest_translation_component"] >= 3
     assert sharded.sizes["tasks:translation match"] == buckets
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_component_roots_name_the_components_of_match(seed: int) -> None:
+    import random
+
+    import numpy as np
+
+    rng = random.Random(seed)
+    edges = [(rng.randrange(60), rng.randrange(60)) for _ in range(50)]
+    roots = component_roots(np.array([a for a, _ in edges]), np.array([b for _, b in edges]))
+    expected = {node: members[0] for members in components(edges) for node in members}
+    assert roots.tolist() == [expected[a] for a, _ in edges]
