@@ -13,8 +13,8 @@ N - 1 more copies of the corpus, each document's copy with its own id and text a
 profile (every int8 of its vectors moved by up to 3, a random sixth of its 4-grams dropped,
 seeded): a larger corpus whose copies are near, not equal, so every copy takes part in the
 nearest neighbours, scores and matching. Then runs every translation task of the sharded build,
-each in a fresh Python process, and prints each stage's largest peak RSS (``ru_maxrss`` of the
-process, from ``wait4``) and time, next to the one task of before (``translation_task``,
+each in a fresh Python process, and prints each stage's largest peak RSS (the process's
+``VmHWM``) and time, next to the one task of before (``translation_task``,
 ``--old``) and an idle process (the interpreter with cleaner and numpy loaded). Checks that
 both give the same removals, pairs, clusters and split keys.
 """
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import pickle
 import random
 import shutil
@@ -43,7 +42,7 @@ from cleaner.stages.dedup.config import DedupConfig  # noqa: E402
 from cleaner.stages.dedup.translate.step import TranslationPairStep  # noqa: E402
 
 CHILD = """
-import os, pickle, resource, sys, time
+import pickle, sys, time
 sys.path.insert(0, {root!r})
 import numpy
 import cleaner.sharded.translation as t
@@ -56,7 +55,8 @@ if fn != "idle":
     module = d if fn == "translation_task" else m if hasattr(m, fn) else t
     result = getattr(module, fn)(*args)
 pickle.dump(result, open(sys.argv[1] + ".out", "wb"))
-print(time.perf_counter() - started)
+peak = [line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")]
+print(time.perf_counter() - started, peak[0])
 """
 
 
@@ -100,16 +100,18 @@ def corpus(cache: str, copies: int) -> list[Document]:
 
 
 def run(work: str, fn: str, args: tuple, folder: Path) -> tuple[float, float, object]:
-    """Peak RSS (MB), seconds and result of ``fn(*args)`` in a fresh process."""
+    """Peak RSS (MB: the process's own ``VmHWM``; ``wait4``'s ``ru_maxrss`` would count the
+    parent's memory the child was forked from), seconds and result of ``fn(*args)`` in a
+    fresh process."""
     job = folder / f"job-{time.perf_counter_ns()}.pkl"
     job.write_bytes(pickle.dumps((fn, args)))
     process = subprocess.Popen([sys.executable, "-c", CHILD.format(root=str(ROOT)), str(job)],
                                stdout=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = float(process.stdout.read().decode().strip() or "nan")
-    if status:
+    out, _ = process.communicate()
+    if process.returncode:
         raise SystemExit(f"{fn} failed")
-    return usage.ru_maxrss / 1024, seconds, pickle.loads(Path(f"{job}.out").read_bytes())
+    seconds, peak_kb = out.decode().split()
+    return int(peak_kb) / 1024, float(seconds), pickle.loads(Path(f"{job}.out").read_bytes())
 
 
 def main() -> None:
