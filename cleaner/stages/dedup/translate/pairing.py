@@ -15,6 +15,12 @@ Expressed as the map / group / reduce a cluster would shard (issue 17):
 
 Every step is deterministic: documents are handled in position order, ties are broken by
 position, and no set or dict order reaches a decision.
+
+The sharded build (:mod:`cleaner.sharded.translation`) runs these steps as tasks with the
+functions below: nearest neighbours per tile of positions (:class:`~.index.TopK`),
+:func:`score_candidates` per tile, and :func:`decide` cut into :func:`decide_first` and
+:func:`decide_rest` per bucket of connected components, with the one corpus-wide decision
+(:func:`bilingual_keys`) in between.
 """
 
 from __future__ import annotations
