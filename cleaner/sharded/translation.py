@@ -256,6 +256,16 @@ class _Rows:
         return np.concatenate([self._file(s, "scale")[a:b]
                                for s, a, b in self._pieces(start, stop)])
 
+    def sparse(self, row: int):
+        """The non-zero indices and values of one spelling row (copies)."""
+        import numpy as np
+
+        for s, a, _ in self._pieces(row, row + 1):
+            first, last = np.asarray(self._file(s, "sp-indptr")[a:a + 2]).tolist()
+            return (np.array(self._file(s, "sp-indices")[first:last]),
+                    np.array(self._file(s, "sp-values")[first:last]))
+        raise IndexError(row)
+
     def spelling(self, start: int, stop: int):
         """Dense float32 spelling rows (the stored non-zero values put back)."""
         import numpy as np
@@ -271,6 +281,15 @@ class _Rows:
             out[rows, indices] = values
             row += b - a
         return out
+
+
+def _dense(indices, values):
+    """A dense spelling row from its non-zero values (the same float32 row as stored)."""
+    import numpy as np
+
+    out = np.zeros(HASH_DIM, dtype=np.float32)
+    out[indices] = values
+    return out
 
 
 def _allowed(g: dict, config: PairingConfig, family):
@@ -360,13 +379,19 @@ def translation_scores(work: WorkDir, recipe: Recipe, build: str, tile: int) -> 
             for n, r in enumerate(ids):
                 means[view][r] = mean[n]
                 index._ranks[view][r] = index._row_ranks(found.index[n].tolist())
-    vectors = {r: (rows.meaning(r, r + 1)[0], rows.scale(r, r + 1)[0],
-                   rows.spelling(r, r + 1)[0]) for r in needed}
+    meaning = {r: (rows.meaning(r, r + 1)[0], rows.scale(r, r + 1)[0]) for r in needed}
     index.similarity["meaning"] = {(i, j): pair_similarity(
-        vectors[i][0], vectors[j][0], vectors[i][1], vectors[j][1]) for i, j in pairs}
-    index.similarity["spelling"] = {(i, j): pair_similarity(vectors[i][2], vectors[j][2])
-                                    for i, j in pairs}
-    del vectors
+        meaning[i][0], meaning[j][0], meaning[i][1], meaning[j][1]) for i, j in pairs}
+    del meaning
+    # Spelling rows kept sparse (a dense one is 16 KiB) and made dense per pair.
+    sparse = {r: rows.sparse(r) for r in needed}
+    index.similarity["spelling"] = {}
+    current, dense = -1, None
+    for i, j in pairs:
+        if i != current:
+            current, dense = i, _dense(*sparse[i])
+        index.similarity["spelling"][(i, j)] = pair_similarity(dense, _dense(*sparse[j]))
+    del sparse
     profiles = _profiles(work, build, g["offsets"], needed)
     floor = prune_below(config)
     edges, counts = [], Counter()
