@@ -74,6 +74,8 @@ from cleaner.stages.dedup.translate.step import (
 )
 
 VIEWS = ("meaning", "spelling")
+# Candidates scored at once by a scores task (see translation_scores).
+SCORE_CHUNK = 4096
 
 
 def _dir(build: str) -> str:
@@ -395,11 +397,16 @@ def translation_scores(work: WorkDir, recipe: Recipe, build: str, tile: int) -> 
     profiles = _profiles(work, build, g["offsets"], needed)
     floor = prune_below(config)
     edges, counts = [], Counter()
-    for i, j, evidence, score in score_candidates(profiles, pairs, index, means):
-        edge = edge_of(i, j, evidence, score, langs[i], langs[j])
-        counts[f"candidates:{edge.key[0]}-{edge.key[1]}"] += 1
-        if score >= floor:
-            edges.append(edge)
+    # A few thousand candidates at a time: the alignment unpacks the segment vectors of the
+    # documents it aligns (up to 100 KiB each), and a tile's candidates reach most of the
+    # corpus. Each candidate's score is its own (align_many pads, never mixes).
+    for start in range(0, len(pairs), SCORE_CHUNK):
+        part = pairs[start:start + SCORE_CHUNK]
+        for i, j, evidence, score in score_candidates(profiles, part, index, means):
+            edge = edge_of(i, j, evidence, score, langs[i], langs[j])
+            counts[f"candidates:{edge.key[0]}-{edge.key[1]}"] += 1
+            if score >= floor:
+                edges.append(edge)
     work.dump(f"{_dir(build)}/edges{tile:05d}.pkl", edge_arrays(edges, g["names"]))
     return {"candidates": len(pairs), "kept": len(edges), "counts": dict(counts)}
 

@@ -105,6 +105,7 @@ def small_tiles(monkeypatch: pytest.MonkeyPatch) -> int:
     """Tiles of 3 documents (both builds): the candidates merge over several tiles, scores
     read neighbour lists of other tiles."""
     monkeypatch.setattr("cleaner.stages.dedup.translate.index.TILE", 3)
+    monkeypatch.setattr("cleaner.sharded.translation.SCORE_CHUNK", 4)  # scored 4 at a time
     return 3
 
 
