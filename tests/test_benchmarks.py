@@ -11,8 +11,8 @@ import pytest
 from helpers import ROOT
 
 NEEDS_EVAL = ["bench_decoding", "bench_dedup", "bench_extraction", "bench_real_data",
-              "bench_rules_audit", "bench_scale", "bench_throughput",
-              "bench_workfs"]
+              "bench_rules_audit", "bench_scale", "bench_sharded_translation",
+              "bench_throughput", "bench_workfs"]
 
 
 @pytest.mark.parametrize("name", NEEDS_EVAL)

@@ -82,7 +82,9 @@ def survivors(work: WorkDir, build: str, preps: list[str], buckets: int) -> list
 def translation_task(work: WorkDir, recipe: Recipe, build: str, preps: list[str], buckets: int,
                      survivors_count: int) -> dict:
     """The translation step over the documents that survive exact and near dedup, as one
-    task: its removals, pairs, and the clusters and split keys it changes."""
+    task (the zh-en lexicon method, or translation off; the encoder's pairing runs as the
+    tasks of :mod:`cleaner.sharded.translation`): its removals, pairs, and the clusters and
+    split keys it changes."""
     stats = StepStats(recipe.translation.name, docs_in=survivors_count)
     started, cpu = time.perf_counter(), time.process_time()
     out: dict = {"removals": [], "pairs": [], "clusters": {}, "split_keys": {}}

@@ -9,7 +9,11 @@ Stages, in order (each a barrier; a stage's tasks are independent)::
     → dedup map (per shard) → exact (per digest bucket)
     → near: band buckets → pair buckets (confirmed) and tiles of giant band groups
       (confirmed, spanning edges) → components (one task over the edges)
-    → translation (one task) → rows (per shard) → Parquet (per split, pairs, audit)
+    → translation: scan (per shard) → counts → vectors (per shard) → families
+      → candidates (per tile of documents) → scores (per tile) → components (one task over
+      the scored edges that can change a decision) → match, match 2 (per bucket of
+      components) → stories (one task) → rows (per shard)
+    → Parquet (per split, pairs, audit)
     → finish (charts, card, croissant, manifest, validation, rename)
 """
 
@@ -33,6 +37,12 @@ from cleaner.publish.version import _temp_dir, clean_stale_temps, place_version
 from cleaner.sharded.dedup import dedup_map, exact_reduce, translation_task
 from cleaner.sharded.docs import blocks_map, blocks_reduce, clean_shard, prepare_shard
 from cleaner.sharded.finish import finish_task
+from cleaner.sharded.matching import (
+    translation_components,
+    translation_match_first,
+    translation_match_rest,
+    translation_stories,
+)
 from cleaner.sharded.near import (
     TILE,
     band_reduce,
@@ -44,6 +54,17 @@ from cleaner.sharded.near import (
 from cleaner.sharded.plan import WholeListing, cut_shards, joined_names
 from cleaner.sharded.recipe import Recipe, merge_stats, stats_dict, stats_from
 from cleaner.sharded.rows import final_shard, write_audit, write_pairs, write_split
+from cleaner.sharded.translation import (
+    tiles_of,
+    translation_candidates,
+    translation_families,
+    translation_globals,
+    translation_scan,
+    translation_scores,
+    translation_vectors,
+)
+from cleaner.stages.dedup.translate.pairing import bilingual_keys
+from cleaner.stages.dedup.translate.step import TranslationPairStep
 from cleaner.stages.ingest.names import Entry
 from cleaner.stages.ingest.reader import Reader, UnsortedWalk
 
@@ -185,9 +206,8 @@ def build_sharded(recipe: Recipe, paths: list[Path], root: Path, out_dir: Path,
                                    (recipe, build, buckets, signed, candidates, tiles))])
     stats = _stats(recipe, cleaned, prepared, exact, near[0])
     survivors = stats[recipe.near.name].docs_out
-    translation = run.stage("translation", [Task(prefix + "translation", translation_task,
-                                                 (recipe, build, preps, buckets, survivors))])
-    merge_stats(stats, {s["name"]: stats_from(s) for s in translation[0]["stats"]})
+    translation = _translation(run, recipe, build, preps, buckets, survivors)
+    merge_stats(stats, {s["name"]: stats_from(s) for s in translation["stats"]})
     run.sizes.update({"largest_exact_cluster": max((e["largest"] for e in exact), default=0),
                       "largest_near_cluster": near[0]["largest_cluster"],
                       "near_signatures": near[0]["signatures"]})
@@ -262,6 +282,60 @@ def _near_pairs(run: _Run, recipe: Recipe, build: str, count: int, buckets: int,
         run.sizes["tiled_band_groups"] = len({g["digest"] for g in giants})
     return (sum(b["signed"] for b in bands),
             sum(p["candidates"] for p in (*confirmed, *tiled)), len(plan))
+
+
+def _translation(run: _Run, recipe: Recipe, build: str, preps: list[str], buckets: int,
+                 survivors: int) -> dict:
+    """The translation stages (:mod:`cleaner.sharded.translation`); one task when the step
+    is off or is another method (the zh-en lexicon)."""
+    prefix = f"builds/{build}/translation/"
+    if not (recipe.dedup.translation and isinstance(recipe.translation, TranslationPairStep)):
+        return run.stage("translation", [Task(prefix + "all", translation_task,
+                                              (recipe, build, preps, buckets, survivors))])[0]
+    count = len(preps)
+    scans = run.stage("translation scan", _tasks(prefix + "scan/s", translation_scan,
+                                                 [(recipe, build, i, prep, buckets)
+                                                  for i, prep in enumerate(preps)]))
+    found = run.stage("translation counts", [Task(prefix + "globals", translation_globals,
+                                                  (recipe, build, count))])[0]
+    scores: list[dict] = []
+    if found["searched"]:
+        tiles = tiles_of(found["profiled"])
+        run.stage("translation vectors", _tasks(prefix + "vectors/s", translation_vectors,
+                                                [(recipe, build, i) for i in range(count)]))
+        run.stage("translation families", [Task(prefix + "families", translation_families,
+                                                (recipe, build, count))])
+        found_pairs = run.stage("translation candidates",
+                                _tasks(prefix + "candidates/t", translation_candidates,
+                                       [(recipe, build, t) for t in range(tiles)]))
+        scores = run.stage("translation scores", _tasks(prefix + "scores/t", translation_scores,
+                                                        [(recipe, build, t)
+                                                         for t in range(tiles)]))
+        parts = run.stage("translation components", [Task(
+            prefix + "components", translation_components, (recipe, build, tiles, buckets))])[0]
+        first = run.stage("translation match", _tasks(prefix + "match/b",
+                                                      translation_match_first,
+                                                      [(recipe, build, b)
+                                                       for b in range(buckets)]))
+        direct: Counter[tuple[str, str]] = Counter()
+        for summary in first:
+            direct.update({(a, b): n for a, b, n in summary["direct"]})
+        bilingual = sorted(bilingual_keys(direct, found["sizes"], recipe.translation.config))
+        run.stage("translation match 2", _tasks(prefix + "match2/b", translation_match_rest,
+                                                [(recipe, build, b, bilingual)
+                                                 for b in range(buckets)]))
+        run.sizes.update({
+            "translation_tiles": tiles,
+            "largest_translation_tile_candidates": max(f["found"] for f in found_pairs),
+            "largest_translation_score_tile": max(s["candidates"] for s in scores),
+            "translation_edges_matched": parts["edges"],
+            "largest_translation_component": parts["largest_component"],
+            "largest_translation_component_edges": parts["largest_component_edges"]})
+    done = run.stage("translation", [Task(prefix + "stories", translation_stories,
+                                          (recipe, build, preps, survivors, buckets, scans,
+                                           scores))])[0]
+    run.sizes["translation_profiled"] = found["profiled"]
+    return done
 
 
 def _stats(recipe: Recipe, cleaned: list[dict], prepared: list[dict], exact: list[dict],

@@ -14,11 +14,11 @@ from either side is scored, so each side of a pair sees its rivals. The number o
 per document is bounded however large the corpus and however many languages it holds. A true
 pair stays among the nearest neighbours however many other documents there are (they can only
 push it down the list, and a translation is almost always the nearest), so recall does not fall
-as the corpus grows, unlike a capped inverted index. The similarity matrices are computed block
-by block (:data:`BLOCK_CELLS` similarities at a time), so memory is bounded; the work is one
-matrix product per pair of blocks, which is what a cluster would shard: map each document to
-(language, block), then for each pair of blocks keep the local top k, then merge the top k of
-each document.
+as the corpus grows, unlike a capped inverted index. The similarity matrices are computed tile
+by tile (:data:`TILE` positions by :data:`TILE`), so memory is bounded; the work is one
+matrix product per pair of tiles, which is what the sharded build shards: a task per tile of
+query documents streams the tiles of the others and keeps the top k of each
+(:class:`TopK`), the same as one stable sort of the whole row.
 
 What the scores need besides the pair itself is kept too: the mean similarity of each document
 to its k nearest neighbours (the *hubness* correction of CSLS, Conneau et al. 2018) and the
@@ -40,8 +40,9 @@ if TYPE_CHECKING:
 
 NEIGHBOURS = 20
 HASH_DIM = 4096
-# Similarities held at once while ranking (rows x columns, float64): about 32 MB.
-BLOCK_CELLS = 4_000_000
+# Rows and columns of a tile of similarities computed at once (float64: 32 MB); the sharded
+# build cuts positions into the same tiles (see tile_similarities()).
+TILE = 2048
 # Similarities are rounded to this many decimals before ranking (the spelling view is float32;
 # rounding keeps rankings identical whatever the BLAS kernel sums first).
 DECIMALS = 5
@@ -78,6 +79,72 @@ def gram_weights(profiles: list[Profile]) -> dict[int, float]:
     return {gram: math.log(total / count) for gram, count in df.items()}
 
 
+def gram_counts(grams: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct 4-gram hashes of profiles (their ``grams``), sorted, and how many profiles
+    hold each: what :func:`gram_weights` counts, as arrays that add up over shards
+    (:func:`add_counts`).
+
+    >>> import numpy as np
+    >>> keys, counts = gram_counts([np.array([5, 7], dtype="<u4").tobytes(),
+    ...                             np.array([7], dtype="<u4").tobytes()])
+    >>> keys.tolist(), counts.tolist()
+    ([5, 7], [1, 2])
+    """
+    import numpy as np
+
+    parts = [np.frombuffer(g, dtype="<u4") for g in grams]
+    if not parts:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
+    keys, counts = np.unique(np.concatenate(parts).astype(np.uint32), return_counts=True)
+    return keys, counts.astype(np.int64)
+
+
+def add_counts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The sum of several :func:`gram_counts`.
+
+    >>> import numpy as np
+    >>> keys, counts = add_counts([(np.array([5, 7]), np.array([1, 2])),
+    ...                            (np.array([7, 9]), np.array([1, 1]))])
+    >>> keys.tolist(), counts.tolist()
+    ([5, 7, 9], [1, 3, 1])
+    """
+    import numpy as np
+
+    if not parts:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
+    keys, inverse = np.unique(np.concatenate([k for k, _ in parts]), return_inverse=True)
+    counts = np.zeros(len(keys), dtype=np.int64)
+    np.add.at(counts, inverse.ravel(), np.concatenate([c for _, c in parts]).astype(np.int64))
+    return keys.astype(np.uint32), counts
+
+
+def counted_weights(grams: np.ndarray, keys: np.ndarray, counts: np.ndarray,
+                    total: int) -> np.ndarray:
+    """The weights :func:`gram_weights` gives ``grams``, from the corpus's counts
+    (:func:`gram_counts`): the same ``log(total / count)`` per gram, float32."""
+    import numpy as np
+
+    found = counts[np.searchsorted(keys, grams)].tolist()
+    logs = {count: math.log(total / count) for count in set(found)}
+    return np.array([logs[count] for count in found], dtype=np.float32)
+
+
+def spelling_row(grams: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """One profile's spelling vector: its 4-grams (``grams``, uint32) with their ``weights``
+    hashed with a sign bit into :data:`HASH_DIM` dimensions, unit length, float32."""
+    import numpy as np
+
+    out = np.zeros(HASH_DIM, dtype=np.float32)
+    if not len(grams):
+        return out
+    signs = np.where((grams >> 20) & 1, 1.0, -1.0).astype(np.float32)
+    np.add.at(out, (grams % HASH_DIM).astype(np.int64), weights * signs)
+    norm = float(np.linalg.norm(out))
+    if norm:
+        out /= norm
+    return out
+
+
 def spelling_vectors(profiles: list[Profile], idf: dict[int, float]) -> np.ndarray:
     """Per profile, its 4-grams weighted by ``idf`` and hashed (with a sign bit, so that
     collisions cancel out on average) into :data:`HASH_DIM` dimensions, unit length, float32."""
@@ -89,11 +156,7 @@ def spelling_vectors(profiles: list[Profile], idf: dict[int, float]) -> np.ndarr
         if not len(grams):
             continue
         weights = np.array([idf.get(g, 0.0) for g in grams.tolist()], dtype=np.float32)
-        signs = np.where((grams >> 20) & 1, 1.0, -1.0).astype(np.float32)
-        np.add.at(out[row], (grams % HASH_DIM).astype(np.int64), weights * signs)
-        norm = float(np.linalg.norm(out[row]))
-        if norm:
-            out[row] /= norm
+        out[row] = spelling_row(grams, weights)
     return out
 
 
@@ -115,10 +178,63 @@ class Neighbours:
         return total / np.maximum(valid.sum(axis=1), 1)
 
 
+def tile_similarities(left: np.ndarray, right: np.ndarray, scale: np.ndarray | None = None,
+                      right_scale: np.ndarray | None = None) -> np.ndarray:
+    """Rounded similarities of one tile: rows of ``left`` against rows of ``right`` (at most
+    :data:`TILE` each), float64.
+
+    Every tile is a product of the same shape whichever task computes it (the in-memory
+    :func:`nearest` and the sharded build cut the positions into the same tiles), so the
+    float32 sums are the same bits everywhere.
+    """
+    import numpy as np
+
+    block = left.astype(np.float32) @ right.astype(np.float32).T
+    sims = block.astype(np.float64)
+    if scale is not None:
+        sims *= scale[:, None]
+    if right_scale is not None:
+        sims *= right_scale[None, :]
+    return np.round(sims, DECIMALS)
+
+
+class TopK:
+    """The running ``k`` best columns of each row, by similarity then position (the smaller
+    first), over tiles of columns given in any order: the same as one stable sort of the
+    whole row, without holding it."""
+
+    def __init__(self, rows: int, k: int) -> None:
+        import numpy as np
+
+        self.k = k
+        self.position = np.full((rows, k), np.iinfo(np.int64).max, dtype=np.int64)
+        self.similarity = np.full((rows, k), -np.inf, dtype=np.float64)
+
+    def add(self, sims: np.ndarray, offset: int) -> None:
+        """Merge a tile of similarities whose first column is position ``offset``."""
+        import numpy as np
+
+        order = np.argsort(-sims, axis=1, kind="stable")[:, :self.k]
+        chosen = np.take_along_axis(sims, order, axis=1)
+        position = np.concatenate([self.position, order + offset], axis=1)
+        similarity = np.concatenate([self.similarity, chosen], axis=1)
+        best = np.lexsort((position, -similarity), axis=-1)[:, :self.k]
+        self.position = np.take_along_axis(position, best, axis=1)
+        self.similarity = np.take_along_axis(similarity, best, axis=1)
+
+    def result(self) -> Neighbours:
+        """The neighbours found (-1 and -inf where a row has fewer than ``k``)."""
+        import numpy as np
+
+        finite = np.isfinite(self.similarity)
+        return Neighbours(np.where(finite, self.position, -1), self.similarity)
+
+
 def nearest(left: np.ndarray, right: np.ndarray, k: int, scale: np.ndarray | None = None,
             right_scale: np.ndarray | None = None, allowed=None) -> Neighbours:
     """The ``k`` rows of ``right`` most similar to each row of ``left`` (dot product, times
-    ``scale[i] * right_scale[j]`` when given: inverse norms of int8 rows), block by block.
+    ``scale[i] * right_scale[j]`` when given: inverse norms of int8 rows), tile by tile
+    (:data:`TILE` rows and columns, :func:`tile_similarities`).
 
     Ties are broken by position (the smaller first). ``allowed(i_rows, j_rows)``, when given,
     returns a boolean mask of the pairs that may be neighbours (the date window).
@@ -133,29 +249,25 @@ def nearest(left: np.ndarray, right: np.ndarray, k: int, scale: np.ndarray | Non
 
     rows, cols = len(left), len(right)
     k = min(k, cols)
-    index = np.full((rows, k), -1, dtype=np.int64)
-    similarity = np.full((rows, k), -np.inf, dtype=np.float64)
     if not rows or not k:
-        return Neighbours(index, similarity)
-    right_f = right.astype(np.float32)
-    block_rows = max(1, BLOCK_CELLS // max(1, cols))
-    for start in range(0, rows, block_rows):
-        stop = min(rows, start + block_rows)
-        block = left[start:stop].astype(np.float32) @ right_f.T
-        sims = block.astype(np.float64)
-        if scale is not None:
-            sims *= scale[start:stop, None]
-        if right_scale is not None:
-            sims *= right_scale[None, :]
-        sims = np.round(sims, DECIMALS)
-        if allowed is not None:
-            sims[~allowed(np.arange(start, stop), np.arange(cols))] = -np.inf
-        # Best k by similarity, ties by position: a stable sort of the negated values.
-        order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
-        chosen = np.take_along_axis(sims, order, axis=1)
-        index[start:stop] = np.where(np.isfinite(chosen), order, -1)
-        similarity[start:stop] = chosen
-    return Neighbours(index, similarity)
+        return Neighbours(np.full((rows, k), -1, dtype=np.int64),
+                          np.full((rows, k), -np.inf, dtype=np.float64))
+    parts = []
+    for start in range(0, rows, TILE):
+        stop = min(rows, start + TILE)
+        top = TopK(stop - start, k)
+        for first in range(0, cols, TILE):
+            last = min(cols, first + TILE)
+            sims = tile_similarities(
+                left[start:stop], right[first:last],
+                None if scale is None else scale[start:stop],
+                None if right_scale is None else right_scale[first:last])
+            if allowed is not None:
+                sims[~allowed(np.arange(start, stop), np.arange(first, last))] = -np.inf
+            top.add(sims, first)
+        parts.append(top.result())
+    return Neighbours(np.concatenate([p.index for p in parts]),
+                      np.concatenate([p.similarity for p in parts]))
 
 
 @dataclass
@@ -214,6 +326,53 @@ class CorpusIndex:
         return self.neighbours[view].mean()
 
 
+def allowed_pairs(code, pair_ok, families, dates, window: int | None):
+    """The mask function of :func:`nearest` (``allowed(rows, cols)``) over positions whose
+    language ``code``, spelling ``families`` (None: none) and ``dates`` (-1: unknown) are
+    given: the language pair is searched (``pair_ok[code_a, code_b]``), the families differ
+    and the dates lie within ``window`` days (None: no limit)."""
+    import numpy as np
+
+    def allowed(rows, cols):
+        mask = pair_ok[code[rows][:, None], code[cols][None, :]]
+        if families is not None:
+            mask &= families[rows][:, None] != families[cols][None, :]
+        if window is not None:
+            a, b = dates[rows][:, None], dates[cols][None, :]
+            mask &= (a < 0) | (b < 0) | (np.abs(a - b) <= window)
+        return mask
+
+    return allowed
+
+
+def inverse_norms(meaning: np.ndarray) -> np.ndarray:
+    """Per int8 meaning row, the inverse of its length (0 for a zero row); row by row the
+    same whatever the rows around it."""
+    import numpy as np
+
+    norms = np.linalg.norm(meaning.astype(np.float64), axis=1)
+    return np.where(norms > 0, 1.0 / np.maximum(norms, 1e-12), 0.0)
+
+
+def pair_similarity(a: np.ndarray, b: np.ndarray, scale_a: float | None = None,
+                    scale_b: float | None = None) -> float:
+    """The similarity of a candidate in one view, from its two rows (float64, rounded), as
+    the scores read it.
+
+    >>> import numpy as np
+    >>> float(pair_similarity(np.array([3, 4], dtype=np.int8),
+    ...                       np.array([3, 4], dtype=np.int8), 0.2, 0.2))
+    1.0
+    """
+    import numpy as np
+
+    value = float(a.astype(np.float64) @ b.astype(np.float64))
+    if scale_a is None or scale_b is None:
+        return round(value, DECIMALS)
+    # numpy's product and rounding (not Python's), as the scores were fitted with.
+    return round(np.float64(value) * (np.float64(scale_a) * np.float64(scale_b)), DECIMALS)
+
+
 def build_index(profiles: list[Profile], meaning, spelling, searched, window: int | None,
                 k: int = NEIGHBOURS, family: list[int] | None = None) -> CorpusIndex:
     """Nearest neighbours of every profile in both views among the profiles of other
@@ -228,31 +387,18 @@ def build_index(profiles: list[Profile], meaning, spelling, searched, window: in
     pair_ok = np.array([[searched(a, b) for b in names] for a in names], dtype=bool)
     dates = np.array([p.published if p.published is not None else -1 for p in profiles])
     families = None if family is None else np.asarray(family)
-
-    def allowed(rows, cols):
-        mask = pair_ok[code[rows][:, None], code[cols][None, :]]
-        if families is not None:
-            mask &= families[rows][:, None] != families[cols][None, :]
-        if window is not None:
-            a, b = dates[rows][:, None], dates[cols][None, :]
-            mask &= (a < 0) | (b < 0) | (np.abs(a - b) <= window)
-        return mask
-
-    norms = np.linalg.norm(meaning.astype(np.float64), axis=1)
-    inverse = np.where(norms > 0, 1.0 / np.maximum(norms, 1e-12), 0.0)
+    allowed = allowed_pairs(code, pair_ok, families, dates, window)
+    inverse = inverse_norms(meaning)
     index = CorpusIndex(langs)
     views = {"meaning": (meaning, inverse), "spelling": (spelling, None)}
     for view, (rows, scale) in views.items():
         index.neighbours[view] = nearest(rows, rows, k, scale, scale, allowed)
     candidates = index.candidates()
     for view, (rows, scale) in views.items():
-        sims: dict[tuple[int, int], float] = {}
-        for i, j in candidates:
-            value = float(rows[i].astype(np.float64) @ rows[j].astype(np.float64))
-            if scale is not None:
-                value *= scale[i] * scale[j]
-            sims[(i, j)] = round(value, DECIMALS)
-        index.similarity[view] = sims
+        index.similarity[view] = {
+            (i, j): pair_similarity(rows[i], rows[j], None if scale is None else scale[i],
+                                    None if scale is None else scale[j])
+            for i, j in candidates}
     return index
 
 

@@ -15,10 +15,17 @@ Expressed as the map / group / reduce a cluster would shard (issue 17):
 
 Every step is deterministic: documents are handled in position order, ties are broken by
 position, and no set or dict order reaches a decision.
+
+The sharded build (:mod:`cleaner.sharded.translation`) runs these steps as tasks with the
+functions below: nearest neighbours per tile of positions (:class:`~.index.TopK`),
+:func:`score_candidates` per tile, and :func:`decide` cut into :func:`decide_first` and
+:func:`decide_rest` per bucket of connected components, with the one corpus-wide decision
+(:func:`bilingual_keys`) in between.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -225,45 +232,142 @@ def find_pairs(profiles: list[Profile | None], config: PairingConfig,
                         config.neighbours, family)
     means = {view: index.mean(view) for view in ("meaning", "spelling")}
     scored_all: dict[tuple[int, int], tuple[Evidence, float]] = {}
-    by_pair: dict[tuple[str, str], list[Scored]] = {}
     evidence_of: dict[tuple[int, int], Evidence] = {}
-    candidates = index.candidates()
-    for (i, j), aligned in zip(candidates, alignments(usable, candidates), strict=True):
-        evidence = evidence_for(usable, i, j, index, means, aligned)
-        score = log_odds(evidence)
-        key = tuple(sorted((usable[i].lang, usable[j].lang)))
-        by_pair.setdefault(key, []).append(Scored(i, j, score))
+    edges: list[Edge] = []
+    for i, j, evidence, score in score_candidates(usable, index.candidates(), index, means):
+        edges.append(edge_of(i, j, evidence, score, usable[i].lang, usable[j].lang))
         evidence_of[(i, j)] = evidence
         if keep_scores:
             scored_all[(present[i], present[j])] = (evidence, score)
+    sizes = {lang: len(rows) for lang, rows in by_lang.items()}
+    found, more = decide(edges, sizes, lambda row: usable[row].lang, config)
+    counters.update(more)
+    decisions = [Decision(present[p.left], present[p.right], p.score, kind,
+                          evidence_of[(p.left, p.right)]) for kind, p in found]
+    return PairingResult(decisions, scored_all, counters)
+
+
+def score_candidates(profiles, candidates: list[tuple[int, int]], index, means: dict
+                     ) -> list[tuple[int, int, Evidence, float]]:
+    """Each candidate (``i``, ``j``) with its evidence and score (log-odds). ``profiles``,
+    ``index`` (its similarities, ranks and languages) and ``means`` need only hold the rows
+    of these candidates: the sharded build scores candidates block by block."""
+    out = []
+    for (i, j), aligned in zip(candidates, alignments(profiles, candidates), strict=True):
+        evidence = evidence_for(profiles, i, j, index, means, aligned)
+        out.append((i, j, evidence, log_odds(evidence)))
+    return out
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A scored candidate as matching needs it: positions, score, language pair and which
+    of the evidence tests for a mutual best it passes (no :class:`Evidence` kept)."""
+
+    left: int
+    right: int
+    score: float
+    key: tuple[str, str]
+    short: bool
+    long: bool
+
+
+def edge_of(i: int, j: int, evidence: Evidence, score: float, lang_i: str, lang_j: str
+            ) -> Edge:
+    """The :class:`Edge` of a scored candidate."""
+    key = (lang_i, lang_j) if lang_i <= lang_j else (lang_j, lang_i)
+    return Edge(i, j, score, key, short_and_consistent(evidence),
+                long_and_consistent(evidence))
+
+
+def decide(edges: list[Edge], sizes: dict[str, int], language, config: PairingConfig
+           ) -> tuple[list[tuple[str, Scored]], dict[str, int]]:
+    """The accepted pairs among scored ``edges`` (any order), as (kind, pair), and their
+    counters: one-to-one per language pair, mutual bests, pivots (:mod:`~.match`).
+
+    ``sizes``: profiled documents per language (the bilingual share is corpus-wide);
+    ``language(position)``: a document's language. The same as :func:`decide_first` on each
+    connected component of the edges, :func:`bilingual_keys` over their counts, then
+    :func:`decide_rest` on each component (what the sharded build runs)."""
+    first = decide_first(edges, config)
+    found = decide_rest(edges, first, bilingual_keys(first_counts(first), sizes, config),
+                        language, config)
+    counters: dict[str, int] = {"candidates": 0}
+    for key, count in sorted(Counter(edge.key for edge in edges).items()):
+        counters["candidates"] += count
+        counters[f"candidates:{key[0]}-{key[1]}"] = count
+    counters.update(decision_counts(found))
+    return found, counters
+
+
+def decision_counts(found: list[tuple[str, Scored]]) -> dict[str, int]:
+    """The counters of accepted pairs by kind (``mutual`` only when there are some: the
+    seeds' card stays as it was)."""
+    kinds = Counter(kind for kind, _ in found)
+    out = {"direct": kinds["direct"]}
+    if kinds["mutual"]:
+        out["mutual"] = kinds["mutual"]
+    out["pivot"] = kinds["pivot"]
+    return out
+
+
+def _by_pair(edges: list[Edge]) -> dict[tuple[str, str], list[Scored]]:
+    by_pair: dict[tuple[str, str], list[Scored]] = {}
+    for edge in sorted(edges, key=lambda e: (e.left, e.right)):
+        by_pair.setdefault(edge.key, []).append(Scored(edge.left, edge.right, edge.score))
+    return by_pair
+
+
+def decide_first(edges: list[Edge], config: PairingConfig
+                 ) -> dict[tuple[str, str], tuple[list[Scored], list[Scored]]]:
+    """Per language pair: the one-to-one matches and the short mutual bests (local to each
+    connected component of the edges)."""
+    short = {(e.left, e.right): e.short for e in edges}
+    out = {}
+    for key, scored in sorted(_by_pair(edges).items()):
+        direct = match_one_to_one(scored, config.floor, config.margin)
+        found = add_mutual_best(direct, scored, lambda p: short[(p.left, p.right)],
+                                config.mutual_floor)
+        out[key] = (direct, found)
+    return out
+
+
+def first_counts(first: dict) -> dict[tuple[str, str], int]:
+    """One-to-one matches per language pair (they add up over components)."""
+    return {key: len(direct) for key, (direct, _) in first.items()}
+
+
+def bilingual_keys(direct: dict[tuple[str, str], int], sizes: dict[str, int],
+                   config: PairingConfig) -> set[tuple[str, str]]:
+    """The language pairs where enough of the smaller language's documents are matched for
+    the long mutual best (corpus-wide: ``direct`` counts matches over every component).
+
+    >>> sorted(bilingual_keys({("cs", "en"): 3, ("de", "en"): 1}, {"cs": 20, "de": 20,
+    ...                       "en": 40}, PairingConfig()))
+    [('cs', 'en')]
+    """
+    return {key for key, count in direct.items()
+            if count >= config.bilingual_share * min(sizes[key[0]], sizes[key[1]])}
+
+
+def decide_rest(edges: list[Edge], first: dict, bilingual: set[tuple[str, str]], language,
+                config: PairingConfig) -> list[tuple[str, Scored]]:
+    """The accepted pairs, as (kind, pair): ``first``'s, the long mutual bests of the
+    ``bilingual`` language pairs, and the pivots."""
+    long = {(e.left, e.right): e.long for e in edges}
+    by_pair = _by_pair(edges)
     accepted: list[Scored] = []
     mutual: list[Scored] = []
     scored_lists: list[Scored] = []
     for key in sorted(by_pair):
-        scored = by_pair[key]
-        counters["candidates"] += len(scored)
-        counters[f"candidates:{key[0]}-{key[1]}"] = len(scored)
-        direct = match_one_to_one(scored, config.floor, config.margin)
+        direct, found = first[key]
         accepted += direct
-        short = add_mutual_best(
-            direct, scored, lambda p: short_and_consistent(evidence_of[(p.left, p.right)]),
-            config.mutual_floor)
-        mutual += short
-        if len(direct) >= config.bilingual_share * min(len(by_lang[key[0]]),
-                                                       len(by_lang[key[1]])):
-            mutual += add_mutual_best(
-                direct + short, scored,
-                lambda p: long_and_consistent(evidence_of[(p.left, p.right)]),
-                config.bilingual_floor, BILINGUAL_MARGIN)
-        scored_lists += scored
-    pivots = add_pivots(accepted + mutual, scored_lists, lambda row: usable[row].lang,
-                        config.pivot_floor)
-    decisions = [Decision(present[p.left], present[p.right], p.score, kind,
-                          evidence_of[(p.left, p.right)])
-                 for kind, group in (("direct", accepted), ("mutual", mutual),
-                                     ("pivot", pivots)) for p in group]
-    counters["direct"] = len(accepted)
-    if mutual:  # only when there are some: the seeds' card stays as it was
-        counters["mutual"] = len(mutual)
-    counters["pivot"] = len(pivots)
-    return PairingResult(decisions, scored_all, counters)
+        mutual += found
+        if key in bilingual:
+            mutual += add_mutual_best(direct + found, by_pair[key],
+                                      lambda p: long[(p.left, p.right)],
+                                      config.bilingual_floor, BILINGUAL_MARGIN)
+        scored_lists += by_pair[key]
+    pivots = add_pivots(accepted + mutual, scored_lists, language, config.pivot_floor)
+    return [(kind, p) for kind, group in (("direct", accepted), ("mutual", mutual),
+                                          ("pivot", pivots)) for p in group]

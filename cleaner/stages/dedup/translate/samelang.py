@@ -60,6 +60,39 @@ def buckets(grams: bytes) -> np.ndarray:
     return np.unique(np.frombuffer(grams, dtype="<u4").astype(np.int64) % BUCKETS)
 
 
+def language_counts(docs: list[np.ndarray], codes: list[int], languages: int) -> np.ndarray:
+    """Per language (by code), how many of its documents have each bucket: the centroids,
+    summed over any cut of the documents (the sharded build adds its shards' counts)."""
+    import numpy as np
+
+    counts = np.zeros((languages, BUCKETS), dtype=np.int64)
+    for grams, code in zip(docs, codes, strict=True):
+        counts[code, grams] += 1
+    return counts
+
+
+def fit_table(counts: np.ndarray, docs: list[np.ndarray], codes: list[int]) -> np.ndarray:
+    """Per document (its buckets and language code), its fit to every language of
+    ``counts`` (:func:`language_counts` of the whole corpus); row by row, so any cut of the
+    documents gives the same rows."""
+    import numpy as np
+
+    squares = (counts * counts).sum(axis=1)
+    table = np.zeros((len(docs), len(counts)))
+    for row, (grams, own) in enumerate(zip(docs, codes, strict=True)):
+        if not len(grams):
+            continue
+        dots = counts[:, grams].sum(axis=1)
+        norms = squares.copy()
+        # Leave the document out of its own language: its buckets count one less there.
+        dots[own] -= len(grams)
+        norms[own] -= 2 * int(counts[own, grams].sum()) - len(grams)
+        ok = (norms > 0) & (dots > 0)
+        # Integers below 2**53 convert exactly; sqrt and division are correctly rounded.
+        table[row] = np.where(ok, dots / np.sqrt(np.where(ok, norms, 1) * len(grams)), 0.0)
+    return table
+
+
 def fits(docs: list[np.ndarray], langs: list[str]) -> tuple[list[str], np.ndarray]:
     """The languages found and, per document and language, how well the document fits it
     (cosine with the language's centroid, its own left out; 0 when undefined).
@@ -70,28 +103,10 @@ def fits(docs: list[np.ndarray], langs: list[str]) -> tuple[list[str], np.ndarra
     >>> names, table.round(3).tolist()
     (['en', 'et', 'lv'], [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
     """
-    import numpy as np
-
     names = sorted(set(langs))
     code = {name: k for k, name in enumerate(names)}
-    counts = np.zeros((len(names), BUCKETS), dtype=np.int64)
-    for grams, lang in zip(docs, langs, strict=True):
-        counts[code[lang], grams] += 1
-    squares = (counts * counts).sum(axis=1)
-    table = np.zeros((len(docs), len(names)))
-    for row, (grams, lang) in enumerate(zip(docs, langs, strict=True)):
-        if not len(grams):
-            continue
-        dots = counts[:, grams].sum(axis=1)
-        norms = squares.copy()
-        own = code[lang]
-        # Leave the document out of its own language: its buckets count one less there.
-        dots[own] -= len(grams)
-        norms[own] -= 2 * int(counts[own, grams].sum()) - len(grams)
-        ok = (norms > 0) & (dots > 0)
-        # Integers below 2**53 convert exactly; sqrt and division are correctly rounded.
-        table[row] = np.where(ok, dots / np.sqrt(np.where(ok, norms, 1) * len(grams)), 0.0)
-    return names, table
+    codes = [code[lang] for lang in langs]
+    return names, fit_table(language_counts(docs, codes, len(names)), docs, codes)
 
 
 def families(docs: list[np.ndarray], langs: list[str]) -> list[int]:
@@ -105,11 +120,21 @@ def families(docs: list[np.ndarray], langs: list[str]) -> list[int]:
     ...          + ["fi"])
     [1, 1, 1, 1, 1, 1, 0, 0, 0, 1]
     """
-    import numpy as np
 
     if not docs:
         return []
     names, table = fits(docs, langs)
+    return families_from(names, table, langs)
+
+
+def families_from(names: list[str], table: np.ndarray, langs: list[str]) -> list[int]:
+    """:func:`families` from the languages and the fit table (:func:`fit_table`) of every
+    document: the corpus-wide decision (medians per language), on 8 bytes per document and
+    language."""
+    import numpy as np
+
+    if not len(langs):
+        return []
     code = {name: k for k, name in enumerate(names)}
     own = np.array([table[row, code[lang]] for row, lang in enumerate(langs)])
     members_of: dict[int, list[int]] = {}

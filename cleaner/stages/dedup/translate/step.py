@@ -237,39 +237,55 @@ class TranslationPairStep(CorpusStep):
         del profiles
         for key, value in sorted(result.counters.items()):
             stats.counters[key] += value
-        decisions = result.decisions
-        votes = _original_votes(docs, decisions)
-        dropped: dict[int, tuple[Document, Decision]] = {}
-        for members in components([(d.left, d.right) for d in decisions]):
-            kept = min(members, key=lambda i: keep_key(docs[i], votes.get(i, 0), self.dedup))
-            for i in members:
-                docs[i].cluster = docs[kept].cluster
-            inside = [d for d in decisions if d.left in members]
-            links = story_links(kept, inside)
-            for i in members:
-                if i == kept:
-                    continue
-                # The pair that links it most directly to the kept document, else its best.
-                own = sorted((d for d in inside if i in (d.left, d.right)),
-                             key=lambda d: (kept not in (d.left, d.right), -d.score,
-                                            d.left, d.right))
-                dropped[i] = (docs[kept], own[0])
-                # Published as the kept document's translation (the only pair a removed
-                # document may be in), scored by the weakest link that ties it to the kept one.
-                first, second = docs[kept], docs[i]
-                stats.counters[f"pairs:{primary(first.lang)}-{primary(second.lang)}"] += 1
-                stats.counters[f"{own[0].kind}_pairs"] += 1
-                context.pair(Pair(
-                    id_a=first.id, id_b=second.id, source_a=first.source,
-                    source_b=second.source, lang_a=first.lang, lang_b=second.lang,
-                    text_a=first.text, text_b=second.text,
-                    score=round(min(1.0, max(0.0, links[i])), 6)))
+        dropped = keep_stories(docs, result.decisions, self.dedup, context)
         for i, doc in enumerate(docs):
             if i in dropped:
-                kept_doc, decision = dropped[i]
-                other = docs[decision.right if decision.left == i else decision.left]
-                context.drop(doc, "translation", duplicate_of=kept_doc.id,
-                             detail=f"{decision.kind} pair with {other.id} ({other.lang}), "
-                                    f"score {decision.probability:.3f}")
+                drop_translation(docs, i, dropped[i], context)
             else:
                 yield doc
+
+
+def keep_stories(docs, decisions: list[Decision], dedup: DedupConfig, context: CorpusContext
+                 ) -> dict[int, tuple[Document, Decision]]:
+    """The keep policy per story (see the module docstring): sets the members' cluster,
+    records the published pairs, and returns the removed members by position with the kept
+    document and the pair that removes them. ``docs`` (a list or a mapping by position)
+    need only hold the documents of ``decisions``."""
+    stats = context.stats
+    votes = _original_votes(docs, decisions)
+    dropped: dict[int, tuple[Document, Decision]] = {}
+    for members in components([(d.left, d.right) for d in decisions]):
+        kept = min(members, key=lambda i: keep_key(docs[i], votes.get(i, 0), dedup))
+        for i in members:
+            docs[i].cluster = docs[kept].cluster
+        inside = [d for d in decisions if d.left in members]
+        links = story_links(kept, inside)
+        for i in members:
+            if i == kept:
+                continue
+            # The pair that links it most directly to the kept document, else its best.
+            own = sorted((d for d in inside if i in (d.left, d.right)),
+                         key=lambda d: (kept not in (d.left, d.right), -d.score,
+                                        d.left, d.right))
+            dropped[i] = (docs[kept], own[0])
+            # Published as the kept document's translation (the only pair a removed
+            # document may be in), scored by the weakest link that ties it to the kept one.
+            first, second = docs[kept], docs[i]
+            stats.counters[f"pairs:{primary(first.lang)}-{primary(second.lang)}"] += 1
+            stats.counters[f"{own[0].kind}_pairs"] += 1
+            context.pair(Pair(
+                id_a=first.id, id_b=second.id, source_a=first.source,
+                source_b=second.source, lang_a=first.lang, lang_b=second.lang,
+                text_a=first.text, text_b=second.text,
+                score=round(min(1.0, max(0.0, links[i])), 6)))
+    return dropped
+
+
+def drop_translation(docs, i: int, dropped: tuple[Document, Decision],
+                     context: CorpusContext) -> None:
+    """The audit row of the removed member at position ``i`` (see :func:`keep_stories`)."""
+    kept_doc, decision = dropped
+    other = docs[decision.right if decision.left == i else decision.left]
+    context.drop(docs[i], "translation", duplicate_of=kept_doc.id,
+                 detail=f"{decision.kind} pair with {other.id} ({other.lang}), "
+                        f"score {decision.probability:.3f}")
