@@ -32,8 +32,6 @@ No task holds the corpus's profiles or vectors: a tile of each at a time.
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections import Counter
 from itertools import combinations
 
@@ -83,24 +81,30 @@ def _dir(build: str) -> str:
 
 
 def _save(work: WorkDir, name: str, array) -> None:
-    """An .npy file written atomically (read back memory-mapped)."""
+    """An .npy file written atomically (read back memory-mapped, or by ranges from an
+    object store)."""
     import numpy as np
 
-    final = work.path(name)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temp = final.with_name(f".{final.name}.tmp-{secrets.token_hex(6)}")
-    try:
+    def save(temp) -> None:
         with temp.open("wb") as handle:
             np.save(handle, np.ascontiguousarray(array))
-        os.replace(temp, final)
-    finally:
-        temp.unlink(missing_ok=True)
+
+    work._atomic(name, save)
 
 
 def _open(work: WorkDir, name: str):
+    """An .npy file by rows: memory-mapped on a disk, read by ranges from an object store
+    (:meth:`WorkDir.matrix`); a 1-D file (a label per document) is read whole there."""
+    import io
+
     import numpy as np
 
-    return np.load(work.path(name), mmap_mode="r")
+    if work.local:
+        return np.load(work.path(name), mmap_mode="r")
+    try:
+        return work.matrix(name)
+    except ValueError:
+        return np.load(io.BytesIO(work.read_bytes(name)))
 
 
 def prune_below(config: PairingConfig) -> float:
