@@ -8,7 +8,9 @@ process of its tree. Parts (``--parts``, all by default):
 
 * ``scale``: the same build at each size of ``--docs`` (default 4000,40000): wall and CPU,
   driver peak and CPU per document (the slope between sizes too), the largest worker's peak,
-  and the work directory's size per document (``--keep-work``).
+  and the work directory's size per document (``--keep-work``); then, from each worker's record
+  of its tasks (``CLEANER_TASK_MEMORY``: ``VmHWM`` reset before each task), the peak of each
+  stage's largest task at every size, the memory a task started with and what it added.
 * ``resume``: an uninterrupted build; the same build killed (SIGKILL to the whole process
   group) at half its wall time and run again with the same command; a build with one worker
   killed mid-run. Both must give the uninterrupted build's bytes; the CPU of the interrupted
