@@ -194,7 +194,7 @@ def _split_keys(docs: ConfigTable, pairs: ConfigTable) -> dict[str, str]:
     for id_a, id_b in links:
         if id_a in cluster and id_b in cluster:
             a, b = find(cluster[id_a]), find(cluster[id_b])
-            if a != b:
+            if a != b and a is not None and b is not None:  # a null is reported elsewhere
                 parent[max(a, b)] = min(a, b)
     return {doc_id: find(key) for doc_id, key in cluster.items() if key is not None}
 
@@ -285,7 +285,7 @@ def _linked_clusters(docs: ConfigTable, pairs: ConfigTable) -> dict[str, str]:
                                  strict=True)):
         if id_a in cluster and id_b in cluster:
             a, b = _root(parent, cluster[id_a]), _root(parent, cluster[id_b])
-            if a != b:
+            if a != b and a is not None and b is not None:  # a null is reported elsewhere
                 parent[max(a, b)] = min(a, b)
     return parent
 
