@@ -1,5 +1,6 @@
 """Near duplicates as stages over files: LSH bands routed to buckets, candidate pairs routed to
-pair buckets and confirmed on memory-mapped signatures, then connected components.
+pair buckets and confirmed on the signatures (memory-mapped, or read by ranges from an object
+store), then connected components.
 
 The same pairs as :meth:`~cleaner.stages.dedup.near.NearDedupStep.family_edges` (datasketch's
 bands and rows for the threshold, rows equal on a band are candidates, the estimated Jaccard
