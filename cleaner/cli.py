@@ -130,6 +130,10 @@ def make_parser() -> argparse.ArgumentParser:
     shards.add_argument("--buckets", type=int, default=None, metavar="N",
                         help="buckets per shuffle: site blocks, digests, id ranges "
                              "(default: 16). Example: --buckets 64")
+    shards.add_argument("--tile", type=int, default=None, metavar="N",
+                        help="near dedup: an LSH band group of more than N documents is "
+                             "compared in tiles of N by N documents, one task each "
+                             "(default: 1000). Example: --tile 500")
     _add_verbosity(build)
     _add_workers(build)
 
@@ -235,7 +239,8 @@ def _shard_options(args: argparse.Namespace):
     """The sharded build's options, or ``None`` for ``--in-memory``."""
     from cleaner.build import ShardOptions
 
-    sizes = {"--shard-files": args.shard_files, "--buckets": args.buckets}
+    sizes = {"--shard-files": args.shard_files, "--buckets": args.buckets,
+             "--tile": args.tile}
     for flag, value in sizes.items():
         if value is not None and value < 1:
             raise UsageError(f"{flag} must be at least 1, not {value}")
@@ -251,6 +256,8 @@ def _shard_options(args: argparse.Namespace):
         options.shard_files = args.shard_files
     if args.buckets is not None:
         options.buckets = args.buckets
+    if args.tile is not None:
+        options.tile = args.tile
     return options
 
 

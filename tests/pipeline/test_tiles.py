@@ -100,3 +100,14 @@ def test_plan_tiles_covers_every_pair_of_a_group_once():
         covered += [(a, b) for a in left for b in right if a < b]
     assert sorted(covered) == [(a, b) for a in range(10) for b in range(a + 1, 10)]
     assert len(plan) == 10  # 4 blocks: 4 * 5 / 2 tiles
+
+
+def test_the_tile_option_of_the_command_line(corpus, in_memory, tmp_path, capsys):
+    from cleaner.cli import main
+
+    assert main(["build", str(corpus), "--output", str(tmp_path / "out"), "--tile", "20",
+                 "--workers", "1"]) == 0
+    assert "tiled:" in capsys.readouterr().err  # the summary goes to stderr
+    (version,) = [p.parent for p in (tmp_path / "out").rglob("manifest.json")]
+    assert tree_digest(version) == tree_digest(in_memory.write.path)
+    assert main(["build", str(corpus), "--output", str(tmp_path / "bad"), "--tile", "0"]) == 2
