@@ -130,10 +130,13 @@ def edge_table(arrays, names: list[str]) -> EdgeTable:
     import numpy as np
 
     size = len(names)
+    # Codes by counting, not np.unique (which sorts a copy): the pairs of languages are few.
     pair = arrays["a"].astype(np.int64) * size + arrays["b"]
-    present, code = np.unique(pair, return_inverse=True)
+    present = np.flatnonzero(np.bincount(pair, minlength=size * size))
+    lookup = np.zeros(size * size, dtype=np.int32)
+    lookup[present] = np.arange(len(present))
     keys = [(names[p // size], names[p % size]) for p in present.tolist()]
-    return EdgeTable(arrays["left"], arrays["right"], arrays["score"], code.ravel(), keys)
+    return EdgeTable(arrays["left"], arrays["right"], arrays["score"], lookup[pair], keys)
 
 
 def translation_match_first(work: WorkDir, recipe: Recipe, build: str, bucket: int) -> dict:

@@ -30,46 +30,65 @@ class EdgeTable:
         self.score = np.asarray(score, dtype=np.float64)
         # Codes renumbered so that their order is the sorted order of the pairs they name.
         by_name = sorted(range(len(keys)), key=lambda c: keys[c])
-        renumber = np.zeros(max(len(keys), 1), dtype=np.int64)
+        renumber = np.zeros(max(len(keys), 1), dtype=np.int32)
         renumber[by_name] = np.arange(len(keys))
         self.keys = [tuple(keys[c]) for c in by_name]
-        self.code = renumber[np.asarray(code, dtype=np.int64)]
+        code = np.asarray(code)
+        self.code = renumber[code if code.dtype.kind in "iu" else code.astype(np.int64)]
         n = len(self.left)
-        self.order = np.lexsort((self.right, self.left, -self.score))
+        # Edge and node indices in 32 bits when they fit: a giant component holds millions
+        # of edges, and each array is paid for per edge.
+        index = np.int32 if 2 * n < 2 ** 31 else np.int64
+        self.order = np.lexsort((self.right, self.left, -self.score)).astype(index)
         # A (pair, document) node; rivals are only edges of one language pair.
         span = int(max(self.left.max(initial=-1), self.right.max(initial=-1))) + 1
         if max(len(self.keys), span) * span >= 2 ** 62:
             raise ValueError("positions too large for the edge table")
         self.span = span
-        ends = np.empty((n, 2), dtype=np.int64)
-        ends[:, 0] = self.code[self.order] * span + self.left[self.order]
-        ends[:, 1] = self.code[self.order] * span + self.right[self.order]
+        wide = np.int32 if max(len(self.keys), 1) * span < 2 ** 31 else np.int64
+        ends = np.empty((n, 2), dtype=wide)
+        for column, side in enumerate((self.left, self.right)):
+            ends[:, column] = self.code[self.order].astype(wide) * span + side[self.order]
         ends = ends.ravel()
         # Ends grouped by node, each group in rank order (a stable sort of ends in rank order).
         by = np.argsort(ends, kind="stable")
+        starts = np.ones(2 * n, dtype=bool)
         grouped = ends[by]
         del ends
-        starts = np.ones(2 * n, dtype=bool)
         starts[1:] = grouped[1:] != grouped[:-1]
         del grouped
-        first = np.flatnonzero(starts)
-        node = np.empty(2 * n, dtype=np.int64)
-        node[by] = np.cumsum(starts) - 1
+        first = np.flatnonzero(starts).astype(index)
+        node = np.empty(2 * n, dtype=index)
+        node[by] = np.cumsum(starts, dtype=index) - 1
         del starts
-        edge_at = self.order[by // 2]
+        by //= 2
+        edge_at = self.order[by]
         del by
         # Node of each edge's left and right end (ends were laid out in rank order).
-        self.node_left = np.empty(n, dtype=np.int64)
-        self.node_right = np.empty(n, dtype=np.int64)
+        self.node_left = np.empty(n, dtype=index)
+        self.node_right = np.empty(n, dtype=index)
         self.node_left[self.order] = node[0::2]
         self.node_right[self.order] = node[1::2]
         del node
-        sizes = np.diff(np.r_[first, 2 * n])
+        # Each node's best edge and second best (-1: none).
         self.top1 = edge_at[first]
-        self.top2 = np.where(sizes > 1, edge_at[np.minimum(first + 1, 2 * n - 1)], -1)
+        after = first + 1
+        has_two = np.ones(len(first), dtype=bool)
+        if len(first):
+            has_two[:-1] = after[:-1] < first[1:]
+            has_two[-1] = after[-1] < 2 * n
+        after[~has_two] = 0
+        self.top2 = np.where(has_two, edge_at[after], -1).astype(index)
         del edge_at
-        self.score1 = self.score[self.top1]
-        self.score2 = np.where(self.top2 >= 0, self.score[self.top2], -np.inf)
+
+    def score2(self):
+        """Each node's second best score (-inf: no second edge)."""
+        import numpy as np
+
+        out = np.full(len(self.top2), -np.inf)
+        has = self.top2 >= 0
+        out[has] = self.score[self.top2[has]]
+        return out
 
     def _in_order(self, mask):
         """Indices of the edges in ``mask``, by language pair then rank."""
@@ -78,16 +97,17 @@ class EdgeTable:
         picked = self.order[mask[self.order]]
         return picked[np.argsort(self.code[picked], kind="stable")]
 
-    def _greedy(self, candidates, used: set[int]) -> list[int]:
+    def _greedy(self, candidates, used: set[tuple[int, int]]) -> list[int]:
         """The walk of :mod:`~.match`: each candidate (in order) accepted unless one of its
-        (pair, document) nodes already is; ``used`` is updated."""
+        documents already is in its language pair; ``used`` ((code, document)) is updated."""
         out = []
-        for e, a, b in zip(candidates.tolist(), self.node_left[candidates].tolist(),
-                           self.node_right[candidates].tolist(), strict=True):
-            if a in used or b in used:
+        for e, code, a, b in zip(candidates.tolist(), self.code[candidates].tolist(),
+                                 self.left[candidates].tolist(),
+                                 self.right[candidates].tolist(), strict=True):
+            if (code, a) in used or (code, b) in used:
                 continue
             out.append(e)
-            used.update((a, b))
+            used.update(((code, a), (code, b)))
         return out
 
     def one_to_one(self, floor: float, margin: float) -> list[int]:
@@ -95,31 +115,45 @@ class EdgeTable:
         language pair then rank."""
         import numpy as np
 
-        edge = np.arange(len(self.left))
-        rivals = []
-        for n in (self.node_left, self.node_right):
-            rivals.append(np.where(self.top1[n] == edge, self.score2[n], self.score1[n]))
-        rival = np.maximum(rivals[0], rivals[1])
+        # An edge's best rival at a node is the node's best edge, or its second when the
+        # edge is the best (the same score as the reference's first other edge in rank order).
+        second = self.score2()
+        nodes = np.arange(len(self.top1))
+        rival = self.score[self.top1[self.node_left]]
+        best = self.node_left[self.top1] == nodes
+        rival[self.top1[best]] = second[best]
+        right = self.score[self.top1[self.node_right]]
+        best = self.node_right[self.top1] == nodes
+        right[self.top1[best]] = second[best]
+        np.maximum(rival, right, out=rival)
+        del right
         passing = (self.score >= floor) & ~(self.score - rival < margin)
         return self._greedy(self._in_order(passing), set())
 
-    def mutual_best(self, accepted: list[int], eligible, floor: float, margin: float,
+    def used(self, edges: list[int]) -> set[tuple[int, int]]:
+        """The (code, document) of both documents of the ``edges``."""
+        return {(int(self.code[e]), int(doc)) for e in edges
+                for doc in (self.left[e], self.right[e])}
+
+    def mutual_best(self, used: set[tuple[int, int]], eligible, floor: float, margin: float,
                     within=None) -> list[int]:
         """:func:`~.match.add_mutual_best` on every language pair (``within``: a mask of the
-        edges of the pairs to run it on), given the edges already ``accepted``."""
+        edges of the pairs to run it on), given the documents already accepted in each
+        language pair, ``used`` ((code, document))."""
         import numpy as np
 
-        edge = np.arange(len(self.left))
         lft, rgt = self.node_left, self.node_right
-        rival = np.maximum(self.score2[lft], self.score2[rgt])
-        passing = ((self.top1[lft] == edge) & (self.top1[rgt] == edge)
-                   & (self.score >= floor) & ~(self.score - rival < margin)
-                   & np.asarray(eligible, dtype=bool))
+        # The nodes' best edges that are the best at both their nodes.
+        nodes = np.arange(len(self.top1))
+        tops = self.top1[(lft[self.top1] == nodes) & (self.top1[rgt[self.top1]] == self.top1)]
+        tops = tops[(self.score[tops] >= floor) & np.asarray(eligible, dtype=bool)[tops]]
         if within is not None:
-            passing &= within
-        taken = np.asarray(accepted, dtype=np.int64)
-        used = set(lft[taken].tolist()) | set(rgt[taken].tolist())
-        return self._greedy(self._in_order(passing), used)
+            tops = tops[within[tops]]
+        second = self.score2()
+        rival = np.maximum(second[lft[tops]], second[rgt[tops]])
+        passing = np.zeros(len(self.left), dtype=bool)
+        passing[tops[~(self.score[tops] - rival < margin)]] = True
+        return self._greedy(self._in_order(passing), set(used))
 
     def scored(self, edges: list[int]) -> list[Scored]:
         """The edges as :class:`~.match.Scored` (Python ints and floats)."""
@@ -143,7 +177,7 @@ def decide_first_arrays(table: EdgeTable, short, config) -> dict:
     """:func:`~.pairing.decide_first` over ``table`` (``short``: each edge's short mutual
     best test): per language pair, the one-to-one matches and the short mutual bests."""
     direct = table.one_to_one(config.floor, config.margin)
-    found = table.mutual_best(direct, short, config.mutual_floor, MUTUAL_MARGIN)
+    found = table.mutual_best(table.used(direct), short, config.mutual_floor, MUTUAL_MARGIN)
     direct_by, found_by = table.by_key(direct), table.by_key(found)
     return {key: (table.scored(direct_by[key]), table.scored(found_by[key]))
             for key in sorted(direct_by)}
@@ -155,12 +189,13 @@ def decide_rest_arrays(table: EdgeTable, long, first: dict, bilingual: set[tuple
     test; ``first``: what :func:`decide_first_arrays` found)."""
     import numpy as np
 
-    # The first decisions back to edge indices (the edges are distinct (left, right) pairs).
-    pairs = [table.span * p.left + p.right for d, f in first.values() for p in d + f]
-    taken = np.flatnonzero(np.isin(table.left * table.span + table.right, pairs)).tolist()
     index = {k: c for c, k in enumerate(table.keys)}
-    within = np.isin(table.code, sorted(index[k] for k in bilingual if k in index))
-    more = table.mutual_best(taken, long, config.bilingual_floor, BILINGUAL_MARGIN, within)
+    used = {(index[key], doc) for key, (direct, found) in first.items() for p in direct + found
+            for doc in (p.left, p.right)}
+    pairs = np.zeros(len(table.keys) + 1, dtype=bool)
+    pairs[[index[key] for key in bilingual if key in index]] = True
+    within = pairs[table.code]
+    more = table.mutual_best(used, long, config.bilingual_floor, BILINGUAL_MARGIN, within)
     more_by = table.by_key(more)
     accepted: list[Scored] = []
     mutual: list[Scored] = []
@@ -193,11 +228,15 @@ def pivots_arrays(table: EdgeTable, accepted: list[Scored], language: Callable[[
         return []
     docs = np.array(sorted(union.parent), dtype=np.int64)
     roots = np.array([union.find(d) for d in docs.tolist()], dtype=np.int64)
+    # Only edges above the floor with both documents in one component (few) are walked.
+    near = np.flatnonzero(table.score >= floor)
     at = []
-    for side in (table.left, table.right):
+    for side in (table.left[near], table.right[near]):
         where = np.minimum(np.searchsorted(docs, side), len(docs) - 1)
         at.append(np.where(docs[where] == side, roots[where], -1))
-    inside = (at[0] >= 0) & (at[0] == at[1]) & (table.score >= floor)
+    inside = np.zeros(len(table.left), dtype=bool)
+    inside[near[(at[0] >= 0) & (at[0] == at[1])]] = True
+    del near, at
     out = []
     for e in table.order[inside[table.order]].tolist():
         a, b = int(table.left[e]), int(table.right[e])
