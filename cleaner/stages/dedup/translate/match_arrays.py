@@ -7,7 +7,8 @@ arrays a few dozen bytes. The passes of :mod:`~.match` only need, per document a
 pair, its best and second best edge in the order (-score, left, right): the rivals and the
 mutual bests are fixed before any pair is accepted, so they are computed for every edge at
 once; only the "each document at most once" walk stays a loop, over the few edges that pass.
-Edges must be distinct (left, right) pairs, as the candidates are.
+Edges must be distinct (left, right) pairs, as the candidates are, with scores that are not
+NaN (the order of NaN differs between Python's sort and numpy's).
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from cleaner.stages.dedup.translate.match import BILINGUAL_MARGIN, MUTUAL_MARGIN
 class EdgeTable:
     """Edges as arrays: positions, scores, language pair codes (``keys[code]`` names a
     code's pair; codes need not be sorted), and the rank of each edge in the order
-    (-score, left, right) of :mod:`~.match`, with each (pair, document)'s best two edges."""
+    (-score, left, right) of :mod:`~.match`, with each (pair, document)'s best two edges.
+
+    >>> table = EdgeTable([0, 0, 1], [10, 11, 11], [3.0, 1.0, 2.5], [0, 0, 0], [("de", "en")])
+    >>> table.order.tolist(), table.top1[table.node_left].tolist()
+    ([0, 2, 1], [0, 0, 2])
+    >>> table.scored(table.one_to_one(floor=0.0, margin=1.0))
+    [Scored(left=0, right=10, score=3.0), Scored(left=1, right=11, score=2.5)]
+    """
 
     def __init__(self, left, right, score, code, keys: Sequence[tuple[str, str]]) -> None:
         import numpy as np
@@ -170,7 +178,8 @@ class EdgeTable:
     def _present(self) -> list[tuple[str, str]]:
         import numpy as np
 
-        return [self.keys[c] for c in np.unique(self.code).tolist()]
+        counts = np.bincount(self.code, minlength=len(self.keys))
+        return [self.keys[c] for c in np.flatnonzero(counts).tolist()]
 
 
 def decide_first_arrays(table: EdgeTable, short, config) -> dict:
