@@ -7,8 +7,9 @@ document, so they give the same result on each connected component of the scored
 the whole graph; one thing is corpus-wide, whether a language pair has enough one-to-one
 matches for the long mutual best (:func:`~.pairing.bilingual_keys`). So:
 
-``components`` (one task over the scored edges as arrays, 33 bytes each) → ``match`` per bucket
-of components (one-to-one and short mutual bests; counts per language pair) → ``match 2`` per
+``components`` (one task over the scored edges as arrays, 34 bytes each) → ``match`` per bucket
+of components (one-to-one and short mutual bests, over the edges as arrays:
+:mod:`~cleaner.stages.dedup.translate.match_arrays`; counts per language pair) → ``match 2`` per
 bucket (long mutual bests of the language pairs the counts allow, pivots) → ``stories`` (one
 task over the accepted pairs and their documents only).
 """
@@ -23,12 +24,15 @@ from cleaner.pipeline import CorpusContext, StepStats
 from cleaner.pipeline.shards import WorkDir
 from cleaner.publish.splits import split_keys
 from cleaner.sharded.recipe import Recipe, stats_dicts
+from cleaner.stages.dedup.translate.match_arrays import (
+    EdgeTable,
+    decide_first_arrays,
+    decide_rest_arrays,
+)
 from cleaner.stages.dedup.translate.pairing import (
     Decision,
     Edge,
     PairingConfig,
-    decide_first,
-    decide_rest,
     decision_counts,
     first_counts,
 )
@@ -114,12 +118,35 @@ def translation_components(work: WorkDir, recipe: Recipe, build: str, tiles: int
             "largest_component": largest_docs, "largest_component_edges": largest_edges}
 
 
+def edge_table(arrays, names: list[str]) -> EdgeTable:
+    """The edges of :func:`edge_arrays` as an :class:`EdgeTable` (language pairs coded by the
+    pairs present).
+
+    >>> table = edge_table(edge_arrays([Edge(1, 2, 0.5, ("de", "en"), True, False)],
+    ...                                ["de", "en"]), ["de", "en"])
+    >>> table.keys, table.left.tolist()
+    ([('de', 'en')], [1])
+    """
+    import numpy as np
+
+    size = len(names)
+    # Codes by counting, not np.unique (which sorts a copy): the pairs of languages are few.
+    pair = arrays["a"].astype(np.int64) * size + arrays["b"]
+    present = np.flatnonzero(np.bincount(pair, minlength=size * size))
+    lookup = np.zeros(size * size, dtype=np.int32)
+    lookup[present] = np.arange(len(present))
+    keys = [(names[p // size], names[p % size]) for p in present.tolist()]
+    return EdgeTable(arrays["left"], arrays["right"], arrays["score"], lookup[pair], keys)
+
+
 def translation_match_first(work: WorkDir, recipe: Recipe, build: str, bucket: int) -> dict:
     """One-to-one matches and short mutual bests of one bucket of components; its matches
-    per language pair (the corpus-wide share adds them up)."""
+    per language pair (the corpus-wide share adds them up). The edges stay arrays (a
+    component can hold nearly every edge of the corpus)."""
     names = work.load(f"{_dir(build)}/globals.pkl")["names"]
-    edges = edges_of(work.load(f"{_dir(build)}/components/b{bucket:05d}.pkl"), names)
-    first = decide_first(edges, recipe.translation.config)
+    arrays = work.load(f"{_dir(build)}/components/b{bucket:05d}.pkl")
+    first = decide_first_arrays(edge_table(arrays, names), arrays["short"],
+                                recipe.translation.config)
     work.dump(f"{_dir(build)}/components/first{bucket:05d}.pkl", first)
     return {"direct": [[a, b, n] for (a, b), n in sorted(first_counts(first).items())]}
 
@@ -130,11 +157,12 @@ def translation_match_rest(work: WorkDir, recipe: Recipe, build: str, bucket: in
     bests of the ``bilingual`` language pairs, the pivots."""
     g = work.load(f"{_dir(build)}/globals.pkl")
     names, codes = g["names"], g["codes"]
-    edges = edges_of(work.load(f"{_dir(build)}/components/b{bucket:05d}.pkl"), names)
+    arrays = work.load(f"{_dir(build)}/components/b{bucket:05d}.pkl")
     first = work.load(f"{_dir(build)}/components/first{bucket:05d}.pkl")
     config: PairingConfig = recipe.translation.config
-    found = decide_rest(edges, first, {tuple(key) for key in bilingual},
-                        lambda row: names[codes[row]], config)
+    found = decide_rest_arrays(edge_table(arrays, names), arrays["long"], first,
+                               {tuple(key) for key in bilingual},
+                               lambda row: names[codes[row]], config)
     work.dump(f"{_dir(build)}/components/found{bucket:05d}.pkl",
               [(kind, p.left, p.right, p.score) for kind, p in found])
     return {"accepted": len(found)}
@@ -206,5 +234,5 @@ def _members(work: WorkDir, build: str, preps: list[str], offsets,
     return out
 
 
-__all__ = ["component_roots", "edge_arrays", "edges_of", "translation_components",
+__all__ = ["component_roots", "edge_arrays", "edge_table", "edges_of", "translation_components",
            "translation_match_first", "translation_match_rest", "translation_stories"]

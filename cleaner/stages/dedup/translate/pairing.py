@@ -20,7 +20,8 @@ The sharded build (:mod:`cleaner.sharded.translation`) runs these steps as tasks
 functions below: nearest neighbours per tile of positions (:class:`~.index.TopK`),
 :func:`score_candidates` per tile, and :func:`decide` cut into :func:`decide_first` and
 :func:`decide_rest` per bucket of connected components, with the one corpus-wide decision
-(:func:`bilingual_keys`) in between.
+(:func:`bilingual_keys`) in between; over edges held as arrays, the same decisions
+(:mod:`~.match_arrays`).
 """
 
 from __future__ import annotations
