@@ -93,11 +93,7 @@ def translation_task(work: WorkDir, recipe: Recipe, build: str, preps: list[str]
         context = CorpusContext(stats)
         kept = list(recipe.translation.run(docs, context))
         del docs
-        out["removals"], out["pairs"] = context.removals, context.pairs
-        out["clusters"] = {doc.id: doc.cluster for doc in kept if doc.cluster != doc.id}
-        keys = split_keys([doc for doc in kept if doc.cluster != doc.id or doc.id in
-                           _pair_ids(context.pairs)], context.pairs)
-        out["split_keys"] = {doc_id: key for doc_id, key in keys.items() if key != doc_id}
+        out = translation_outcome(kept, context)
     stats.docs_out = stats.docs_in - len(out["removals"])
     stats.cpu_seconds = time.process_time() - cpu
     stats.seconds = time.perf_counter() - started
@@ -106,8 +102,15 @@ def translation_task(work: WorkDir, recipe: Recipe, build: str, preps: list[str]
             "pairs": len(out["pairs"])}
 
 
-def _pair_ids(pairs: list) -> set[str]:
-    return {doc_id for pair in pairs for doc_id in (pair.id_a, pair.id_b)}
+def translation_outcome(kept: list[Document], context: CorpusContext) -> dict:
+    """What the rows stage needs of translation dedup: its removals and pairs, the clusters
+    it changed and the split keys they change (only for the documents that moved)."""
+    pair_ids = {doc_id for pair in context.pairs for doc_id in (pair.id_a, pair.id_b)}
+    keys = split_keys([doc for doc in kept if doc.cluster != doc.id or doc.id in pair_ids],
+                      context.pairs)
+    return {"removals": context.removals, "pairs": context.pairs,
+            "clusters": {doc.id: doc.cluster for doc in kept if doc.cluster != doc.id},
+            "split_keys": {doc_id: key for doc_id, key in keys.items() if key != doc_id}}
 
 
-__all__ = ["dedup_map", "exact_reduce", "survivors", "translation_task"]
+__all__ = ["dedup_map", "exact_reduce", "survivors", "translation_outcome", "translation_task"]

@@ -22,7 +22,7 @@ from collections import Counter
 from cleaner.document import Document
 from cleaner.pipeline import CorpusContext, StepStats
 from cleaner.pipeline.shards import WorkDir
-from cleaner.publish.splits import split_keys
+from cleaner.sharded.dedup import translation_outcome
 from cleaner.sharded.recipe import Recipe, stats_dicts
 from cleaner.stages.dedup.translate.match_arrays import (
     EdgeTable,
@@ -200,13 +200,7 @@ def translation_stories(work: WorkDir, recipe: Recipe, build: str, preps: list[s
     dropped = keep_stories(docs, decisions, recipe.dedup, context)
     for position in sorted(dropped):
         drop_translation(docs, position, dropped[position], context)
-    pair_ids = {doc_id for pair in context.pairs for doc_id in (pair.id_a, pair.id_b)}
-    kept = [docs[p] for p in sorted(docs) if p not in dropped]
-    out = {"removals": context.removals, "pairs": context.pairs,
-           "clusters": {doc.id: doc.cluster for doc in kept if doc.cluster != doc.id}}
-    keys = split_keys([doc for doc in kept if doc.cluster != doc.id or doc.id in pair_ids],
-                      context.pairs)
-    out["split_keys"] = {doc_id: key for doc_id, key in keys.items() if key != doc_id}
+    out = translation_outcome([docs[p] for p in sorted(docs) if p not in dropped], context)
     stats.docs_out = stats.docs_in - len(out["removals"])
     stats.cpu_seconds = time.process_time() - cpu
     stats.seconds = time.perf_counter() - started

@@ -151,6 +151,26 @@ def components(edges: list[tuple[int, int]]) -> list[list[int]]:
     return [groups[root] for root in sorted(groups)]
 
 
+def story_state(accepted: list[Scored], language: Callable[[int], str]
+                ) -> tuple[UnionFind, set[tuple[int, str]], set[tuple[int, int]]]:
+    """What pivots are checked against: the stories (components) of the accepted pairs, the
+    (document, other language) partners already taken, and the accepted pairs themselves.
+
+    >>> union, partners, done = story_state([Scored(0, 1, 4.0)], {0: "de", 1: "en"}.get)
+    >>> union.find(1) == union.find(0), sorted(partners), done
+    (True, [(0, 'en'), (1, 'de')], {(0, 1)})
+    """
+    union = UnionFind()
+    partners: set[tuple[int, str]] = set()
+    done = set()
+    for pair in accepted:
+        union.union(pair.left, pair.right)
+        partners.add((pair.left, language(pair.right)))
+        partners.add((pair.right, language(pair.left)))
+        done.add((pair.left, pair.right))
+    return union, partners, done
+
+
 def add_pivots(accepted: list[Scored], scored: list[Scored], language: Callable[[int], str],
                floor: float = PIVOT) -> list[Scored]:
     """Pairs implied by a story's other translations (see the module docstring): scored pairs
@@ -162,14 +182,7 @@ def add_pivots(accepted: list[Scored], scored: list[Scored], language: Callable[
     >>> add_pivots(accepted, accepted + [Scored(0, 2, -1.0)], lang)
     [Scored(left=0, right=2, score=-1.0)]
     """
-    union = UnionFind()
-    partners: set[tuple[int, str]] = set()
-    done = set()
-    for pair in accepted:
-        union.union(pair.left, pair.right)
-        partners.add((pair.left, language(pair.right)))
-        partners.add((pair.right, language(pair.left)))
-        done.add((pair.left, pair.right))
+    union, partners, done = story_state(accepted, language)
     out = []
     for pair in sorted(scored, key=lambda p: (-p.score, p.left, p.right)):
         if pair.score < floor:

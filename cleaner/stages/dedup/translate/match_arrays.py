@@ -223,16 +223,9 @@ def pivots_arrays(table: EdgeTable, accepted: list[Scored], language: Callable[[
     component of ``accepted`` can be pivots, found with arrays; the walk is over those."""
     import numpy as np
 
-    from cleaner.stages.dedup.translate.match import UnionFind
+    from cleaner.stages.dedup.translate.match import story_state
 
-    union = UnionFind()
-    partners: set[tuple[int, str]] = set()
-    done = set()
-    for pair in accepted:
-        union.union(pair.left, pair.right)
-        partners.add((pair.left, language(pair.right)))
-        partners.add((pair.right, language(pair.left)))
-        done.add((pair.left, pair.right))
+    union, partners, done = story_state(accepted, language)
     if not union.parent:
         return []
     docs = np.array(sorted(union.parent), dtype=np.int64)
