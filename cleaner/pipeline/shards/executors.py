@@ -208,8 +208,10 @@ class RayExecutor:
         if not todo:
             return
         ray = self.engine._connect()
+        # SPREAD: a stage's tasks go to every node, not first to fill the node that asks.
         remote = ray.remote(_run_on_node).options(max_retries=ATTEMPTS,
-                                                  retry_exceptions=[OSError, RuntimeError])
+                                                  retry_exceptions=[OSError, RuntimeError],
+                                                  scheduling_strategy="SPREAD")
         refs = {remote.remote(work.root, task): task for task in todo}
         with _lost(ray, "a Ray task failed"):
             for ref, task in refs.items():
