@@ -42,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,37 +117,51 @@ def run_build(args: list[str], kill_after: float | None = None,
     env = dict(os.environ)
     if task_memory is not None:
         env["CLEANER_TASK_MEMORY"] = str(task_memory)
-    started = time.perf_counter()
     child = subprocess.Popen([*CLEANER, "build", "--quiet", *args], start_new_session=True,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                              env=env)
+    killed = []
+
+    def tick(watch: Watch, elapsed: float) -> bool:
+        """Kill what the caller asked for; False ends the watch (the group is gone)."""
+        if kill_after is not None and elapsed >= kill_after:
+            os.killpg(child.pid, signal.SIGKILL)
+            return False
+        if kill_worker_after is not None and not killed and elapsed >= kill_worker_after:
+            workers = [p for p in process_tree(child.pid) if p != child.pid]
+            if workers:
+                os.kill(workers[-1], signal.SIGKILL)
+                killed.append(workers[-1])
+        return True
+
+    _, stderr, wall, watch = watched(child, tick)
+    if child.returncode not in (0, -signal.SIGKILL):
+        print(stderr[-2000:], file=sys.stderr)
+    return child.returncode, wall, watch
+
+
+def watched(child: subprocess.Popen, tick: Callable[[Watch, float], bool] | None = None
+            ) -> tuple[str, str, float, Watch]:
+    """Sample ``child``'s process tree every 0.1 s until it ends (``tick(watch, seconds)``
+    after each sample; False stops sampling); its stdout, stderr, wall seconds and what was
+    watched."""
+    started = time.perf_counter()
     watch = Watch(child.pid)
     stop = threading.Event()
 
     def sampler() -> None:
-        worker_killed = False
         while not stop.is_set():
             watch.sample()
-            elapsed = time.perf_counter() - started
-            if kill_after is not None and elapsed >= kill_after:
-                os.killpg(child.pid, signal.SIGKILL)
+            if tick is not None and not tick(watch, time.perf_counter() - started):
                 return
-            if kill_worker_after is not None and not worker_killed and elapsed >= kill_worker_after:
-                workers = [p for p in process_tree(child.pid) if p != child.pid]
-                if workers:
-                    os.kill(workers[-1], signal.SIGKILL)
-                    worker_killed = True
             time.sleep(0.1)
 
     thread = threading.Thread(target=sampler, daemon=True)
     thread.start()
-    _, stderr = child.communicate()
+    stdout, stderr = child.communicate()
     stop.set()
     thread.join()
-    wall = time.perf_counter() - started
-    if child.returncode not in (0, -signal.SIGKILL):
-        print(stderr[-2000:], file=sys.stderr)
-    return child.returncode, wall, watch
+    return stdout, stderr, time.perf_counter() - started, watch
 
 
 def digest(folder: Path) -> str:

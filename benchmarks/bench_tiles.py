@@ -25,15 +25,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import corpus  # noqa: E402
-from bench_sharded import Watch, digest, mib  # noqa: E402
+from bench_sharded import digest, mib, watched  # noqa: E402
 
 # The child: one sharded build with a tile size, through the Python API (the command has no
 # option for it), its summary's sharded line and sizes printed as JSON.
@@ -71,24 +69,10 @@ def giant_pages(n: int, out: Path, seed: int = 1) -> None:
 
 def run(folder: Path, out: Path, work: Path, tile: int, workers: int) -> dict:
     """One build in a child process, watched; what it did and what it cost."""
-    started = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(folder), str(out), str(work),
                               str(tile), str(workers)], start_new_session=True,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    watch = Watch(child.pid)
-    stop = threading.Event()
-
-    def sampler() -> None:
-        while not stop.is_set():
-            watch.sample()
-            time.sleep(0.1)
-
-    thread = threading.Thread(target=sampler, daemon=True)
-    thread.start()
-    stdout, stderr = child.communicate()
-    stop.set()
-    thread.join()
-    wall = time.perf_counter() - started
+    stdout, stderr, wall, watch = watched(child)
     if child.returncode != 0:
         raise SystemExit(f"build failed (exit {child.returncode}):\n{stderr[-3000:]}")
     sizes = json.loads(stdout.strip().splitlines()[-1])
